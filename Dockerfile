@@ -1,0 +1,20 @@
+# One image for web, worker and beat; docker-compose.yml chooses the command.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PORTAL_VAR_DIR=/app/var
+RUN apt-get update \
+    && apt-get install --no-install-recommends -y gettext \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+# Build-time only settings: collect static files and compile translations.
+RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    python manage.py collectstatic --no-input -v0 \
+    && SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    python manage.py compilemessages -v0 \
+    && useradd --create-home --uid 1000 portal && mkdir -p /app/var && chown portal /app/var
+USER portal
+EXPOSE 8000
+CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

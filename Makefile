@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` (try the portal) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+# The suite runs against real PostgreSQL and Redis; override these to point elsewhere.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test lint install messages clean
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+messages: install
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+## Set up and start web, Celery worker and beat on the embedded default (SQLite, filesystem broker).
+run: messages
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input -v0
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	@echo "The portal is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops web, worker and beat)"
+	DEBUG=1 PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+## Set up and run the whole suite against PostgreSQL and Redis.
+test: lint messages
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+	SECRET_KEY=test-only-secret-key DEBUG=0 $(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf var/ .pytest_cache

@@ -1,0 +1,109 @@
+import datetime as dt
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from citizens.identity_numbers import normalise_orgnr, normalise_personnummer
+from journeys.models import JourneyType
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("We send receipts and decisions here."),
+        error_messages={
+            "required": _("Enter your e-mail address"),
+            "invalid": _("Enter an e-mail address in the correct format, like name@example.com"),
+        },
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ["username", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = _("Enter a username")
+        self.fields["password1"].error_messages["required"] = _("Enter a password")
+        self.fields["password2"].error_messages["required"] = _("Enter the password again")
+
+
+class ApplicantDataForm(forms.Form):
+    """The journey's applicant data: every field once, whatever number of steps need it."""
+
+    def __init__(self, *args, journey_type: JourneyType, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds = {}
+        for spec in journey_type.fields:
+            self.fields[spec["key"]] = self._field(spec)
+            self.kinds[spec["key"]] = spec["kind"]
+
+    @staticmethod
+    def _field(spec: dict) -> forms.Field:
+        label = spec["label"]
+        optional = spec.get("optional", False)
+        common = {
+            "label": label,
+            "required": not optional,
+            "help_text": spec.get("hint", ""),
+            "error_messages": {
+                "required": _("Enter %(label)s") % {"label": label[:1].lower() + label[1:]}
+            },
+        }
+        match spec["kind"]:
+            case "textarea":
+                return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+            case "email":
+                common["error_messages"]["invalid"] = _(
+                    "Enter an e-mail address in the correct format, like name@example.com"
+                )
+                return forms.EmailField(**common)
+            case "date":
+                common["error_messages"]["invalid"] = _(
+                    "Enter the date as year-month-day, for example 2027-03-15"
+                )
+                return forms.DateField(input_formats=["%Y-%m-%d"], **common)
+            case "yesno":
+                common["error_messages"]["required"] = _("Select yes or no")
+                return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
+            case "orgnr" | "personnummer":
+                return forms.CharField(max_length=20, **common)
+            case _:
+                return forms.CharField(max_length=300, **common)
+
+    def clean(self):
+        cleaned = super().clean()
+        for key, kind in self.kinds.items():
+            value = cleaned.get(key)
+            if not value or kind not in ("orgnr", "personnummer"):
+                continue
+            check = normalise_orgnr if kind == "orgnr" else normalise_personnummer
+            try:
+                cleaned[key] = check(value)
+            except ValidationError as error:
+                self.add_error(key, error)
+        return cleaned
+
+    def answers(self) -> dict:
+        """The cleaned data as JSON-safe answers (dates as ISO text, yes/no as booleans)."""
+        answers = {}
+        for key, kind in self.kinds.items():
+            value = self.cleaned_data.get(key)
+            if kind == "yesno":
+                value = value == "yes"
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            answers[key] = value
+        return answers
+
+    @classmethod
+    def initial_from(cls, data: dict) -> dict:
+        return {
+            key: ("yes" if value else "no") if isinstance(value, bool) else value
+            for key, value in data.items()
+        }

@@ -1,0 +1,143 @@
+"""The applicant's pages: thin views over the journeys services and selectors."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from citizens.forms import ApplicantDataForm, SignupForm
+from journeys import selectors, services
+from journeys.models import Journey, JourneyType
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Your account has been created."))
+        return redirect("citizens:services")
+    return render(request, "citizens/signup.html", {"form": form})
+
+
+@require_GET
+def service_list(request):
+    journey_types = JourneyType.objects.filter(is_current=True).order_by("name")
+    return render(request, "citizens/service_list.html", {"journey_types": journey_types})
+
+
+@require_GET
+def service_start(request, slug: str):
+    journey_type = get_object_or_404(
+        JourneyType.objects.prefetch_related("steps__unit", "steps__depends_on"),
+        slug=slug,
+        is_current=True,
+    )
+    drafts = []
+    if request.user.is_authenticated:
+        drafts = Journey.objects.filter(
+            applicant=request.user, journey_type__slug=slug, status=Journey.Status.DRAFT
+        )
+    return render(
+        request, "citizens/service_start.html", {"journey_type": journey_type, "drafts": drafts}
+    )
+
+
+@login_required
+@require_POST
+def application_start(request, slug: str):
+    journey_type = get_object_or_404(JourneyType, slug=slug, is_current=True)
+    journey = services.journey_start(
+        journey_type=journey_type, applicant=request.user, now=timezone.now()
+    )
+    return redirect("citizens:application_details", public_id=journey.public_id)
+
+
+@login_required
+@require_GET
+def application_list(request):
+    journeys = (
+        Journey.objects.filter(applicant=request.user)
+        .select_related("journey_type")
+        .order_by("-created_at")
+    )
+    return render(request, "citizens/application_list.html", {"journeys": journeys})
+
+
+def _own_journey(request, public_id, **filters) -> Journey:
+    return get_object_or_404(
+        Journey.objects.filter(applicant=request.user).select_related("journey_type"),
+        public_id=public_id,
+        **filters,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_details(request, public_id):
+    journey = _own_journey(request, public_id, status=Journey.Status.DRAFT)
+    form = ApplicantDataForm(
+        request.POST or None,
+        journey_type=journey.journey_type,
+        initial=ApplicantDataForm.initial_from(journey.data),
+    )
+    if request.method == "POST" and form.is_valid():
+        services.journey_save_answers(journey=journey, answers=form.answers())
+        return redirect("citizens:application_check", public_id=journey.public_id)
+    return render(request, "citizens/application_details.html", {"journey": journey, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_check(request, public_id):
+    journey = _own_journey(request, public_id, status=Journey.Status.DRAFT)
+    form = ApplicantDataForm(
+        ApplicantDataForm.initial_from(journey.data), journey_type=journey.journey_type
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            services.journey_submit(journey=journey, by=request.user, now=timezone.now())
+            return redirect("citizens:application_confirmation", public_id=journey.public_id)
+        messages.error(request, _("Some answers are missing. Complete them, then submit."))
+        return redirect("citizens:application_details", public_id=journey.public_id)
+    answers = [
+        {"key": field["key"], "label": field["label"], "value": journey.data.get(field["key"])}
+        for field in journey.journey_type.fields
+    ]
+    steps = [s for s in journey.journey_type.steps.all() if s.applies_to(journey.data)]
+    return render(
+        request,
+        "citizens/application_check.html",
+        {"journey": journey, "answers": answers, "steps": steps, "complete": form.is_valid()},
+    )
+
+
+@login_required
+@require_GET
+def application_confirmation(request, public_id):
+    journey = _own_journey(request, public_id)
+    if journey.status == Journey.Status.DRAFT:
+        return redirect("citizens:application_check", public_id=journey.public_id)
+    return render(request, "citizens/application_confirmation.html", {"journey": journey})
+
+
+@login_required
+@require_GET
+def application_track(request, public_id):
+    journey = _own_journey(request, public_id)
+    if journey.status == Journey.Status.DRAFT:
+        return redirect("citizens:application_check", public_id=journey.public_id)
+    context = {
+        "journey": journey,
+        "steps": selectors.journey_steps(journey),
+        "events": selectors.journey_timeline(journey, for_applicant=True),
+        "now": timezone.now(),
+    }
+    template = "citizens/application_track.html"
+    if request.htmx:
+        template += "#progress"
+    return render(request, template, context)

@@ -1,0 +1,196 @@
+"""Journey types as data: read a YAML/JSON definition, validate it whole, then publish it.
+
+Loading the same definition twice changes nothing; a changed definition becomes a new version
+and journeys already running keep the version they started with.
+"""
+
+import graphlib
+import hashlib
+import json
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+
+from journeys.models import JourneyType, StepType
+from units.models import Unit
+
+FIELD_KINDS = {"text", "textarea", "email", "phone", "orgnr", "personnummer", "date", "yesno"}
+TYPE_KEYS = {
+    "slug",
+    "name",
+    "summary",
+    "reference_prefix",
+    "documents_needed",
+    "cost",
+    "time_weeks",
+    "fields",
+    "steps",
+}
+STEP_KEYS = {
+    "key",
+    "name",
+    "description",
+    "unit",
+    "depends_on",
+    "deadline",
+    "fee",
+    "fee_note",
+    "needs",
+    "applies_if",
+}
+
+
+class DefinitionError(Exception):
+    """A definition that cannot be published; the message names the file, the place and why."""
+
+
+def journey_type_load(path: Path | str) -> tuple[JourneyType, bool]:
+    """Publish the definition in `path`. Returns the journey type and whether it was new."""
+    path = Path(path)
+    definition = _read(path)
+    _Check(path, definition).run()
+    return _publish(definition)
+
+
+def _read(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise DefinitionError(f"{path}: cannot be read ({error.strerror})") from error
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" line {where.line + 1}" if where else ""
+        raise DefinitionError(
+            f"{path}:{line} is not well-formed {path.suffix[1:].upper()}"
+        ) from error
+    if not isinstance(data, dict):
+        raise DefinitionError(f"{path}: expected a mapping of journey type keys at the top")
+    return data
+
+
+class _Check:
+    def __init__(self, path: Path, definition: dict):
+        self.path = path
+        self.d = definition
+
+    def fail(self, where: str, problem: str):
+        raise DefinitionError(f"{self.path}: {where}: {problem}")
+
+    def run(self) -> None:
+        d = self.d
+        for key in ("slug", "name", "summary", "reference_prefix", "steps"):
+            if not d.get(key):
+                self.fail("journey type", f"'{key}' is missing")
+        if unknown := set(d) - TYPE_KEYS:
+            self.fail("journey type", f"unknown key(s) {', '.join(sorted(unknown))}")
+        fields = self._fields()
+        steps = d["steps"]
+        if not isinstance(steps, list):
+            self.fail("steps", "must be a list")
+        keys = [s.get("key") if isinstance(s, dict) else None for s in steps]
+        units = set(Unit.objects.values_list("slug", flat=True))
+        graph = {}
+        for index, step in enumerate(steps, start=1):
+            where = f"step {keys[index - 1] or index}"
+            if not isinstance(step, dict):
+                self.fail(where, "must be a mapping")
+            for key in ("key", "name", "unit"):
+                if not step.get(key):
+                    self.fail(where, f"'{key}' is missing")
+            if unknown := set(step) - STEP_KEYS:
+                self.fail(where, f"unknown key(s) {', '.join(sorted(unknown))}")
+            if keys.count(step["key"]) > 1:
+                self.fail(where, "the key is used by more than one step")
+            if step["unit"] not in units:
+                self.fail(where, f"unknown unit '{step['unit']}'")
+            for needed in step.get("needs", []):
+                if needed not in fields:
+                    self.fail(where, f"needs unknown field '{needed}'")
+            condition = step.get("applies_if")
+            if condition and fields.get(condition) != "yesno":
+                self.fail(where, f"applies_if must name a yes/no field, not '{condition}'")
+            deadline = step.get("deadline")
+            if deadline is not None and not (
+                isinstance(deadline, dict) and isinstance(deadline.get("days"), int)
+            ):
+                self.fail(where, "deadline must be a mapping with whole 'days'")
+            depends_on = step.get("depends_on", [])
+            for dep in depends_on:
+                if dep not in keys:
+                    self.fail(where, f"depends on unknown step '{dep}'")
+            graph[step["key"]] = depends_on
+        try:
+            tuple(graphlib.TopologicalSorter(graph).static_order())
+        except graphlib.CycleError as error:
+            cycle = " -> ".join(error.args[1])
+            self.fail("steps", f"dependencies form a cycle: {cycle}")
+
+    def _fields(self) -> dict[str, str]:
+        fields = {}
+        for index, field in enumerate(self.d.get("fields", []), start=1):
+            if not isinstance(field, dict) or not field.get("key") or not field.get("label"):
+                self.fail(f"field {index}", "needs a 'key' and a 'label'")
+            kind = field.get("kind", "text")
+            if kind not in FIELD_KINDS:
+                self.fail(f"field {field['key']}", f"unknown kind '{kind}'")
+            if field["key"] in fields:
+                self.fail(f"field {field['key']}", "is declared twice")
+            fields[field["key"]] = kind
+        return fields
+
+
+def _fingerprint(definition: dict) -> str:
+    return hashlib.sha256(
+        json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+@transaction.atomic
+def _publish(d: dict) -> tuple[JourneyType, bool]:
+    fingerprint = _fingerprint(d)
+    current = (
+        JourneyType.objects.select_for_update().filter(slug=d["slug"], is_current=True).first()
+    )
+    if current and current.source_hash == fingerprint:
+        return current, False
+    if current:
+        JourneyType.objects.filter(pk=current.pk).update(is_current=False)
+    cost, time_weeks = d.get("cost", {}), d.get("time_weeks", {})
+    journey_type = JourneyType.objects.create(
+        slug=d["slug"],
+        version=current.version + 1 if current else 1,
+        name=d["name"],
+        summary=d["summary"].strip(),
+        reference_prefix=d["reference_prefix"],
+        documents_needed=d.get("documents_needed", []),
+        fields=[{"kind": "text", "optional": False, **f} for f in d.get("fields", [])],
+        cost_min=cost.get("min", 0),
+        cost_max=cost.get("max", 0),
+        time_min_weeks=time_weeks.get("min", 0),
+        time_max_weeks=time_weeks.get("max", 0),
+        source_hash=fingerprint,
+    )
+    units = {u.slug: u for u in Unit.objects.all()}
+    step_types = {}
+    for order, s in enumerate(d["steps"], start=1):
+        deadline = s.get("deadline") or {}
+        step_types[s["key"]] = StepType.objects.create(
+            journey_type=journey_type,
+            key=s["key"],
+            name=s["name"],
+            description=(s.get("description") or "").strip(),
+            unit=units[s["unit"]],
+            order=order,
+            deadline_days=deadline.get("days"),
+            deadline_working_days=bool(deadline.get("working", False)),
+            fee=s.get("fee"),
+            fee_note=s.get("fee_note", ""),
+            needs=s.get("needs", []),
+            applies_if=s.get("applies_if", ""),
+        )
+    for s in d["steps"]:
+        step_types[s["key"]].depends_on.set(step_types[k] for k in s.get("depends_on", []))
+    return journey_type, True

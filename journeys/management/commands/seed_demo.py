@@ -1,0 +1,209 @@
+"""Demo data: units, both journey types, an account per role and journeys in telling states."""
+
+import datetime as dt
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from journeys import services
+from journeys.definitions import journey_type_load
+from journeys.models import Handoff, Journey, JourneyType, Step
+from units.models import Membership, Unit
+
+DEMO_PASSWORD = "demo-portal-2026"
+CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue"
+
+UNITS = [
+    ("tax-agency", "Tax Agency", Unit.Level.NATIONAL, "+46 771 567 567"),
+    ("urban-planning", "Urban Planning", Unit.Level.MUNICIPAL, "+46 8 508 270 00"),
+    (
+        "environment-health",
+        "Environment & Health Protection",
+        Unit.Level.MUNICIPAL,
+        "+46 8 508 280 00",
+    ),
+    ("licences-alcohol", "Licences & Alcohol", Unit.Level.MUNICIPAL, "+46 8 508 290 00"),
+    ("police", "Police", Unit.Level.NATIONAL, "114 14"),
+    ("fire-rescue", "Fire & Rescue", Unit.Level.REGIONAL, "+46 8 454 870 00"),
+    ("building-control", "Building Control", Unit.Level.MUNICIPAL, "+46 8 508 270 50"),
+    ("water-utility", "Water & Drainage", Unit.Level.MUNICIPAL, "+46 8 522 120 00"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo units, journey types, accounts and journeys (only with DEBUG on or --force)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+
+    def handle(self, *args, force: bool, **options):
+        if not (settings.DEBUG or force):
+            raise CommandError(
+                "seed_demo creates accounts with a known password: it runs only "
+                "with DEBUG on, or with --force."
+            )
+        with transaction.atomic():
+            self._units()
+            for path in sorted(CATALOGUE.glob("*.yaml")):
+                journey_type_load(path)
+            accounts = self._accounts()
+            citizen = get_user_model().objects.get(username="citizen")
+            if not Journey.objects.filter(applicant=citizen).exists():
+                self._journeys(citizen)
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready. Accounts (password for all: {DEMO_PASSWORD}):")
+        )
+        for username, what in accounts:
+            self.stdout.write(f"  {username:<28} {what}")
+
+    def _units(self):
+        for slug, name, level, phone in UNITS:
+            Unit.objects.update_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "level": level,
+                    "phone": phone,
+                    "email": f"{slug}@example.org",
+                },
+            )
+
+    def _user(self, username, **extra):
+        user, created = get_user_model().objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.org", **extra}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        return user
+
+    def _accounts(self) -> list[tuple[str, str]]:
+        accounts = [
+            ("citizen", "Citizen with demo applications"),
+            ("citizen2", "Another citizen, no applications"),
+        ]
+        self._user("citizen")
+        self._user("citizen2")
+        for unit in Unit.objects.order_by("name"):
+            username = f"caseworker-{unit.slug}"
+            Membership.objects.get_or_create(unit=unit, user=self._user(username))
+            accounts.append((username, f"Caseworker, {unit.name}"))
+        lead = self._user("lead-urban-planning")
+        Membership.objects.update_or_create(
+            unit=Unit.objects.get(slug="urban-planning"),
+            user=lead,
+            defaults={"role": Membership.Role.LEAD},
+        )
+        accounts.append(("lead-urban-planning", "Unit lead, Urban Planning"))
+        coordinator = self._user("coordinator")
+        coordinator.user_permissions.add(Permission.objects.get(codename="coordinate"))
+        accounts.append(("coordinator", "Coordinator of all journeys"))
+        self._user("admin", is_staff=True, is_superuser=True)
+        accounts.append(("admin", "Administrator (Django admin)"))
+        return accounts
+
+    def _journeys(self, citizen):
+        now = timezone.now()
+        cafe = JourneyType.objects.get(slug="open-a-cafe", is_current=True)
+        house = JourneyType.objects.get(slug="extend-a-house", is_current=True)
+        cafe_data = {
+            "company_name": "Kaffekoppen AB",
+            "org_number": "556016-0680",
+            "contact_name": "Anna Andersson",
+            "contact_email": "anna@example.org",
+            "contact_phone": "070-123 45 67",
+            "premises_address": "Storgatan 1, Stockholm",
+            "opening_date": (now + dt.timedelta(days=120)).date().isoformat(),
+            "serves_alcohol": True,
+            "outdoor_seating": True,
+            "uses_lpg": False,
+        }
+        house_data = {
+            "owner_name": "Anna Andersson",
+            "personal_number": "19811218-9876",
+            "contact_email": "anna@example.org",
+            "property_designation": "Stadsdelen 1:23",
+            "extension_area": "25",
+            "new_drainage": True,
+        }
+        # Completed: every step approved, months ago.
+        self._run(cafe, citizen, cafe_data, start=now - dt.timedelta(days=200), approve="all")
+        # Overdue: the Tax Agency has not touched its step for 30 days (deadline 20 working days).
+        journey = self._run(
+            cafe,
+            citizen,
+            {**cafe_data, "company_name": "Bönan HB"},
+            start=now - dt.timedelta(days=30),
+            approve=[],
+        )
+        self._work(journey, "building-permit", now - dt.timedelta(days=1), decide=False)
+        # Stalled: building permit in progress, nothing has happened for 10 days.
+        journey = self._run(
+            cafe,
+            citizen,
+            {**cafe_data, "company_name": "Smulan AB"},
+            start=now - dt.timedelta(days=14),
+            approve=["company-registration"],
+        )
+        self._work(journey, "building-permit", now - dt.timedelta(days=10), decide=False)
+        self._work(journey, "outdoor-seating", now - dt.timedelta(days=10), decide=False)
+        # Fresh: submitted yesterday, steps just received.
+        self._run(house, citizen, house_data, start=now - dt.timedelta(days=1), approve=[])
+        # Rejected: the building permit was refused, the other steps cancelled.
+        journey = self._run(
+            house,
+            citizen,
+            {**house_data, "property_designation": "Ängen 4:2"},
+            start=now - dt.timedelta(days=60),
+            approve=[],
+        )
+        self._work(journey, "building-permit", now - dt.timedelta(days=40), decide="reject")
+        # A draft, to continue.
+        services.journey_start(journey_type=cafe, applicant=citizen, now=now)
+
+    def _run(self, journey_type, citizen, data, *, start, approve):
+        journey = services.journey_start(journey_type=journey_type, applicant=citizen, now=start)
+        services.journey_save_answers(journey=journey, answers=data)
+        services.journey_submit(journey=journey, by=citizen, now=start)
+        self._deliver(start)
+        moment = start
+        while approve:
+            ready = list(
+                journey.steps.filter(status=Step.Status.QUEUED).select_related("step_type")
+            )
+            ready = [s for s in ready if approve == "all" or s.step_type.key in approve]
+            if not ready:
+                break
+            for step in ready:
+                moment += dt.timedelta(days=3)
+                self._work(journey, step.step_type.key, moment, decide="approve")
+        return journey
+
+    def _work(self, journey, key, moment, *, decide):
+        step = journey.steps.get(step_type__key=key)
+        worker = get_user_model().objects.get(username=f"caseworker-{step.unit.slug}")
+        step = services.step_claim(step=step, by=worker, now=moment)
+        if decide:
+            reasons = (
+                "The application meets the requirements."
+                if decide == "approve"
+                else "The extension exceeds the building rights in the detailed plan."
+            )
+            services.step_decide(
+                step=step,
+                by=worker,
+                outcome=decide,
+                reasons=reasons,
+                now=moment + dt.timedelta(hours=2),
+            )
+            self._deliver(moment + dt.timedelta(hours=2, minutes=1))
+
+    @staticmethod
+    def _deliver(moment):
+        for pk in Handoff.objects.undelivered().values_list("pk", flat=True):
+            services.handoff_deliver(handoff_id=pk, now=moment)

@@ -1,0 +1,319 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from journeys.querysets import HandoffQuerySet, JourneyQuerySet, StepQuerySet
+from units.models import Unit
+
+
+class JourneyType(models.Model):
+    """A published, versioned service definition ("Open a café"). Running journeys keep theirs."""
+
+    slug = models.SlugField(_("slug"))
+    version = models.PositiveIntegerField(_("version"), default=1)
+    is_current = models.BooleanField(
+        _("current version"), default=True, help_text=_("New applications use this version.")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    summary = models.TextField(_("summary"))
+    reference_prefix = models.CharField(_("reference prefix"), max_length=10)
+    documents_needed = models.JSONField(_("documents needed"), default=list, blank=True)
+    fields = models.JSONField(
+        _("applicant data fields"),
+        default=list,
+        help_text=_("Asked once per journey and shared by every step that needs them."),
+    )
+    cost_min = models.PositiveIntegerField(_("lowest total cost (SEK)"), default=0)
+    cost_max = models.PositiveIntegerField(_("highest total cost (SEK)"), default=0)
+    time_min_weeks = models.PositiveIntegerField(_("shortest total time (weeks)"), default=0)
+    time_max_weeks = models.PositiveIntegerField(_("longest total time (weeks)"), default=0)
+    source_hash = models.CharField(_("definition fingerprint"), max_length=64, editable=False)
+    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "-version"]
+        verbose_name = _("journey type")
+        verbose_name_plural = _("journey types")
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "version"], name="journeytype_slug_version"),
+            models.UniqueConstraint(
+                fields=["slug"], condition=Q(is_current=True), name="journeytype_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+    def field(self, key: str) -> dict:
+        return next(f for f in self.fields if f["key"] == key)
+
+
+class StepType(models.Model):
+    """One step of a journey type, owned by a unit, run once its dependencies are approved."""
+
+    journey_type = models.ForeignKey(JourneyType, on_delete=models.CASCADE, related_name="steps")
+    key = models.SlugField(_("key"))
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="step_types")
+    order = models.PositiveIntegerField(_("order"), default=0)
+    depends_on = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="dependents"
+    )
+    deadline_days = models.PositiveIntegerField(_("deadline (days)"), null=True, blank=True)
+    deadline_working_days = models.BooleanField(_("deadline counts working days"), default=False)
+    fee = models.PositiveIntegerField(_("fee (SEK)"), null=True, blank=True)
+    fee_note = models.CharField(_("fee note"), max_length=200, blank=True)
+    needs = models.JSONField(_("applicant data it needs"), default=list, blank=True)
+    applies_if = models.CharField(
+        _("applies only if"),
+        max_length=50,
+        blank=True,
+        help_text=_(
+            "A yes/no field: the step is part of the journey only when it is answered yes."
+        ),
+    )
+
+    class Meta:
+        ordering = ["journey_type", "order"]
+        verbose_name = _("step type")
+        verbose_name_plural = _("step types")
+        constraints = [
+            models.UniqueConstraint(fields=["journey_type", "key"], name="steptype_key_per_type")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def applies_to(self, data: dict) -> bool:
+        return not self.applies_if or data.get(self.applies_if) is True
+
+
+class Journey(models.Model):
+    """One applicant's run through a journey type, from draft to a final outcome."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        IN_PROGRESS = "in_progress", _("In progress")
+        WAITING_FOR_APPLICANT = "waiting_for_applicant", _("Waiting for you")
+        COMPLETED = "completed", _("Completed")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATUSES = (Status.SUBMITTED, Status.IN_PROGRESS, Status.WAITING_FOR_APPLICANT)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    journey_type = models.ForeignKey(JourneyType, on_delete=models.PROTECT, related_name="journeys")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="journeys"
+    )
+    reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
+    data = models.JSONField(_("applicant data"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=30, choices=Status, default=Status.DRAFT)
+    created_at = models.DateTimeField(_("started"))
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    last_event_at = models.DateTimeField(_("last activity"))
+
+    objects = JourneyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("journey")
+        verbose_name_plural = _("journeys")
+        indexes = [
+            # The stalled scan: open journeys with no event since a cut-off.
+            models.Index(fields=["status", "last_event_at"], name="journey_status_activity"),
+            models.Index(fields=["applicant", "-created_at"], name="journey_applicant"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or str(self.public_id)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class Step(models.Model):
+    """One step of a journey, worked by its unit; its status drives the unit's queue."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Cannot start yet")
+        QUEUED = "queued", _("Received")
+        IN_PROGRESS = "in_progress", _("In progress")
+        WAITING_FOR_APPLICANT = "waiting_for_applicant", _("Waiting for you")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Outcome(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject")
+
+    OPEN_STATUSES = (
+        Status.WAITING,
+        Status.QUEUED,
+        Status.IN_PROGRESS,
+        Status.WAITING_FOR_APPLICANT,
+    )
+    ACTIVE_STATUSES = (Status.QUEUED, Status.IN_PROGRESS, Status.WAITING_FOR_APPLICANT)
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="steps")
+    step_type = models.ForeignKey(StepType, on_delete=models.PROTECT, related_name="+")
+    # Denormalised from the step type so the unit queue is one index scan.
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="steps")
+    status = models.CharField(_("status"), max_length=30, choices=Status, default=Status.WAITING)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_steps",
+    )
+    activated_at = models.DateTimeField(_("received"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    paused_days = models.PositiveIntegerField(_("days waiting for the applicant"), default=0)
+    reasons = models.TextField(_("reasons for the decision"), blank=True)
+    # Optimistic locking: every state change increments it.
+    version = models.PositiveIntegerField(default=0)
+
+    objects = StepQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["journey", "step_type__order"]
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "step_type"], name="step_once_per_journey")
+        ]
+        indexes = [
+            models.Index(fields=["unit", "status", "due_at"], name="step_unit_queue"),
+            models.Index(fields=["status", "due_at"], name="step_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.journey} – {self.step_type}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in (self.Status.APPROVED, self.Status.REJECTED)
+
+
+class JourneyEvent(models.Model):
+    """An append-only row of a journey's history: the citizen timeline and the case journal."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", _("Application started")
+        SUBMITTED = "submitted", _("Application submitted")
+        STEP_QUEUED = "step_queued", _("Step received by the unit")
+        STEP_CLAIMED = "step_claimed", _("Caseworker started work")
+        STEP_APPROVED = "step_approved", _("Step approved")
+        STEP_REJECTED = "step_rejected", _("Step rejected")
+        STEP_CANCELLED = "step_cancelled", _("Step cancelled")
+        HANDOFF_SENT = "handoff_sent", _("Case handed to the next unit")
+        COMPLETED = "completed", _("Journey completed")
+        CLOSED_REJECTED = "closed_rejected", _("Journey closed after a rejection")
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="events")
+    step = models.ForeignKey(
+        Step, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    kind = models.CharField(_("what happened"), max_length=30, choices=Kind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("when"))
+    status_before = models.CharField(max_length=30, blank=True)
+    status_after = models.CharField(max_length=30, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    visible_to_applicant = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("journey event")
+        verbose_name_plural = _("journey events")
+        indexes = [models.Index(fields=["journey", "created_at"], name="event_journey_time")]
+
+    def __str__(self) -> str:
+        return f"{self.journey} {self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Journey events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Journey events are append-only.")
+
+
+class Handoff(models.Model):
+    """The outbox: "this step changes hands in this unit", written with the decision that caused it.
+
+    A Celery task on the unit's queue delivers it; the sweep re-publishes any left undelivered.
+    """
+
+    class Kind(models.TextChoices):
+        ACTIVATE = "activate", _("Put in the unit's queue")
+        CANCEL = "cancel", _("Cancel in the unit")
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="handoffs")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="handoffs")
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.ACTIVATE)
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    publish_count = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    objects = HandoffQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("handoff")
+        verbose_name_plural = _("handoffs")
+        constraints = [
+            # A step is put in a queue once and cancelled once, whatever retries happen.
+            models.UniqueConstraint(fields=["step", "kind"], name="handoff_once_per_step_kind")
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(delivered_at__isnull=True),
+                name="handoff_undelivered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.step} → {self.unit.queue_name}"
+
+
+class ReferenceSequence(models.Model):
+    """The last reference number handed out per prefix and year (CAFE-2026-000123)."""
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="reference_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last_number}"

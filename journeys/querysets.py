@@ -1,0 +1,117 @@
+"""Reusable filters; `visible_to(user)` is the one way views reach journeys and steps."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, Subquery
+
+from units.roles import roles_of
+
+OPEN_JOURNEY = ("submitted", "in_progress", "waiting_for_applicant")
+ACTIVE_STEP = ("queued", "in_progress", "waiting_for_applicant")
+OPEN_STEP = ("waiting", *ACTIVE_STEP)
+
+
+class JourneyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Own journeys for a citizen; journeys with a step in their units for a caseworker;
+        all for a coordinator."""
+        roles = roles_of(user)
+        if not user.is_authenticated:
+            return self.none()
+        if roles.is_coordinator:
+            return self
+        from journeys.models import Step
+
+        in_their_queue = Step.objects.filter(journey=OuterRef("pk")).reached_units(roles.unit_ids)
+        return self.filter(Q(applicant=user) | Exists(in_their_queue))
+
+    def open(self):
+        return self.filter(status__in=OPEN_JOURNEY)
+
+    def with_coordination_flags(self, *, now: dt.datetime):
+        """Annotate what a coordinator scans for: overdue, stalled, failed handoff, who holds it."""
+        from journeys.models import Handoff, Step
+
+        stalled_before = now - dt.timedelta(days=settings.STALLED_AFTER_DAYS)
+        handoff_failed_before = now - dt.timedelta(seconds=settings.HANDOFF_GRACE_SECONDS)
+        holding = Step.objects.filter(journey=OuterRef("pk"), status__in=ACTIVE_STEP).order_by(
+            "activated_at", "pk"
+        )
+        return self.annotate(
+            is_overdue=Exists(
+                Step.objects.filter(journey=OuterRef("pk"), status__in=ACTIVE_STEP, due_at__lt=now)
+            ),
+            has_failed_handoff=Exists(
+                Handoff.objects.filter(
+                    step__journey=OuterRef("pk"),
+                    delivered_at__isnull=True,
+                    created_at__lt=handoff_failed_before,
+                )
+            ),
+            is_stalled=models.ExpressionWrapper(
+                Q(last_event_at__lt=stalled_before), output_field=models.BooleanField()
+            ),
+            holding_unit_name=Subquery(holding.values("unit__name")[:1]),
+            holding_step_name=Subquery(holding.values("step_type__name")[:1]),
+            holding_since=Subquery(holding.values("activated_at")[:1]),
+        )
+
+    def coordination_order(self):
+        """Failed handoffs, overdue and stalled journeys first, then the longest held."""
+        flagged = models.Case(
+            models.When(has_failed_handoff=True, then=0),
+            models.When(is_overdue=True, then=1),
+            models.When(is_stalled=True, then=2),
+            default=3,
+        )
+        return self.order_by(flagged, models.F("holding_since").asc(nulls_last=True), "pk")
+
+
+class StepQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Case work scope: steps that reached the user's units, or all for a coordinator.
+        Applicants see their steps through their journey, never by a step's own address."""
+        roles = roles_of(user)
+        if not user.is_authenticated:
+            return self.none()
+        if roles.is_coordinator:
+            return self
+        return self.reached_units(roles.unit_ids)
+
+    def reached_units(self, unit_ids):
+        """Steps of these units that have reached their queue (a waiting step is not theirs yet)."""
+        return self.filter(unit_id__in=unit_ids).exclude(status="waiting")
+
+    def for_unit(self, unit_or_ids):
+        if isinstance(unit_or_ids, int | models.Model):
+            return self.filter(unit=unit_or_ids)
+        return self.filter(unit_id__in=unit_or_ids)
+
+    def open(self):
+        return self.filter(status__in=OPEN_STEP)
+
+    def in_queue(self):
+        """What a unit works on: received, in progress, or waiting for the applicant."""
+        return self.filter(status__in=ACTIVE_STEP)
+
+    def overdue(self, *, now: dt.datetime):
+        return self.in_queue().filter(due_at__lt=now)
+
+    def queue_order(self):
+        return self.order_by(models.F("due_at").asc(nulls_last=True), "activated_at", "pk")
+
+
+class HandoffQuerySet(models.QuerySet):
+    def undelivered(self):
+        return self.filter(delivered_at__isnull=True)
+
+    def overdue_for_delivery(self, *, now: dt.datetime):
+        """Undelivered past the grace period: lost in the broker, or failing in a worker."""
+        cutoff = now - dt.timedelta(seconds=settings.HANDOFF_GRACE_SECONDS)
+        return (
+            self.undelivered()
+            .filter(created_at__lt=cutoff)
+            .filter(Q(published_at__isnull=True) | Q(published_at__lt=cutoff))
+        )

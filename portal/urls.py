@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from journeys.urls import casework_patterns, coordination_patterns
+from portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("work/", include(casework_patterns)),
+    path("coordination/", include(coordination_patterns)),
+    path("", include("citizens.urls")),
+    path("admin/", admin.site.urls),
+]

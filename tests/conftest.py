@@ -1,0 +1,48 @@
+import pytest
+
+from tests.factories import load_catalogue, make_units
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_collectstatic(settings):
+    """Production static names come from collectstatic's manifest; tests don't run it."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def units(db):
+    return make_units()
+
+
+@pytest.fixture
+def catalogue(db):
+    return load_catalogue()
+
+
+@pytest.fixture
+def cafe(catalogue):
+    return catalogue["open-a-cafe"]
+
+
+@pytest.fixture
+def house(catalogue):
+    return catalogue["extend-a-house"]
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path, settings):
+    """A real `celery worker` process consuming every unit queue over the real Redis broker."""
+    from tests.workers import WorkerProcess, flush_broker
+    from units.models import Unit
+
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.fail("The worker tests need CELERY_BROKER_URL pointing at Redis (see the Makefile).")
+    make_units()
+    flush_broker()
+    queues = ["portal", *(unit.queue_name for unit in Unit.objects.all())]
+    worker = WorkerProcess(queues, tmp_path / "worker.log").start()
+    yield worker
+    worker.stop()

@@ -1,0 +1,107 @@
+"""Test data built through the real services, so every row is one the portal could have written."""
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from journeys import services
+from journeys.definitions import journey_type_load
+from journeys.models import Handoff, Journey, JourneyType, Step
+from units.models import Membership, Unit
+
+CATALOGUE = Path(__file__).resolve().parent.parent / "journeys" / "catalogue"
+UNIT_SLUGS = [
+    "tax-agency",
+    "urban-planning",
+    "environment-health",
+    "licences-alcohol",
+    "police",
+    "fire-rescue",
+    "building-control",
+    "water-utility",
+]
+CAFE_ANSWERS = {
+    "company_name": "Kaffekoppen AB",
+    "org_number": "556016-0680",
+    "contact_name": "Anna Andersson",
+    "contact_email": "anna@example.org",
+    "contact_phone": "070-123 45 67",
+    "premises_address": "Storgatan 1, Stockholm",
+    "opening_date": "2027-03-15",
+    "serves_alcohol": True,
+    "outdoor_seating": True,
+    "uses_lpg": True,
+}
+_numbers = itertools.count(1)
+
+
+def make_user(username: str | None = None, **extra):
+    username = username or f"user{next(_numbers)}"
+    return get_user_model().objects.create_user(
+        username=username, email=f"{username}@example.org", password="pw-for-tests-only", **extra
+    )
+
+
+def make_units() -> dict[str, Unit]:
+    return {
+        slug: Unit.objects.get_or_create(
+            slug=slug, defaults={"name": slug.replace("-", " ").title()}
+        )[0]
+        for slug in UNIT_SLUGS
+    }
+
+
+def load_catalogue() -> dict[str, JourneyType]:
+    make_units()
+    return {
+        jt.slug: jt for jt in (journey_type_load(p)[0] for p in sorted(CATALOGUE.glob("*.yaml")))
+    }
+
+
+def make_caseworker(unit: Unit, *, lead: bool = False, username: str | None = None):
+    user = make_user(username)
+    role = Membership.Role.LEAD if lead else Membership.Role.CASEWORKER
+    Membership.objects.create(unit=unit, user=user, role=role)
+    return user
+
+
+def make_coordinator(username: str | None = None):
+    user = make_user(username)
+    user.user_permissions.add(Permission.objects.get(codename="coordinate"))
+    return get_user_model().objects.get(pk=user.pk)  # fresh: permission cache
+
+
+def deliver_all(now: dt.datetime | None = None) -> None:
+    """Deliver every pending handoff in-process, as a worker would (for tests of the rules)."""
+    now = now or timezone.now()
+    for pk in Handoff.objects.undelivered().values_list("pk", flat=True):
+        services.handoff_deliver(handoff_id=pk, now=now)
+
+
+def submitted_journey(
+    journey_type: JourneyType,
+    applicant=None,
+    *,
+    answers: dict | None = None,
+    now: dt.datetime | None = None,
+    deliver: bool = True,
+) -> Journey:
+    now = now or timezone.now()
+    applicant = applicant or make_user()
+    journey = services.journey_start(journey_type=journey_type, applicant=applicant, now=now)
+    services.journey_save_answers(journey=journey, answers=answers or CAFE_ANSWERS)
+    journey = services.journey_submit(journey=journey, by=applicant, now=now)
+    if deliver:
+        deliver_all(now)
+    return journey
+
+
+def decide(step: Step, outcome: str = "approve", *, by=None, now=None) -> Step:
+    now = now or timezone.now()
+    by = by or make_caseworker(step.unit)
+    step = services.step_claim(step=step, by=by, now=now)
+    return services.step_decide(step=step, by=by, outcome=outcome, reasons="Reasons.", now=now)

@@ -1,0 +1,62 @@
+"""The coordinator sees failed handoffs, overdue and stalled journeys first, and who holds them."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from journeys.models import Step
+from tests.factories import CAFE_ANSWERS, make_coordinator, submitted_journey
+
+QUIET = {**CAFE_ANSWERS, "outdoor_seating": False, "uses_lpg": False}
+
+
+@pytest.fixture
+def coordinator_client(client, db):
+    client.force_login(make_coordinator())
+    return client
+
+
+def rows(client) -> list[str]:
+    html = client.get(reverse("coordination:dashboard")).content.decode()
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    return body.split("</tr>")[:-1]
+
+
+def test_stuck_journeys_come_first_each_flagged_with_the_unit_holding_it(
+    coordinator_client, cafe, settings
+):
+    now = timezone.now()
+    healthy = submitted_journey(cafe, answers=QUIET, now=now - dt.timedelta(hours=1))
+    stalled = submitted_journey(
+        cafe, answers=QUIET, now=now - dt.timedelta(days=settings.STALLED_AFTER_DAYS + 1)
+    )
+    overdue = submitted_journey(cafe, answers=QUIET, now=now - dt.timedelta(days=40))
+    overdue.steps.filter(step_type__key="building-permit").update(due_at=now - dt.timedelta(days=1))
+    Step.objects.filter(journey=overdue).update()  # keep the rest as delivered
+    failed = submitted_journey(cafe, answers=QUIET, now=now - dt.timedelta(hours=2), deliver=False)
+
+    table = rows(coordinator_client)
+    order = [
+        next(i for i, row in enumerate(table) if j.reference in row)
+        for j in (failed, overdue, stalled, healthy)
+    ]
+    assert order == sorted(order)
+    assert "Handoff failed" in table[order[0]]
+    assert "Overdue" in table[order[1]]
+    assert "Stalled" in table[order[2]]
+    healthy_row = table[order[3]]
+    assert "Stalled" not in healthy_row and "Overdue" not in healthy_row
+    assert "Tax Agency" in healthy_row or "Urban Planning" in healthy_row
+    assert "1\xa0hour" in healthy_row
+
+
+def test_the_coordinator_opens_any_journey_with_its_steps_and_timeline(coordinator_client, cafe):
+    journey = submitted_journey(cafe)
+    html = coordinator_client.get(
+        reverse("coordination:journey", args=[journey.public_id])
+    ).content.decode()
+    assert journey.reference in html
+    assert "Serving licence (alcohol)" in html
+    assert "Application submitted" in html

@@ -1,0 +1,127 @@
+"""Journey types are published from files: validated whole, idempotent, versioned."""
+
+import textwrap
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from journeys.definitions import DefinitionError, journey_type_load
+from journeys.models import JourneyType, StepType
+from tests.factories import CATALOGUE, submitted_journey
+
+VALID = """
+slug: test-service
+name: Test service
+reference_prefix: TEST
+summary: A service for tests.
+fields:
+  - {key: name, label: Name}
+steps:
+  - {key: first, name: First, unit: urban-planning, needs: [name]}
+  - {key: second, name: Second, unit: police, depends_on: [first]}
+"""
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write(text: str, name: str = "service.yaml"):
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write
+
+
+def test_the_shipped_catalogue_loads(catalogue):
+    cafe = catalogue["open-a-cafe"]
+    assert cafe.steps.count() == 6
+    food = cafe.steps.get(key="food-registration")
+    assert [s.key for s in food.depends_on.all()] == ["building-permit"]
+    house = catalogue["extend-a-house"]
+    final = house.steps.get(key="final-clearance")
+    assert {s.key for s in final.depends_on.all()} == {
+        "technical-consultation",
+        "drainage-connection",
+    }
+
+
+def test_loading_the_same_file_twice_changes_nothing(units, write):
+    path = write(VALID)
+    first, created = journey_type_load(path)
+    again, created_again = journey_type_load(path)
+    assert created and not created_again
+    assert again.pk == first.pk
+    assert JourneyType.objects.count() == 1
+    assert StepType.objects.count() == 2
+
+
+def test_a_changed_definition_is_a_new_version_and_running_journeys_keep_theirs(units, write):
+    v1, _ = journey_type_load(write(VALID))
+    journey = submitted_journey(v1, answers={"name": "Anna"})
+    v2, created = journey_type_load(write(VALID.replace("name: First", "name: First step")))
+    assert created and v2.version == 2 and v2.is_current
+    v1.refresh_from_db()
+    assert not v1.is_current
+    journey.refresh_from_db()
+    assert journey.journey_type_id == v1.pk
+    assert journey.steps.get(step_type__key="first").step_type.name == "First"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("depends_on: [first]}", "depends_on: [second]}"),
+            "service.yaml: steps: dependencies form a cycle",
+        ),
+        (
+            ("unit: urban-planning, needs: [name]}", "unit: urban-planning, depends_on: [second]}"),
+            "service.yaml: steps: dependencies form a cycle: ",
+        ),
+        (
+            ("depends_on: [first]}", "depends_on: [zeroth]}"),
+            "step second: depends on unknown step 'zeroth'",
+        ),
+        (
+            ("unit: police", "unit: ministry-of-magic"),
+            "step second: unknown unit 'ministry-of-magic'",
+        ),
+        (("needs: [name]", "needs: [shoe_size]"), "step first: needs unknown field 'shoe_size'"),
+        (("slug: test-service\n", ""), "journey type: 'slug' is missing"),
+    ],
+)
+def test_a_bad_definition_names_the_place_and_loads_nothing(units, write, change, message):
+    path = write(VALID.replace(*change))
+    with pytest.raises(DefinitionError) as error:
+        journey_type_load(path)
+    assert message in str(error.value)
+    assert str(error.value).startswith(str(path))
+    assert "\n" not in str(error.value)
+    assert not JourneyType.objects.exists()
+    assert not StepType.objects.exists()
+
+
+def test_a_malformed_file_gives_the_line(units, write):
+    path = write("slug: x\nsteps: [a, {b\n")
+    with pytest.raises(DefinitionError, match=r"service\.yaml: line \d+ is not well-formed YAML"):
+        journey_type_load(path)
+
+
+def test_a_json_definition_loads_too(units, write):
+    path = write(
+        '{"slug": "j", "name": "J", "reference_prefix": "J", "summary": "s",'
+        ' "steps": [{"key": "a", "name": "A", "unit": "police"}]}',
+        name="j.json",
+    )
+    journey_type, created = journey_type_load(path)
+    assert created and journey_type.steps.get().unit.slug == "police"
+
+
+def test_the_command_reports_each_file_and_fails_with_the_error(units, write, capsys):
+    call_command("load_journey_type", str(CATALOGUE / "open-a-cafe.yaml"))
+    call_command("load_journey_type", str(CATALOGUE / "open-a-cafe.yaml"))
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("open-a-cafe v1 published")
+    assert out[1].endswith("open-a-cafe v1 unchanged")
+    with pytest.raises(CommandError, match="unknown unit 'nowhere'"):
+        call_command("load_journey_type", str(write(VALID.replace("police", "nowhere"))))

@@ -1,0 +1,71 @@
+"""docker-compose.yml and the settings describe a real deployment (no Docker engine runs here)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_runs_web_worker_beat_postgres_and_redis_from_the_repository_image():
+    services = compose()["services"]
+    assert {"web", "worker", "beat", "postgres", "redis"} <= set(services)
+    for name in ("web", "worker", "beat", "migrate"):
+        assert services[name]["build"] == ".", name
+        env = services[name]["environment"]
+        assert (
+            env["DATABASE_URL"].startswith("postgres://")
+            and "@postgres:5432/" in env["DATABASE_URL"]
+        )
+        assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+        assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # from the environment, never here
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "gunicorn" in services["web"]["command"]
+    assert "worker" in " ".join(services["worker"]["command"])
+    assert "unit_queues" in " ".join(services["worker"]["command"])
+    assert "beat" in services["beat"]["command"]
+    assert (ROOT / "Dockerfile").is_file()
+
+
+def test_compose_redis_keeps_messages_it_has_accepted():
+    command = compose()["services"]["redis"]["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+
+
+def test_every_environment_variable_the_settings_read_is_documented():
+    settings_text = (ROOT / "portal" / "settings.py").read_text()
+    documented = {
+        line.split("=", 1)[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    import re
+
+    read = set(re.findall(r'env(?:iron\.get|_bool|_list)?\(\s*"([A-Z_]+)"', settings_text))
+    read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_text))
+    assert read and read <= documented, read - documented
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    env = {"PATH": "/usr/bin:/bin", "DEBUG": "0"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']="
+            "'portal.settings'; django.setup()",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr

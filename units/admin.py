@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from units.models import Membership, Unit
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "level", "email", "phone", "country"]
+    list_filter = ["level", "country"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]

@@ -1,0 +1,73 @@
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from units import calendars
+
+
+class Unit(models.Model):
+    """A municipal, regional or national unit that owns steps and works its own queue."""
+
+    class Level(models.TextChoices):
+        MUNICIPAL = "municipal", _("Municipal")
+        REGIONAL = "regional", _("Regional")
+        NATIONAL = "national", _("National")
+
+    slug = models.SlugField(_("slug"), unique=True, help_text=_("Its Celery queue is unit.<slug>."))
+    name = models.CharField(_("name"), max_length=200)
+    level = models.CharField(_("level"), max_length=20, choices=Level, default=Level.MUNICIPAL)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    country = models.CharField(
+        _("country"), max_length=2, default="SE", help_text=_("Its public holidays apply.")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        permissions = [("coordinate", _("Can follow and coordinate every journey"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def queue_name(self) -> str:
+        return f"unit.{self.slug}"
+
+    def due_at(self, start: dt.datetime, days: int, *, working_days: bool) -> dt.datetime:
+        """When a step activated at `start` with a deadline of `days` falls due in this unit."""
+        return calendars.add_days(start, days, working_days=working_days, country=self.country)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def leads(self):
+        return self.filter(role=Membership.Role.LEAD)
+
+
+class Membership(models.Model):
+    """A person working in a unit, as caseworker or as unit lead (a caseworker who also leads)."""
+
+    class Role(models.TextChoices):
+        CASEWORKER = "caseworker", _("Caseworker")
+        LEAD = "lead", _("Unit lead")
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role, default=Role.CASEWORKER)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "user"], name="membership_once_per_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.unit} ({self.get_role_display()})"
