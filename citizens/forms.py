@@ -13,6 +13,7 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
 class SignupForm(UserCreationForm):
+    use_required_attribute = False
     email = forms.EmailField(
         label=_("E-mail address"),
         help_text=_("We send receipts and decisions here."),
@@ -35,6 +36,8 @@ class SignupForm(UserCreationForm):
 
 class ApplicantDataForm(forms.Form):
     """The journey's applicant data: every field once, whatever number of steps need it."""
+
+    use_required_attribute = False
 
     def __init__(self, *args, journey_type: JourneyType, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,3 +110,14 @@ class ApplicantDataForm(forms.Form):
             key: ("yes" if value else "no") if isinstance(value, bool) else value
             for key, value in data.items()
         }
+
+
+class InformationAnswerForm(forms.Form):
+    use_required_attribute = False
+    answer = forms.CharField(
+        label=_("Your answer"),
+        help_text=_("Answer each item the unit asked for."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10000,
+        error_messages={"required": _("Enter your answer to the request")},
+    )

@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("applications/<uuid:public_id>/check/", views.application_check, name="application_check"),
     path(
+        "applications/<uuid:public_id>/requests/<int:pk>/answer/",
+        views.information_answer,
+        name="information_answer",
+    ),
+    path(
         "applications/<uuid:public_id>/confirmation/",
         views.application_confirmation,
         name="application_confirmation",

@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from citizens.forms import ApplicantDataForm, SignupForm
+from citizens.forms import ApplicantDataForm, InformationAnswerForm, SignupForm
 from journeys import selectors, services
-from journeys.models import Journey, JourneyType
+from journeys.models import InformationRequest, Journey, JourneyType
 
 
 @require_http_methods(["GET", "POST"])
@@ -125,19 +125,55 @@ def application_confirmation(request, public_id):
     return render(request, "citizens/application_confirmation.html", {"journey": journey})
 
 
+def _render_track(request, journey: Journey, invalid=None, status: int = 200):
+    """The tracking page; `invalid` is the (request, bound form) pair that failed validation."""
+    open_requests = [
+        (info, InformationAnswerForm(prefix=f"request-{info.pk}"))
+        for info in selectors.journey_information_requests(journey)
+        if info.is_open
+    ]
+    if invalid:
+        open_requests = [
+            invalid if info.pk == invalid[0].pk else (info, form) for info, form in open_requests
+        ]
+    context = {
+        "journey": journey,
+        "steps": selectors.journey_steps(journey),
+        "events": selectors.journey_timeline(journey, for_applicant=True),
+        "open_requests": open_requests,
+        "invalid_form": invalid[1] if invalid else None,
+        "now": timezone.now(),
+    }
+    template = "citizens/application_track.html"
+    if request.htmx:
+        template += "#progress"
+    return render(request, template, context, status=status)
+
+
 @login_required
 @require_GET
 def application_track(request, public_id):
     journey = _own_journey(request, public_id)
     if journey.status == Journey.Status.DRAFT:
         return redirect("citizens:application_check", public_id=journey.public_id)
-    context = {
-        "journey": journey,
-        "steps": selectors.journey_steps(journey),
-        "events": selectors.journey_timeline(journey, for_applicant=True),
-        "now": timezone.now(),
-    }
-    template = "citizens/application_track.html"
-    if request.htmx:
-        template += "#progress"
-    return render(request, template, context)
+    return _render_track(request, journey)
+
+
+@login_required
+@require_POST
+def information_answer(request, public_id, pk: int):
+    journey = _own_journey(request, public_id)
+    info = get_object_or_404(
+        InformationRequest.objects.select_related("step"),
+        pk=pk,
+        step__journey=journey,
+        answered_at__isnull=True,
+    )
+    form = InformationAnswerForm(request.POST, prefix=f"request-{info.pk}")
+    if not form.is_valid():
+        return _render_track(request, journey, invalid=(info, form), status=422)
+    services.information_request_answer(
+        request=info, by=request.user, answer=form.cleaned_data["answer"], now=timezone.now()
+    )
+    messages.success(request, _("Thank you. Your answer has been sent to the unit."))
+    return redirect("citizens:application_track", public_id=journey.public_id)

@@ -1,10 +1,20 @@
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from journeys.models import Step
+from journeys.models import JourneyEvent, Step
 
 
-class DecisionForm(forms.Form):
+class CaseForm(forms.Form):
+    """Every form that changes a case carries the version it was loaded at (optimistic lock)."""
+
+    use_required_attribute = False
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DecisionForm(CaseForm):
     outcome = forms.ChoiceField(
         label=_("Decision"),
         choices=Step.Outcome.choices,
@@ -18,4 +28,101 @@ class DecisionForm(forms.Form):
         max_length=5000,
         error_messages={"required": _("Enter the reasons for the decision")},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    appeal_instructions = forms.CharField(
+        label=_("How to appeal (for a rejection)"),
+        help_text=_("Your unit's standard text; adapt it to this case if needed."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        required=False,
+    )
+    communication_note = forms.CharField(
+        label=_("The applicant's chance to comment (for a rejection)"),
+        help_text=_(
+            "When and how the applicant was told of the material and could comment, "
+            "or why that was not needed."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") == Step.Outcome.REJECT:
+            if not cleaned.get("appeal_instructions", "").strip():
+                self.add_error(
+                    "appeal_instructions", _("Enter how the applicant can appeal the rejection")
+                )
+            if not cleaned.get("communication_note", "").strip():
+                self.add_error(
+                    "communication_note",
+                    _(
+                        "Record when the applicant could comment on the material, "
+                        "or why that was not needed"
+                    ),
+                )
+        return cleaned
+
+
+class InformationRequestForm(CaseForm):
+    items = forms.CharField(
+        label=_("What the applicant needs to send"),
+        help_text=_("One item per line, in words the applicant understands."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=3000,
+        error_messages={"required": _("Enter at least one item the applicant needs to send")},
+    )
+    due_date = forms.DateField(
+        label=_("Answer by"),
+        help_text=_("For example 2027-03-15"),
+        input_formats=["%Y-%m-%d"],
+        error_messages={
+            "required": _("Enter the date the applicant should answer by"),
+            "invalid": _("Enter the date as year-month-day, for example 2027-03-15"),
+        },
+    )
+
+    def clean_items(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["items"].splitlines() if line.strip()]
+
+    def clean_due_date(self) -> dt.date:
+        due = self.cleaned_data["due_date"]
+        if due <= timezone.localdate():
+            raise forms.ValidationError(_("Enter a date after today"))
+        return due
+
+
+class NoteForm(CaseForm):
+    kind = forms.ChoiceField(
+        label=_("What to record"),
+        choices=[
+            (JourneyEvent.Kind.NOTE, _("Note")),
+            (JourneyEvent.Kind.CALL, _("Phone call")),
+            (JourneyEvent.Kind.SITE_VISIT, _("Site visit")),
+        ],
+        widget=forms.RadioSelect,
+        initial=JourneyEvent.Kind.NOTE,
+        error_messages={"required": _("Select note, phone call or site visit")},
+    )
+    text = forms.CharField(
+        label=_("Journal entry"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": _("Enter what happened")},
+    )
+    visible_to_applicant = forms.BooleanField(
+        label=_("The applicant may read this entry"), required=False
+    )
+
+
+class ReassignForm(CaseForm):
+    assignee = forms.ModelChoiceField(
+        label=_("Caseworker"),
+        queryset=None,
+        error_messages={"required": _("Select a caseworker of the unit")},
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = members
+        self.fields["assignee"].label_from_instance = lambda user: user.get_username()

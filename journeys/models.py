@@ -179,8 +179,15 @@ class Step(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("waiting for the applicant since"), null=True, blank=True)
     paused_days = models.PositiveIntegerField(_("days waiting for the applicant"), default=0)
     reasons = models.TextField(_("reasons for the decision"), blank=True)
+    appeal_instructions = models.TextField(_("how to appeal"), blank=True)
+    communication_note = models.TextField(
+        _("the applicant's chance to comment"),
+        blank=True,
+        help_text=_("Required for a rejection (Administrative Procedure Act, section 25)."),
+    )
     # Optimistic locking: every state change increments it.
     version = models.PositiveIntegerField(default=0)
 
@@ -196,10 +203,23 @@ class Step(models.Model):
         indexes = [
             models.Index(fields=["unit", "status", "due_at"], name="step_unit_queue"),
             models.Index(fields=["status", "due_at"], name="step_status_due"),
+            models.Index(fields=["assignee", "status"], name="step_assignee"),
         ]
 
     def __str__(self) -> str:
         return f"{self.journey} – {self.step_type}"
+
+    # The same states in a caseworker's words (the choices above are the applicant's).
+    UNIT_LABELS = {
+        Status.WAITING: _("Not in the queue yet"),
+        Status.QUEUED: _("Not started"),
+        Status.IN_PROGRESS: _("In progress"),
+        Status.WAITING_FOR_APPLICANT: _("Started – information missing"),
+    }
+
+    @property
+    def unit_status_label(self) -> str:
+        return self.UNIT_LABELS.get(self.status) or self.get_status_display()
 
     @property
     def is_open(self) -> bool:
@@ -208,6 +228,48 @@ class Step(models.Model):
     @property
     def is_decided(self) -> bool:
         return self.status in (self.Status.APPROVED, self.Status.REJECTED)
+
+    def days_remaining(self, now) -> int | None:
+        """Whole days until the due date (negative when overdue); None without a deadline."""
+        if self.due_at is None:
+            return None
+        from django.utils import timezone
+
+        return (timezone.localtime(self.due_at).date() - timezone.localtime(now).date()).days
+
+
+class InformationRequest(models.Model):
+    """What a caseworker asks the applicant for; the step's clock stops until it is answered."""
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="information_requests")
+    items = models.JSONField(_("what is asked for"), default=list)
+    due_date = models.DateField(_("answer by"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("information request")
+        verbose_name_plural = _("information requests")
+        constraints = [
+            # One open request per step at a time: the step waits for one answer.
+            models.UniqueConstraint(
+                fields=["step"],
+                condition=Q(answered_at__isnull=True),
+                name="one_open_request_per_step",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step}: {', '.join(self.items)}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
 
 
 class JourneyEvent(models.Model):
@@ -218,6 +280,17 @@ class JourneyEvent(models.Model):
         SUBMITTED = "submitted", _("Application submitted")
         STEP_QUEUED = "step_queued", _("Step received by the unit")
         STEP_CLAIMED = "step_claimed", _("Caseworker started work")
+        STEP_RELEASED = "step_released", _("Case put back in the queue")
+        STEP_REASSIGNED = "step_reassigned", _("Case handed to another caseworker")
+        INFORMATION_REQUESTED = (
+            "information_requested",
+            _("Information requested from the applicant"),
+        )
+        INFORMATION_ANSWERED = "information_answered", _("The applicant answered")
+        STEP_RESUMED = "step_resumed", _("Back with the unit after the answer")
+        NOTE = "note", _("Note")
+        CALL = "call", _("Phone call")
+        SITE_VISIT = "site_visit", _("Site visit")
         STEP_APPROVED = "step_approved", _("Step approved")
         STEP_REJECTED = "step_rejected", _("Step rejected")
         STEP_CANCELLED = "step_cancelled", _("Step cancelled")
@@ -269,10 +342,18 @@ class Handoff(models.Model):
 
     class Kind(models.TextChoices):
         ACTIVATE = "activate", _("Put in the unit's queue")
+        RESUME = "resume", _("Back to the unit after the applicant's answer")
         CANCEL = "cancel", _("Cancel in the unit")
 
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="handoffs")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="handoffs")
+    information_request = models.OneToOneField(
+        InformationRequest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="handoff",
+    )
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.ACTIVATE)
     created_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True)
@@ -288,8 +369,13 @@ class Handoff(models.Model):
         verbose_name = _("handoff")
         verbose_name_plural = _("handoffs")
         constraints = [
-            # A step is put in a queue once and cancelled once, whatever retries happen.
-            models.UniqueConstraint(fields=["step", "kind"], name="handoff_once_per_step_kind")
+            # A step is put in a queue once and cancelled once, whatever retries happen;
+            # it resumes once per answered request (the one-to-one field above).
+            models.UniqueConstraint(
+                fields=["step", "kind"],
+                condition=~Q(kind="resume"),
+                name="handoff_once_per_step_kind",
+            )
         ]
         indexes = [
             models.Index(

@@ -3,7 +3,10 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from journeys.models import Journey, JourneyEvent, Step
 from units.models import Unit
@@ -48,13 +51,60 @@ def journey_for_page(queryset, **lookup) -> Journey:
     return get_object_or_404(queryset.select_related("journey_type", "applicant"), **lookup)
 
 
-def unit_queue(unit: Unit):
+QUEUE_FILTERS = {
+    "all": _("All"),
+    "new": _("New"),
+    "in_progress": _("In progress"),
+    "mine": _("Mine"),
+    "waiting": _("Waiting for the applicant"),
+    "overdue": _("Overdue"),
+    "due_soon": _("Due within 7 days"),
+}
+
+
+def _queue_conditions(*, user, now: dt.datetime) -> dict[str, Q]:
+    return {
+        "all": Q(),
+        "new": Q(status=Step.Status.QUEUED),
+        "in_progress": Q(status=Step.Status.IN_PROGRESS),
+        "mine": Q(assignee=user),
+        "waiting": Q(status=Step.Status.WAITING_FOR_APPLICANT),
+        "overdue": Q(due_at__lt=now),
+        "due_soon": Q(due_at__gte=now, due_at__lt=now + dt.timedelta(days=7)),
+    }
+
+
+def unit_queue(unit: Unit, *, user=None, now: dt.datetime | None = None, filter: str = "all"):
     """The unit's received, in-progress and waiting steps, earliest due first."""
+    steps = Step.objects.for_unit(unit).in_queue()
+    if filter != "all":
+        steps = steps.filter(_queue_conditions(user=user, now=now)[filter])
+    return steps.select_related("journey__journey_type", "step_type", "assignee").queue_order()
+
+
+def unit_queue_counts(unit: Unit, *, user, now: dt.datetime) -> dict[str, int]:
+    """How many cases each queue filter shows, in one query."""
+    conditions = _queue_conditions(user=user, now=now)
     return (
         Step.objects.for_unit(unit)
         .in_queue()
-        .select_related("journey__journey_type", "step_type", "assignee")
-        .queue_order()
+        .aggregate(
+            **{name: Count("pk", filter=condition) for name, condition in conditions.items()}
+        )
+    )
+
+
+def unit_workload(unit: Unit, *, now: dt.datetime):
+    """The unit's members with their open and overdue cases, for the unit lead."""
+    mine = Q(assigned_steps__unit=unit, assigned_steps__status__in=Step.ACTIVE_STATUSES)
+    return (
+        get_user_model()
+        .objects.filter(memberships__unit=unit)
+        .annotate(
+            open_cases=Count("assigned_steps", filter=mine),
+            overdue_cases=Count("assigned_steps", filter=mine & Q(assigned_steps__due_at__lt=now)),
+        )
+        .order_by("username")
     )
 
 
@@ -64,4 +114,14 @@ def coordination_journeys(*, now: dt.datetime):
         .select_related("journey_type")
         .with_coordination_flags(now=now)
         .coordination_order()
+    )
+
+
+def journey_information_requests(journey: Journey):
+    from journeys.models import InformationRequest
+
+    return list(
+        InformationRequest.objects.filter(step__journey=journey)
+        .select_related("step__step_type", "step__unit", "requested_by")
+        .order_by("-requested_at")
     )

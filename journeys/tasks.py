@@ -3,17 +3,18 @@
 from celery import shared_task
 from django.utils import timezone
 
-from journeys import services
+from journeys import notifications, services
+
+RETRY = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 10,
+}
 
 
-@shared_task(
-    name="journeys.tasks.handoff_deliver",
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=10,
-)
+@shared_task(name="journeys.tasks.handoff_deliver", **RETRY)
 def handoff_deliver(handoff_id: int) -> None:
     """Runs on the receiving unit's queue (unit.<slug>)."""
     services.handoff_deliver(handoff_id=handoff_id, now=timezone.now())
@@ -22,3 +23,14 @@ def handoff_deliver(handoff_id: int) -> None:
 @shared_task(name="journeys.tasks.handoffs_sweep")
 def handoffs_sweep() -> int:
     return services.handoffs_sweep(now=timezone.now())
+
+
+@shared_task(name="journeys.tasks.unit_notify", **RETRY)
+def unit_notify(step_id: int, what: str) -> int:
+    """Runs on the unit's own queue, after the step landed in (or left) it."""
+    return notifications.unit_notify(step_id=step_id, what=what)
+
+
+@shared_task(name="journeys.tasks.units_overdue_digest")
+def units_overdue_digest() -> int:
+    return notifications.units_overdue_digest(now=timezone.now())

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -162,6 +163,7 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
 
 # Celery. The filesystem transport needs no server; point CELERY_BROKER_URL at Redis in production.
@@ -193,6 +195,10 @@ CELERY_BEAT_SCHEDULE = {
     "handoffs-sweep": {
         "task": "journeys.tasks.handoffs_sweep",
         "schedule": float(HANDOFF_SWEEP_INTERVAL_SECONDS),
+    },
+    "units-overdue-digest": {
+        "task": "journeys.tasks.units_overdue_digest",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 

@@ -105,3 +105,34 @@ def decide(step: Step, outcome: str = "approve", *, by=None, now=None) -> Step:
     by = by or make_caseworker(step.unit)
     step = services.step_claim(step=step, by=by, now=now)
     return services.step_decide(step=step, by=by, outcome=outcome, reasons="Reasons.", now=now)
+
+
+def bulk_queued_steps(step_type, count: int, *, now: dt.datetime | None = None) -> list[Step]:
+    """`count` journeys each with one step received by `step_type`'s unit, due one hour apart;
+    written in bulk, for tests about queues of hundreds or thousands of cases."""
+    now = now or timezone.now()
+    applicant = make_user()
+    journeys = Journey.objects.bulk_create(
+        Journey(
+            journey_type=step_type.journey_type,
+            applicant=applicant,
+            reference=f"BULK-{now.year}-{next(_numbers):06d}",
+            status=Journey.Status.IN_PROGRESS,
+            data=CAFE_ANSWERS,
+            created_at=now,
+            submitted_at=now,
+            last_event_at=now,
+        )
+        for _ in range(count)
+    )
+    return Step.objects.bulk_create(
+        Step(
+            journey=journey,
+            step_type=step_type,
+            unit_id=step_type.unit_id,
+            status=Step.Status.QUEUED,
+            activated_at=now,
+            due_at=now + dt.timedelta(hours=index),
+        )
+        for index, journey in enumerate(journeys)
+    )

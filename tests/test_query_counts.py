@@ -51,3 +51,23 @@ def test_page_queries_do_not_grow_with_the_number_of_journeys(
     with django_assert_max_num_queries(small):
         client.get(url())
     assert count_queries(client, url()) == small
+
+
+def test_the_queue_runs_as_many_queries_for_1000_cases_as_for_10(
+    client, cafe, django_assert_max_num_queries
+):
+    from tests.factories import bulk_queued_steps
+
+    permit = cafe.steps.get(key="building-permit")
+    client.force_login(make_caseworker(permit.unit))
+    bulk_queued_steps(permit, 10)
+    url = reverse("casework:queue")
+    counts = {}
+    for filter_name in ("all", "mine", "overdue", "due_soon"):
+        counts[filter_name] = count_queries(client, f"{url}?filter={filter_name}")
+    bulk_queued_steps(permit, 990)
+    for filter_name, small in counts.items():
+        with django_assert_max_num_queries(small):
+            response = client.get(f"{url}?filter={filter_name}")
+        assert response.status_code == 200
+        assert count_queries(client, f"{url}?filter={filter_name}") == small

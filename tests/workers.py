@@ -29,6 +29,7 @@ class WorkerProcess:
     def __init__(self, queues: list[str], log_path: Path):
         self.queues = queues
         self.log_path = log_path
+        self.mail_dir = log_path.parent / "mail"
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> "WorkerProcess":
@@ -38,6 +39,9 @@ class WorkerProcess:
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "SECRET_KEY": "test-only-secret-key",
             "DEBUG": "0",
+            # The worker's e-mails land in files the test can read.
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(self.mail_dir),
         }
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -75,6 +79,12 @@ class WorkerProcess:
 
     def output(self) -> str:
         return self.log_path.read_text()
+
+    def sent_mail(self) -> str:
+        """Everything the worker has e-mailed so far, as one text."""
+        if not self.mail_dir.exists():
+            return ""
+        return "\n".join(p.read_text() for p in sorted(self.mail_dir.iterdir()))
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str, worker=None) -> None:

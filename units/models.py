@@ -7,6 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from units import calendars
 
 
+def _default_appeal_instructions() -> str:
+    return (
+        "You can appeal against this decision. Write to us within three weeks of the day you "
+        "received it: say which decision you appeal against and how you want it changed. "
+        "We send the appeal on to the court if we do not change the decision ourselves."
+    )
+
+
 class Unit(models.Model):
     """A municipal, regional or national unit that owns steps and works its own queue."""
 
@@ -22,6 +30,17 @@ class Unit(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     country = models.CharField(
         _("country"), max_length=2, default="SE", help_text=_("Its public holidays apply.")
+    )
+    working_weekdays = models.CharField(
+        _("working weekdays"),
+        max_length=7,
+        default=calendars.DEFAULT_WORKING_WEEKDAYS,
+        help_text=_("ISO weekday numbers, Monday = 1; for example 12345."),
+    )
+    appeal_instructions = models.TextField(
+        _("appeal instructions"),
+        default=_default_appeal_instructions,
+        help_text=_("Offered with every rejection; the caseworker can adapt them."),
     )
 
     class Meta:
@@ -39,7 +58,28 @@ class Unit(models.Model):
 
     def due_at(self, start: dt.datetime, days: int, *, working_days: bool) -> dt.datetime:
         """When a step activated at `start` with a deadline of `days` falls due in this unit."""
-        return calendars.add_days(start, days, working_days=working_days, country=self.country)
+        return calendars.add_days(
+            start,
+            days,
+            working_days=working_days,
+            country=self.country,
+            weekdays=self.working_weekdays,
+        )
+
+    def due_after_pause(
+        self, due: dt.datetime, paused_at: dt.datetime, resumed_at: dt.datetime, *, working_days
+    ) -> dt.datetime:
+        return calendars.shift_for_pause(
+            due,
+            paused_at,
+            resumed_at,
+            working_days=working_days,
+            country=self.country,
+            weekdays=self.working_weekdays,
+        )
+
+    def member_emails(self) -> list[str]:
+        return [email for email in self.memberships.values_list("user__email", flat=True) if email]
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -1,41 +1,84 @@
-"""A unit caseworker's pages: the unit queue and the case page with the caseworker's own step."""
+"""A unit caseworker's pages: the unit queue, the case page with their own step, the lead view."""
+
+from collections.abc import Callable
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from journeys import selectors, services
-from journeys.forms import DecisionForm
+from journeys.forms import DecisionForm, InformationRequestForm, NoteForm, ReassignForm
 from journeys.models import Step
 from units.models import Unit
 from units.roles import roles_of
 
 QUEUE_PAGE_SIZE = 25
+STALE = gettext_lazy(
+    "The case changed after you opened it, so nothing was saved. Here is its current state; "
+    "check it and try again."
+)
+NOT_YOURS = gettext_lazy("Another caseworker holds this case, so only they can do that.")
 
 
-def _member_units(request):
+def _member_units(request) -> list[Unit]:
     roles = roles_of(request.user)
     if not roles.unit_ids:
         raise Http404
-    return Unit.objects.filter(pk__in=roles.unit_ids)
+    return list(Unit.objects.filter(pk__in=roles.unit_ids))
+
+
+def _chosen_unit(request, units: list[Unit]) -> Unit:
+    slug = request.GET.get("unit") or request.POST.get("unit")
+    return next((u for u in units if u.slug == slug), units[0])
 
 
 @login_required
 @require_GET
 def queue(request):
-    units = list(_member_units(request))
-    unit = next((u for u in units if u.slug == request.GET.get("unit")), units[0])
-    page = Paginator(selectors.unit_queue(unit), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "journeys/casework/queue.html",
-        {"units": units, "unit": unit, "page": page, "now": timezone.now()},
-    )
+    units = _member_units(request)
+    unit = _chosen_unit(request, units)
+    now = timezone.now()
+    chosen = request.GET.get("filter", "all")
+    if chosen not in selectors.QUEUE_FILTERS:
+        chosen = "all"
+    steps = selectors.unit_queue(unit, user=request.user, now=now, filter=chosen)
+    counts = selectors.unit_queue_counts(unit, user=request.user, now=now)
+    context = {
+        "units": units,
+        "unit": unit,
+        "page": Paginator(steps, QUEUE_PAGE_SIZE).get_page(request.GET.get("page")),
+        "filters": [
+            {"key": key, "label": label, "count": counts[key], "current": key == chosen}
+            for key, label in selectors.QUEUE_FILTERS.items()
+        ],
+        "chosen": chosen,
+        "is_lead": unit.pk in roles_of(request.user).lead_unit_ids,
+        "now": now,
+    }
+    template = "journeys/casework/queue.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#queue-results"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def take_next(request):
+    unit = _chosen_unit(request, _member_units(request))
+    step = services.step_take_next(unit=unit, by=request.user, now=timezone.now())
+    if step is None:
+        messages.info(request, _("There is no unclaimed case in the queue."))
+        return redirect(f"{reverse('casework:queue')}?unit={unit.slug}")
+    messages.success(request, _("This case is now yours."))
+    return redirect("casework:case", pk=step.pk)
 
 
 def _case_step(request, pk: int) -> Step:
@@ -47,31 +90,48 @@ def _case_step(request, pk: int) -> Step:
     )
 
 
-def _may_act(request, step: Step) -> bool:
-    return step.unit_id in roles_of(request.user).unit_ids
+def _actionable_step(request, pk: int) -> Step:
+    """A step the user may act on: one of their own units' (a coordinator only reads)."""
+    step = _case_step(request, pk)
+    if step.unit_id not in roles_of(request.user).unit_ids:
+        raise Http404
+    return step
 
 
-def _render_case(request, step: Step, decision_form=None, status=200):
+def _render_case(request, step: Step, status: int = 200, **forms):
     journey = step.journey
-    if decision_form is None:
-        decision_form = DecisionForm(initial={"version": step.version})
-    may_act = _may_act(request, step)
+    roles = roles_of(request.user)
+    in_unit = step.unit_id in roles.unit_ids
+    holds = step.assignee_id == request.user.pk
+    initial = {"version": step.version}
     context = {
         "step": step,
         "journey": journey,
         "steps": selectors.journey_steps(journey),
         "events": selectors.journey_timeline(journey, for_applicant=False),
-        "may_claim": may_act and step.status == Step.Status.QUEUED,
-        "may_decide": may_act
-        and step.status == Step.Status.IN_PROGRESS
-        and step.assignee_id == request.user.pk,
-        "decision_form": decision_form,
+        "requests": selectors.journey_information_requests(journey),
+        "may_claim": in_unit and step.status == Step.Status.QUEUED,
+        "may_work": in_unit and holds and step.status == Step.Status.IN_PROGRESS,
+        "may_note": in_unit and step.status in Step.ACTIVE_STATUSES,
+        "may_reassign": step.unit_id in roles.lead_unit_ids and step.status in Step.ACTIVE_STATUSES,
+        "decision_form": forms.get("decision_form")
+        or DecisionForm(initial={**initial, "appeal_instructions": step.unit.appeal_instructions}),
+        "request_form": forms.get("request_form") or InformationRequestForm(initial=initial),
+        "note_form": forms.get("note_form") or NoteForm(initial=initial),
+        "reassign_form": forms.get("reassign_form")
+        or ReassignForm(initial=initial, members=_unit_members(step.unit)),
         "answers": [
             {"label": f["label"], "value": journey.data.get(f["key"])}
             for f in journey.journey_type.fields
         ],
+        "now": timezone.now(),
     }
+    context["invalid_form"] = next(iter(forms.values()), None)
     return render(request, "journeys/casework/case.html", context, status=status)
+
+
+def _unit_members(unit: Unit):
+    return get_user_model().objects.filter(memberships__unit=unit).order_by("username")
 
 
 @login_required
@@ -80,47 +140,168 @@ def case(request, pk: int):
     return _render_case(request, _case_step(request, pk))
 
 
+def _act(request, step: Step, action: Callable[[], object], success: str):
+    """Run a case action; a stale form or a case held by someone else changes nothing."""
+    try:
+        action()
+    except services.StepChanged as refused:
+        step.refresh_from_db()
+        messages.error(request, NOT_YOURS if isinstance(refused, services.NotAssignee) else STALE)
+        return _render_case(request, step, status=409)
+    messages.success(request, success)
+    return redirect("casework:case", pk=step.pk)
+
+
 @login_required
 @require_POST
 def case_claim(request, pk: int):
-    step = _case_step(request, pk)
-    if not _may_act(request, step):
-        raise Http404
+    step = _actionable_step(request, pk)
+    return _act(
+        request,
+        step,
+        lambda: services.step_claim(step=step, by=request.user, now=timezone.now()),
+        _("This case is now yours."),
+    )
+
+
+@login_required
+@require_POST
+def case_release(request, pk: int):
+    step = _actionable_step(request, pk)
+    version = _posted_version(request)
+    return _act(
+        request,
+        step,
+        lambda: services.step_release(
+            step=step, by=request.user, now=timezone.now(), expected_version=version
+        ),
+        _("The case is back in the queue."),
+    )
+
+
+def _posted_version(request) -> int | None:
     try:
-        services.step_claim(step=step, by=request.user, now=timezone.now())
-    except services.StepChanged:
-        messages.error(request, _("Someone else has already taken this case."))
-    return redirect("casework:case", pk=step.pk)
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        return None
 
 
 @login_required
 @require_POST
 def case_decide(request, pk: int):
-    step = _case_step(request, pk)
-    if not _may_act(request, step):
-        raise Http404
+    step = _actionable_step(request, pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        return _render_case(request, step, decision_form=form, status=422)
-    try:
-        services.step_decide(
+        return _render_case(request, step, status=422, decision_form=form)
+    data = form.cleaned_data
+    return _act(
+        request,
+        step,
+        lambda: services.step_decide(
             step=step,
             by=request.user,
-            outcome=form.cleaned_data["outcome"],
-            reasons=form.cleaned_data["reasons"],
-            expected_version=form.cleaned_data["version"],
+            outcome=data["outcome"],
+            reasons=data["reasons"],
+            appeal_instructions=data["appeal_instructions"],
+            communication_note=data["communication_note"],
+            expected_version=data["version"],
             now=timezone.now(),
-        )
-    except services.StepChanged as refused:
-        step.refresh_from_db()
-        if isinstance(refused, services.NotAssignee):
-            message = _("Another caseworker has taken this case, so only they can decide it.")
-        else:
-            message = _(
-                "The case changed after you opened it, so your decision was not saved. "
-                "Here is its current state."
-            )
-        messages.error(request, message)
-        return _render_case(request, step, status=409)
-    messages.success(request, _("Decision recorded."))
-    return redirect("casework:case", pk=step.pk)
+        ),
+        _("Decision recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_request_information(request, pk: int):
+    step = _actionable_step(request, pk)
+    form = InformationRequestForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, step, status=422, request_form=form)
+    data = form.cleaned_data
+    return _act(
+        request,
+        step,
+        lambda: services.information_request_create(
+            step=step,
+            by=request.user,
+            items=data["items"],
+            due_date=data["due_date"],
+            expected_version=data["version"],
+            now=timezone.now(),
+        ),
+        _("The request has been sent to the applicant. The step's clock has stopped."),
+    )
+
+
+@login_required
+@require_POST
+def case_note(request, pk: int):
+    step = _actionable_step(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, step, status=422, note_form=form)
+    data = form.cleaned_data
+    return _act(
+        request,
+        step,
+        lambda: services.note_add(
+            step=step,
+            by=request.user,
+            kind=data["kind"],
+            text=data["text"],
+            visible_to_applicant=data["visible_to_applicant"],
+            expected_version=data["version"],
+            now=timezone.now(),
+        ),
+        _("Journal entry saved."),
+    )
+
+
+@login_required
+@require_POST
+def case_reassign(request, pk: int):
+    step = _actionable_step(request, pk)
+    if step.unit_id not in roles_of(request.user).lead_unit_ids:
+        raise Http404
+    form = ReassignForm(request.POST, members=_unit_members(step.unit))
+    if not form.is_valid():
+        return _render_case(request, step, status=422, reassign_form=form)
+    data = form.cleaned_data
+    return _act(
+        request,
+        step,
+        lambda: services.step_reassign(
+            step=step,
+            by=request.user,
+            to=data["assignee"],
+            expected_version=data["version"],
+            now=timezone.now(),
+        ),
+        _("The case has been reassigned."),
+    )
+
+
+@login_required
+@require_GET
+def workload(request):
+    """The unit lead's view: open and overdue cases per caseworker."""
+    roles = roles_of(request.user)
+    units = [u for u in _member_units(request) if u.pk in roles.lead_unit_ids]
+    if not units:
+        raise Http404
+    unit = _chosen_unit(request, units)
+    now = timezone.now()
+    counts = selectors.unit_queue_counts(unit, user=request.user, now=now)
+    return render(
+        request,
+        "journeys/casework/workload.html",
+        {
+            "unit": unit,
+            "units": units,
+            "members": selectors.unit_workload(unit, now=now),
+            "unassigned": counts["new"],
+            "open_total": counts["all"],
+            "overdue_total": counts["overdue"],
+        },
+    )

@@ -45,11 +45,19 @@ def test_claiming_then_deciding_records_the_decision_with_reasons(client, casewo
     )
     response = client.post(
         reverse("casework:decide", args=[step.pk]),
-        {"outcome": "reject", "reasons": "Not allowed by the plan.", "version": step.version},
+        {
+            "outcome": "reject",
+            "reasons": "Not allowed by the plan.",
+            "appeal_instructions": "Write to us within three weeks.",
+            "communication_note": "Applicant commented by phone on 3 May.",
+            "version": step.version,
+        },
     )
     assert response.status_code == 302
     step.refresh_from_db()
     assert step.status == Step.Status.REJECTED and step.reasons == "Not allowed by the plan."
+    assert step.appeal_instructions == "Write to us within three weeks."
+    assert step.communication_note == "Applicant commented by phone on 3 May."
     assert step.journey.status == Journey.Status.REJECTED
     assert "Not allowed by the plan." in client.get(response.url).content.decode()
 
@@ -67,20 +75,40 @@ def test_a_decision_without_reasons_is_refused_with_a_clear_message(client, case
     assert step.status == Step.Status.IN_PROGRESS
 
 
+def test_a_rejection_needs_appeal_instructions_and_a_record_of_the_chance_to_comment(
+    client, caseworker, step
+):
+    client.post(reverse("casework:claim", args=[step.pk]))
+    step.refresh_from_db()
+    case = client.get(reverse("casework:case", args=[step.pk])).content.decode()
+    assert "You can appeal against this decision" in case  # the unit's default, editable
+    response = client.post(
+        reverse("casework:decide", args=[step.pk]),
+        {"outcome": "reject", "reasons": "No.", "appeal_instructions": "", "version": step.version},
+    )
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Enter how the applicant can appeal the rejection" in html
+    assert "Record when the applicant could comment on the material" in html
+    step.refresh_from_db()
+    assert step.status == Step.Status.IN_PROGRESS
+
+
 def test_a_case_someone_else_took_cannot_be_taken_or_decided(client, caseworker, step):
     colleague = make_caseworker(step.unit)
     client.force_login(colleague)
     client.post(reverse("casework:claim", args=[step.pk]))
     client.force_login(caseworker)
-    response = client.post(reverse("casework:claim", args=[step.pk]), follow=True)
-    assert "Someone else has already taken this case." in response.content.decode()
+    response = client.post(reverse("casework:claim", args=[step.pk]))
+    assert response.status_code == 409
+    assert "Another caseworker holds this case" in response.content.decode()
     step.refresh_from_db()
     response = client.post(
         reverse("casework:decide", args=[step.pk]),
         {"outcome": "approve", "reasons": "Fine.", "version": step.version},
     )
     assert response.status_code == 409
-    assert "only they can decide it" in response.content.decode()
+    assert "only they can do that" in response.content.decode()
     step.refresh_from_db()
     assert step.assignee == colleague and step.status == Step.Status.IN_PROGRESS
 
@@ -95,9 +123,124 @@ def test_a_decision_on_a_form_loaded_before_a_change_is_refused(client, casework
     assert first.status_code == 302
     second = client.post(
         reverse("casework:decide", args=[step.pk]),
-        {"outcome": "reject", "reasons": "Second.", "version": step.version},
+        {"outcome": "approve", "reasons": "Second.", "version": step.version},
     )
     assert second.status_code == 409
-    assert "The case changed after you opened it" in second.content.decode()
+    assert "The case changed after you opened it, so nothing was saved" in second.content.decode()
     step.refresh_from_db()
     assert step.status == Step.Status.APPROVED and step.reasons == "First."
+
+
+def test_queue_filters_show_counts_and_swap_only_the_results_for_htmx(client, cafe, caseworker):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from journeys import services
+
+    now = timezone.now()
+    old = submitted_journey(cafe, now=now - dt.timedelta(days=80))  # overdue permit
+    mine = old.steps.get(step_type__key="building-permit")
+    services.step_claim(step=mine, by=caseworker, now=now)
+    url = reverse("casework:queue")
+    html = client.get(url, {"filter": "mine"}).content.decode()
+    assert 'Mine <span class="count">(1)</span>' in html
+    assert 'All <span class="count">(2)</span>' in html
+    assert 'Overdue <span class="count">(1)</span>' in html
+    assert 'New <span class="count">(1)</span>' in html
+    assert html.count("/work/steps/") == 1 and "days overdue" in html
+
+    partial = client.get(url, {"filter": "new"}, headers={"HX-Request": "true"}).content.decode()
+    assert partial.lstrip().startswith('<div id="queue-results">')
+    assert "<html" not in partial and old.reference not in partial
+
+
+def test_take_next_hands_over_the_earliest_due_unclaimed_case(client, cafe, caseworker, step):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    earlier = submitted_journey(cafe, now=timezone.now() - dt.timedelta(days=5))
+    response = client.post(reverse("casework:take_next"))
+    target = earlier.steps.get(step_type__key="building-permit")
+    assert response.url == reverse("casework:case", args=[target.pk])
+    target.refresh_from_db()
+    assert target.assignee == caseworker and target.status == Step.Status.IN_PROGRESS
+    client.post(reverse("casework:take_next"))
+    client.post(reverse("casework:take_next"))  # nothing left: a message, no error
+    step.refresh_from_db()
+    assert step.assignee == caseworker
+
+
+def test_releasing_puts_the_case_back_for_anyone(client, caseworker, step):
+    client.post(reverse("casework:claim", args=[step.pk]))
+    step.refresh_from_db()
+    client.post(reverse("casework:release", args=[step.pk]), {"version": step.version})
+    step.refresh_from_db()
+    assert step.status == Step.Status.QUEUED and step.assignee is None
+
+
+def test_journal_entries_record_author_and_time_and_internal_ones_stay_internal(
+    client, caseworker, step
+):
+    for text, visible in (("Called the applicant about the signs.", True), ("Internal.", False)):
+        step.refresh_from_db()
+        response = client.post(
+            reverse("casework:note", args=[step.pk]),
+            {
+                "kind": "call",
+                "text": text,
+                "visible_to_applicant": "on" if visible else "",
+                "version": step.version,
+            },
+        )
+        assert response.status_code == 302
+    case = client.get(reverse("casework:case", args=[step.pk])).content.decode()
+    assert "Called the applicant about the signs." in case and "Internal." in case
+    assert caseworker.username in case
+    client.force_login(step.journey.applicant)
+    track = client.get(
+        reverse("citizens:application_track", args=[step.journey.public_id])
+    ).content.decode()
+    assert "Called the applicant about the signs." in track
+    assert "Internal." not in track
+
+
+def test_a_note_on_a_case_that_changed_since_the_form_loaded_is_refused(client, caseworker, step):
+    stale = step.version
+    client.post(reverse("casework:claim", args=[step.pk]))
+    response = client.post(
+        reverse("casework:note", args=[step.pk]),
+        {"kind": "note", "text": "Late note.", "version": stale},
+    )
+    assert response.status_code == 409
+    assert "nothing was saved" in response.content.decode()
+    assert not step.events.filter(message="Late note.").exists()
+
+
+def test_a_unit_lead_sees_the_workload_and_reassigns_within_the_unit(client, cafe, step):
+    lead = make_caseworker(step.unit, lead=True)
+    worker = make_caseworker(step.unit)
+    client.force_login(lead)
+    workload = client.get(reverse("casework:workload"))
+    assert workload.status_code == 200 and worker.username in workload.content.decode()
+    response = client.post(
+        reverse("casework:reassign", args=[step.pk]),
+        {"assignee": worker.pk, "version": step.version},
+    )
+    assert response.status_code == 302
+    step.refresh_from_db()
+    assert step.assignee == worker and step.status == Step.Status.IN_PROGRESS
+    html = client.get(reverse("casework:workload")).content.decode()
+    assert f'<th scope="row">{worker.username}</th><td>1</td>' in html
+
+
+def test_a_caseworker_who_is_not_a_lead_cannot_reassign_or_see_the_workload(
+    client, caseworker, step
+):
+    other = make_caseworker(step.unit)
+    assert client.get(reverse("casework:workload")).status_code == 404
+    response = client.post(
+        reverse("casework:reassign", args=[step.pk]), {"assignee": other.pk, "version": 0}
+    )
+    assert response.status_code == 404

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from journeys import services
 from journeys.models import Handoff, Journey, JourneyEvent, Step
+from journeys.services import handoffs
 from tests.factories import CAFE_ANSWERS, decide, deliver_all, make_caseworker, submitted_journey
 
 
@@ -161,7 +162,7 @@ def test_the_sweep_publishes_only_handoffs_left_undelivered_past_the_grace_perio
     cafe, settings, monkeypatch
 ):
     published = []
-    monkeypatch.setattr(services.current_app, "send_task", lambda *a, **kw: published.append(kw))
+    monkeypatch.setattr(handoffs.current_app, "send_task", lambda *a, **kw: published.append(kw))
     now = timezone.now()
     submitted_journey(cafe, now=now, deliver=False)
     assert services.handoffs_sweep(now=now) == 0

@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from journeys import services
 from journeys.models import Handoff, Journey, JourneyEvent, Step
+from journeys.services import handoffs
 from tests.factories import load_catalogue, make_caseworker, make_user
 from tests.workers import wait_for
+from units.models import Unit
 
 pytestmark = pytest.mark.celery_worker
 
@@ -62,7 +64,7 @@ def queued(journey: Journey) -> set[str]:
 
 
 def work_step_as_caseworker(step: Step) -> None:
-    caseworker = make_caseworker(step.unit)
+    caseworker = step.unit.memberships.get().user
     client = client_for(caseworker)
     queue = client.get(reverse("casework:queue"))
     assert step.journey.reference in queue.content.decode()
@@ -79,6 +81,8 @@ def work_step_as_caseworker(step: Step) -> None:
 
 def test_the_cafe_journey_runs_to_completion_through_the_unit_queues(celery_worker):
     load_catalogue()
+    for unit in Unit.objects.all():
+        make_caseworker(unit, username=f"worker-{unit.slug}")
     journey = apply_as_citizen(make_user("citizen"))
 
     for wave in WAVES:
@@ -99,15 +103,24 @@ def test_the_cafe_journey_runs_to_completion_through_the_unit_queues(celery_work
     steps = journey.steps.all()
     assert {s.status for s in steps} == {Step.Status.APPROVED}
     # Exactly once: one delivered handoff and one "received" event per step, none missing.
-    handoffs = Handoff.objects.filter(step__journey=journey)
-    assert sorted(h.step_id for h in handoffs) == sorted(s.pk for s in steps)
-    assert all(h.delivered_at and h.attempts == 1 for h in handoffs)
+    outbox = Handoff.objects.filter(step__journey=journey)
+    assert sorted(h.step_id for h in outbox) == sorted(s.pk for s in steps)
+    assert all(h.delivered_at and h.attempts == 1 for h in outbox)
     received = JourneyEvent.objects.filter(journey=journey, kind=JourneyEvent.Kind.STEP_QUEUED)
     assert sorted(received.values_list("step_id", flat=True)) == sorted(s.pk for s in steps)
     # Each successor was queued only after the step it depends on was approved.
     by_key = {s.step_type.key: s for s in journey.steps.select_related("step_type")}
     assert by_key["food-registration"].activated_at >= by_key["building-permit"].decided_at
     assert by_key["serving-licence"].activated_at >= by_key["food-registration"].decided_at
+    # Each unit's members were e-mailed from a task on their own queue when the case arrived.
+    wait_for(
+        lambda: celery_worker.sent_mail().count(f"New case {journey.reference}") == len(steps),
+        30,
+        "one arrival e-mail per step",
+        celery_worker,
+    )
+    for step in steps:
+        assert f"worker-{step.unit.slug}@example.org" in celery_worker.sent_mail()
 
 
 def test_a_handoff_whose_message_was_never_published_is_delivered_by_the_sweep(
@@ -123,10 +136,10 @@ def test_a_handoff_whose_message_was_never_published_is_delivered_by_the_sweep(
     )
     # The commit happens; the publish after it is lost (as if the process died in between).
     with monkeypatch.context() as patch:
-        patch.setattr(services, "handoffs_publish", lambda *args, **kwargs: 0)
+        patch.setattr(handoffs, "handoffs_publish", lambda *args, **kwargs: 0)
         services.journey_submit(journey=journey, by=citizen, now=timezone.now())
-    handoffs = Handoff.objects.filter(step__journey=journey)
-    assert handoffs.count() == 2 and not handoffs.filter(published_at__isnull=False).exists()
+    outbox = Handoff.objects.filter(step__journey=journey)
+    assert outbox.count() == 2 and not outbox.filter(published_at__isnull=False).exists()
 
     later = timezone.now() + dt.timedelta(seconds=settings.HANDOFF_GRACE_SECONDS + 1)
     assert services.handoffs_sweep(now=later) == 2

@@ -152,8 +152,18 @@ class Command(BaseCommand):
         )
         self._work(journey, "building-permit", now - dt.timedelta(days=10), decide=False)
         self._work(journey, "outdoor-seating", now - dt.timedelta(days=10), decide=False)
-        # Fresh: submitted yesterday, steps just received.
-        self._run(house, citizen, house_data, start=now - dt.timedelta(days=1), approve=[])
+        # Waiting for the applicant: Urban Planning asked for drawings two days ago.
+        journey = self._run(
+            house, citizen, house_data, start=now - dt.timedelta(days=3), approve=[]
+        )
+        step = self._work(journey, "building-permit", now - dt.timedelta(days=2), decide=False)
+        services.information_request_create(
+            step=step,
+            by=step.assignee,
+            items=["Facade drawings of the extension", "Site plan with distances to boundaries"],
+            due_date=(now + dt.timedelta(days=12)).date(),
+            now=now - dt.timedelta(days=2),
+        )
         # Rejected: the building permit was refused, the other steps cancelled.
         journey = self._run(
             house,
@@ -188,20 +198,28 @@ class Command(BaseCommand):
         step = journey.steps.get(step_type__key=key)
         worker = get_user_model().objects.get(username=f"caseworker-{step.unit.slug}")
         step = services.step_claim(step=step, by=worker, now=moment)
-        if decide:
-            reasons = (
-                "The application meets the requirements."
-                if decide == "approve"
-                else "The extension exceeds the building rights in the detailed plan."
-            )
+        decided = moment + dt.timedelta(hours=2)
+        if decide == "approve":
             services.step_decide(
                 step=step,
                 by=worker,
                 outcome=decide,
-                reasons=reasons,
-                now=moment + dt.timedelta(hours=2),
+                reasons="The application meets the requirements.",
+                now=decided,
             )
-            self._deliver(moment + dt.timedelta(hours=2, minutes=1))
+        elif decide == "reject":
+            services.step_decide(
+                step=step,
+                by=worker,
+                outcome=decide,
+                reasons="The extension exceeds the building rights in the detailed plan.",
+                appeal_instructions=step.unit.appeal_instructions,
+                communication_note="The applicant commented on the plan assessment by e-mail.",
+                now=decided,
+            )
+        if decide:
+            self._deliver(decided + dt.timedelta(minutes=1))
+        return step
 
     @staticmethod
     def _deliver(moment):

@@ -1,0 +1,55 @@
+"""E-mails to a unit's members: a case landed in (or left) their queue, and the daily digest."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from journeys.models import Step
+from units.models import Unit
+
+
+def _send(unit: Unit, template: str, context: dict) -> int:
+    recipients = unit.member_emails()
+    if not recipients:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, _, body = render_to_string(template, context).strip().partition("\n")
+    return send_mail(subject.strip(), body.strip(), None, recipients)
+
+
+def unit_notify(*, step_id: int, what: str) -> int:
+    """Tell the unit's members that a step was queued, resumed or cancelled in their queue."""
+    step = (
+        Step.objects.select_related("journey__journey_type", "step_type", "unit")
+        .filter(pk=step_id)
+        .first()
+    )
+    if step is None:
+        return 0
+    return _send(
+        step.unit,
+        "emails/unit_step.txt",
+        {"step": step, "what": what, "case_path": reverse("casework:case", args=[step.pk])},
+    )
+
+
+def units_overdue_digest(*, now: dt.datetime) -> int:
+    """One e-mail per unit with overdue cases, listing them earliest due first."""
+    overdue = (
+        Step.objects.overdue(now=now)
+        .select_related("journey", "step_type", "assignee")
+        .order_by("unit_id", "due_at")
+    )
+    by_unit: dict[int, list[Step]] = {}
+    for step in overdue:
+        by_unit.setdefault(step.unit_id, []).append(step)
+    sent = 0
+    for unit in Unit.objects.filter(pk__in=by_unit):
+        sent += _send(
+            unit, "emails/unit_overdue_digest.txt", {"unit": unit, "steps": by_unit[unit.pk]}
+        )
+    return sent

@@ -1,0 +1,48 @@
+"""Use-cases that change journeys. Each runs in one transaction, writes its events, and publishes
+its handoffs only after commit (DESIGN.md, "The handoff protocol").
+
+- `applications`: what the applicant does (start, answer, submit, answer a request);
+- `casework`: what a unit's caseworkers do (claim, take next, ask, note, decide);
+- `handoffs`: the outbox (create, publish, deliver, sweep);
+- `events`: the append-only journey log.
+"""
+
+from journeys.services.applications import (
+    information_request_answer,
+    journey_save_answers,
+    journey_start,
+    journey_submit,
+)
+from journeys.services.casework import (
+    NotAssignee,
+    StepChanged,
+    information_request_create,
+    note_add,
+    step_claim,
+    step_decide,
+    step_reassign,
+    step_release,
+    step_take_next,
+)
+from journeys.services.events import journey_event_record
+from journeys.services.handoffs import handoff_deliver, handoffs_publish, handoffs_sweep
+
+__all__ = [
+    "NotAssignee",
+    "StepChanged",
+    "handoff_deliver",
+    "handoffs_publish",
+    "handoffs_sweep",
+    "information_request_answer",
+    "information_request_create",
+    "journey_event_record",
+    "journey_save_answers",
+    "journey_start",
+    "journey_submit",
+    "note_add",
+    "step_claim",
+    "step_decide",
+    "step_reassign",
+    "step_release",
+    "step_take_next",
+]

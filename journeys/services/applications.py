@@ -1,0 +1,101 @@
+"""What the applicant does: start a draft, answer once, submit, answer an information request."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F
+
+from journeys.models import (
+    InformationRequest,
+    Journey,
+    JourneyEvent,
+    JourneyType,
+    ReferenceSequence,
+    Step,
+)
+from journeys.services.events import journey_event_record
+from journeys.services.handoffs import handoffs_create, ready_steps
+
+
+@transaction.atomic
+def journey_start(*, journey_type: JourneyType, applicant, now: dt.datetime) -> Journey:
+    journey = Journey.objects.create(
+        journey_type=journey_type, applicant=applicant, created_at=now, last_event_at=now
+    )
+    journey_event_record(journey=journey, kind=JourneyEvent.Kind.STARTED, actor=applicant, now=now)
+    return journey
+
+
+def journey_save_answers(*, journey: Journey, answers: dict) -> Journey:
+    """Store answers to a draft; a submitted journey's data no longer changes here."""
+    if journey.status != Journey.Status.DRAFT:
+        return journey
+    journey.data = {**journey.data, **answers}
+    journey.save(update_fields=["data"])
+    return journey
+
+
+def _next_reference(prefix: str, year: int) -> str:
+    sequence, _ = ReferenceSequence.objects.select_for_update().get_or_create(
+        prefix=prefix, year=year
+    )
+    ReferenceSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + 1)
+    sequence.refresh_from_db(fields=["last_number"])
+    return f"{prefix}-{year}-{sequence.last_number:06d}"
+
+
+@transaction.atomic
+def journey_submit(*, journey: Journey, by, now: dt.datetime) -> Journey:
+    """Give the journey its reference, create its steps and hand the first ones to their units."""
+    journey = Journey.objects.select_for_update().get(pk=journey.pk)
+    if journey.status != Journey.Status.DRAFT:
+        return journey
+    journey.reference = _next_reference(journey.journey_type.reference_prefix, now.year)
+    journey.status = Journey.Status.SUBMITTED
+    journey.submitted_at = now
+    journey.save(update_fields=["reference", "status", "submitted_at"])
+    Step.objects.bulk_create(
+        Step(journey=journey, step_type=step_type, unit_id=step_type.unit_id)
+        for step_type in journey.journey_type.steps.all()
+        if step_type.applies_to(journey.data)
+    )
+    journey_event_record(
+        journey=journey,
+        kind=JourneyEvent.Kind.SUBMITTED,
+        actor=by,
+        now=now,
+        status_before=Journey.Status.DRAFT,
+        status_after=Journey.Status.SUBMITTED,
+    )
+    handoffs_create(journey=journey, steps=ready_steps(journey), now=now)
+    return journey
+
+
+@transaction.atomic
+def information_request_answer(
+    *, request: InformationRequest, by, answer: str, now: dt.datetime
+) -> InformationRequest:
+    """Record the applicant's answer and hand the step back to its unit (a resume handoff)."""
+    journey = Journey.objects.select_for_update().get(pk=request.step.journey_id)
+    answered = InformationRequest.objects.filter(pk=request.pk, answered_at__isnull=True).update(
+        answer=answer, answered_at=now
+    )
+    request.refresh_from_db()
+    if not answered:
+        return request
+    journey_event_record(
+        journey=journey,
+        step=request.step,
+        kind=JourneyEvent.Kind.INFORMATION_ANSWERED,
+        actor=by,
+        now=now,
+        message=answer,
+    )
+    handoffs_create(
+        journey=journey,
+        steps=[request.step],
+        now=now,
+        kind="resume",
+        information_request=request,
+    )
+    return request

@@ -1,0 +1,271 @@
+"""What a unit's caseworkers do with a step: take it, ask, note, decide; leads reassign."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F
+
+from journeys.models import InformationRequest, Journey, JourneyEvent, Step
+from journeys.services.events import journey_event_record
+from journeys.services.handoffs import handoffs_create, ready_steps
+
+
+class StepChanged(Exception):
+    """The step is no longer in the state the caseworker saw; nothing was changed."""
+
+
+class NotAssignee(StepChanged):
+    """Only the caseworker who took the step may do this."""
+
+
+def _locked(step: Step, expected_version: int | None) -> tuple[Journey, Step]:
+    """Lock the journey (so changes within one journey happen one after the other), reload the
+    step, and refuse if it changed since the caseworker's form was loaded."""
+    journey = Journey.objects.select_for_update().get(pk=step.journey_id)
+    step = Step.objects.select_related("step_type", "unit").get(pk=step.pk)
+    if expected_version is not None and step.version != expected_version:
+        raise StepChanged
+    return journey, step
+
+
+def _bump(step: Step, **fields) -> None:
+    Step.objects.filter(pk=step.pk).update(version=F("version") + 1, **fields)
+
+
+@transaction.atomic
+def step_claim(*, step: Step, by, now: dt.datetime) -> Step:
+    """Take a received step; claiming a step one already holds changes nothing."""
+    claimed = Step.objects.filter(pk=step.pk, status=Step.Status.QUEUED).update(
+        status=Step.Status.IN_PROGRESS, assignee=by, started_at=now, version=F("version") + 1
+    )
+    step.refresh_from_db()
+    if claimed:
+        journey_event_record(
+            journey=step.journey,
+            step=step,
+            kind=JourneyEvent.Kind.STEP_CLAIMED,
+            actor=by,
+            now=now,
+            status_before=Step.Status.QUEUED,
+            status_after=Step.Status.IN_PROGRESS,
+        )
+    elif step.assignee_id != by.pk:
+        raise NotAssignee if step.assignee_id else StepChanged
+    return step
+
+
+@transaction.atomic
+def step_take_next(*, unit, by, now: dt.datetime) -> Step | None:
+    """Claim the unit's earliest-due unclaimed step. Rows another caseworker is claiming at the
+    same moment are skipped, so no two caseworkers are ever handed the same case."""
+    step = (
+        Step.objects.for_unit(unit)
+        .filter(status=Step.Status.QUEUED, assignee__isnull=True)
+        .queue_order()
+        .select_for_update(skip_locked=True, of=("self",))
+        .first()
+    )
+    if step is None:
+        return None
+    return step_claim(step=step, by=by, now=now)
+
+
+@transaction.atomic
+def step_release(*, step: Step, by, now: dt.datetime, expected_version: int | None = None) -> Step:
+    """Put a step one holds back in the unit's queue for someone else to take."""
+    journey, step = _locked(step, expected_version)
+    if step.status != Step.Status.IN_PROGRESS:
+        raise StepChanged
+    if step.assignee_id != by.pk:
+        raise NotAssignee
+    _bump(step, status=Step.Status.QUEUED, assignee=None, started_at=None)
+    journey_event_record(
+        journey=journey,
+        step=step,
+        kind=JourneyEvent.Kind.STEP_RELEASED,
+        actor=by,
+        now=now,
+        status_before=Step.Status.IN_PROGRESS,
+        status_after=Step.Status.QUEUED,
+        visible_to_applicant=False,
+    )
+    step.refresh_from_db()
+    return step
+
+
+@transaction.atomic
+def step_reassign(
+    *, step: Step, by, to, now: dt.datetime, expected_version: int | None = None
+) -> Step:
+    """A unit lead hands a step to another caseworker of the same unit (checked by the caller)."""
+    journey, step = _locked(step, expected_version)
+    if step.status not in Step.ACTIVE_STATUSES:
+        raise StepChanged
+    fields = {"assignee": to}
+    if step.status == Step.Status.QUEUED:
+        fields.update(status=Step.Status.IN_PROGRESS, started_at=now)
+    _bump(step, **fields)
+    journey_event_record(
+        journey=journey,
+        step=step,
+        kind=JourneyEvent.Kind.STEP_REASSIGNED,
+        actor=by,
+        now=now,
+        status_before=step.status,
+        status_after=fields.get("status", step.status),
+        message=to.get_username(),
+        visible_to_applicant=False,
+    )
+    step.refresh_from_db()
+    return step
+
+
+@transaction.atomic
+def information_request_create(
+    *,
+    step: Step,
+    by,
+    items: list[str],
+    due_date: dt.date,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> InformationRequest:
+    """Ask the applicant for specific items; the step's clock stops until they answer."""
+    journey, step = _locked(step, expected_version)
+    if step.status != Step.Status.IN_PROGRESS or not journey.is_open:
+        raise StepChanged
+    if step.assignee_id != by.pk:
+        raise NotAssignee
+    request = InformationRequest.objects.create(
+        step=step, items=items, due_date=due_date, requested_by=by, requested_at=now
+    )
+    _bump(step, status=Step.Status.WAITING_FOR_APPLICANT, paused_at=now)
+    Journey.objects.filter(pk=journey.pk, status__in=Journey.OPEN_STATUSES).update(
+        status=Journey.Status.WAITING_FOR_APPLICANT
+    )
+    journey_event_record(
+        journey=journey,
+        step=step,
+        kind=JourneyEvent.Kind.INFORMATION_REQUESTED,
+        actor=by,
+        now=now,
+        status_before=Step.Status.IN_PROGRESS,
+        status_after=Step.Status.WAITING_FOR_APPLICANT,
+        message="\n".join(items),
+    )
+    return request
+
+
+@transaction.atomic
+def note_add(
+    *,
+    step: Step,
+    by,
+    kind: str,
+    text: str,
+    visible_to_applicant: bool,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> JourneyEvent:
+    """Journal a note, call or site visit on the case, with its author and time."""
+    journey, step = _locked(step, expected_version)
+    _bump(step)
+    return journey_event_record(
+        journey=journey,
+        step=step,
+        kind=kind,
+        actor=by,
+        now=now,
+        message=text,
+        visible_to_applicant=visible_to_applicant,
+    )
+
+
+@transaction.atomic
+def step_decide(
+    *,
+    step: Step,
+    by,
+    outcome: str,
+    reasons: str,
+    now: dt.datetime,
+    appeal_instructions: str = "",
+    communication_note: str = "",
+    expected_version: int | None = None,
+) -> Step:
+    """Approve or reject a step in progress, and hand the journey on (or close it).
+
+    The journey row is locked first, so two decisions in one journey are taken one after the
+    other and see each other's result: no successor is handed off twice or missed.
+    """
+    journey, step = _locked(step, expected_version)
+    if step.status != Step.Status.IN_PROGRESS or not journey.is_open:
+        raise StepChanged
+    if step.assignee_id != by.pk:
+        raise NotAssignee
+    approved = outcome == Step.Outcome.APPROVE
+    new_status = Step.Status.APPROVED if approved else Step.Status.REJECTED
+    _bump(
+        step,
+        status=new_status,
+        decided_at=now,
+        reasons=reasons,
+        appeal_instructions="" if approved else appeal_instructions,
+        communication_note="" if approved else communication_note,
+    )
+    message = reasons if approved else f"{reasons}\n\n{appeal_instructions}".strip()
+    journey_event_record(
+        journey=journey,
+        step=step,
+        kind=JourneyEvent.Kind.STEP_APPROVED if approved else JourneyEvent.Kind.STEP_REJECTED,
+        actor=by,
+        now=now,
+        status_before=step.status,
+        status_after=new_status,
+        message=message,
+    )
+    if approved:
+        _after_approval(journey=journey, now=now)
+    else:
+        _close_rejected(journey=journey, now=now, by=by)
+    step.refresh_from_db()
+    return step
+
+
+def _after_approval(*, journey: Journey, now: dt.datetime) -> None:
+    if not journey.steps.exclude(status=Step.Status.APPROVED).exists():
+        Journey.objects.filter(pk=journey.pk).update(status=Journey.Status.COMPLETED, closed_at=now)
+        journey_event_record(
+            journey=journey,
+            kind=JourneyEvent.Kind.COMPLETED,
+            now=now,
+            status_before=journey.status,
+            status_after=Journey.Status.COMPLETED,
+        )
+        return
+    handoffs_create(journey=journey, steps=ready_steps(journey), now=now)
+
+
+def _close_rejected(*, journey: Journey, now: dt.datetime, by) -> None:
+    """A rejection ends the journey: steps not yet started are cancelled here, steps in other
+    units' queues through a cancel handoff, so those units are told."""
+    Journey.objects.filter(pk=journey.pk).update(status=Journey.Status.REJECTED, closed_at=now)
+    journey_event_record(
+        journey=journey,
+        kind=JourneyEvent.Kind.CLOSED_REJECTED,
+        actor=by,
+        now=now,
+        status_before=journey.status,
+        status_after=Journey.Status.REJECTED,
+    )
+    for step in journey.steps.filter(status=Step.Status.WAITING):
+        _bump(step, status=Step.Status.CANCELLED, decided_at=now)
+        journey_event_record(
+            journey=journey,
+            step=step,
+            kind=JourneyEvent.Kind.STEP_CANCELLED,
+            now=now,
+            status_before=Step.Status.WAITING,
+            status_after=Step.Status.CANCELLED,
+        )
+    handoffs_create(journey=journey, steps=list(journey.steps.in_queue()), now=now, kind="cancel")

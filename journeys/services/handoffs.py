@@ -1,0 +1,210 @@
+"""The outbox: a handoff is a database fact first, a message second."""
+
+import datetime as dt
+import logging
+from functools import partial
+
+from celery import current_app
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from journeys.models import Handoff, InformationRequest, Journey, JourneyEvent, Step
+from journeys.services.events import journey_event_record
+
+logger = logging.getLogger(__name__)
+
+HANDOFF_TASK = "journeys.tasks.handoff_deliver"
+NOTIFY_TASK = "journeys.tasks.unit_notify"
+
+
+def ready_steps(journey: Journey) -> list[Step]:
+    """Waiting steps whose every dependency is approved (or not part of this journey)."""
+    steps = list(
+        journey.steps.select_related("step_type").prefetch_related("step_type__depends_on")
+    )
+    status_by_type = {s.step_type_id: s.status for s in steps}
+    return [
+        s
+        for s in steps
+        if s.status == Step.Status.WAITING
+        and all(
+            status_by_type.get(dep.pk, Step.Status.APPROVED) == Step.Status.APPROVED
+            for dep in s.step_type.depends_on.all()
+        )
+    ]
+
+
+def handoffs_create(
+    *,
+    journey: Journey,
+    steps: list[Step],
+    now: dt.datetime,
+    kind: str = Handoff.Kind.ACTIVATE,
+    information_request: InformationRequest | None = None,
+) -> list[Handoff]:
+    """Write one outbox row per step (never a second activation or cancellation of a step) and
+    publish them after commit. The caller holds the journey's row lock."""
+    already = set()
+    if kind != Handoff.Kind.RESUME:
+        already = set(
+            Handoff.objects.filter(step__journey=journey, kind=kind).values_list(
+                "step_id", flat=True
+            )
+        )
+    handoffs = Handoff.objects.bulk_create(
+        Handoff(
+            step=s,
+            unit_id=s.unit_id,
+            kind=kind,
+            created_at=now,
+            information_request=information_request,
+        )
+        for s in steps
+        if s.pk not in already
+    )
+    for handoff in handoffs:
+        if kind == Handoff.Kind.ACTIVATE:
+            journey_event_record(
+                journey=journey,
+                step=handoff.step,
+                kind=JourneyEvent.Kind.HANDOFF_SENT,
+                now=now,
+                visible_to_applicant=False,
+            )
+    if handoffs:
+        transaction.on_commit(partial(handoffs_publish, [h.pk for h in handoffs]))
+    return handoffs
+
+
+def handoffs_publish(handoff_ids: list[int], *, now: dt.datetime | None = None) -> int:
+    """Send each handoff's task to its unit's queue. A failure is recorded, not raised: the
+    sweep publishes it again. Returns how many were published."""
+    now = now or timezone.now()
+    published = 0
+    for handoff in Handoff.objects.filter(pk__in=handoff_ids).select_related("unit"):
+        try:
+            current_app.send_task(HANDOFF_TASK, args=[handoff.pk], queue=handoff.unit.queue_name)
+        except Exception as error:  # the broker is down or unreachable: the sweep retries
+            logger.warning("Handoff %s not published: %s", handoff.pk, error)
+            Handoff.objects.filter(pk=handoff.pk).update(last_error=f"publish: {error}"[:2000])
+            continue
+        Handoff.objects.filter(pk=handoff.pk).update(
+            published_at=now, publish_count=F("publish_count") + 1
+        )
+        published += 1
+    return published
+
+
+@transaction.atomic
+def handoff_deliver(*, handoff_id: int, now: dt.datetime) -> Handoff | None:
+    """Carry out a handoff in the receiving unit. Safe to repeat: a delivered handoff, or a step
+    already past the state it expects, changes nothing."""
+    handoff = (
+        Handoff.objects.select_for_update()
+        .select_related("step__step_type", "step__journey", "unit")
+        .filter(pk=handoff_id)
+        .first()
+    )
+    if handoff is None or handoff.delivered_at is not None:
+        return handoff
+    deliver = {
+        Handoff.Kind.ACTIVATE: _step_activate,
+        Handoff.Kind.RESUME: _step_resume,
+        Handoff.Kind.CANCEL: _step_cancel,
+    }[handoff.kind]
+    deliver(step=handoff.step, unit=handoff.unit, now=now)
+    Handoff.objects.filter(pk=handoff.pk).update(
+        delivered_at=now, attempts=F("attempts") + 1, last_error=""
+    )
+    handoff.refresh_from_db()
+    return handoff
+
+
+def _notify_unit(step: Step, unit, what: str) -> None:
+    """Tell the unit's members by e-mail, from a task on the unit's own queue, after commit."""
+    transaction.on_commit(
+        partial(current_app.send_task, NOTIFY_TASK, args=[step.pk, what], queue=unit.queue_name)
+    )
+
+
+def _step_activate(*, step: Step, unit, now: dt.datetime) -> None:
+    step_type = step.step_type
+    due_at = (
+        unit.due_at(now, step_type.deadline_days, working_days=step_type.deadline_working_days)
+        if step_type.deadline_days
+        else None
+    )
+    activated = Step.objects.filter(pk=step.pk, status=Step.Status.WAITING).update(
+        status=Step.Status.QUEUED, activated_at=now, due_at=due_at, version=F("version") + 1
+    )
+    if not activated:
+        return
+    Journey.objects.filter(pk=step.journey_id, status=Journey.Status.SUBMITTED).update(
+        status=Journey.Status.IN_PROGRESS
+    )
+    journey_event_record(
+        journey=step.journey,
+        step=step,
+        kind=JourneyEvent.Kind.STEP_QUEUED,
+        now=now,
+        status_before=Step.Status.WAITING,
+        status_after=Step.Status.QUEUED,
+    )
+    _notify_unit(step, unit, "queued")
+
+
+def _step_resume(*, step: Step, unit, now: dt.datetime) -> None:
+    """Back to the caseworker after the applicant's answer; the due date moves by the pause."""
+    step = Step.objects.select_for_update().select_related("step_type").get(pk=step.pk)
+    if step.status != Step.Status.WAITING_FOR_APPLICANT:
+        return
+    paused_at = step.paused_at or now
+    due_at = step.due_at
+    if due_at is not None:
+        due_at = unit.due_after_pause(
+            due_at, paused_at, now, working_days=step.step_type.deadline_working_days
+        )
+    paused_days = (timezone.localtime(now).date() - timezone.localtime(paused_at).date()).days
+    Step.objects.filter(pk=step.pk).update(
+        status=Step.Status.IN_PROGRESS,
+        due_at=due_at,
+        paused_at=None,
+        paused_days=F("paused_days") + paused_days,
+        version=F("version") + 1,
+    )
+    if not step.journey.steps.filter(status=Step.Status.WAITING_FOR_APPLICANT).exists():
+        Journey.objects.filter(
+            pk=step.journey_id, status=Journey.Status.WAITING_FOR_APPLICANT
+        ).update(status=Journey.Status.IN_PROGRESS)
+    journey_event_record(
+        journey=step.journey,
+        step=step,
+        kind=JourneyEvent.Kind.STEP_RESUMED,
+        now=now,
+        status_before=Step.Status.WAITING_FOR_APPLICANT,
+        status_after=Step.Status.IN_PROGRESS,
+    )
+    _notify_unit(step, unit, "resumed")
+
+
+def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
+    cancelled = Step.objects.filter(pk=step.pk, status__in=Step.ACTIVE_STATUSES).update(
+        status=Step.Status.CANCELLED, decided_at=now, version=F("version") + 1
+    )
+    if cancelled:
+        journey_event_record(
+            journey=step.journey,
+            step=step,
+            kind=JourneyEvent.Kind.STEP_CANCELLED,
+            now=now,
+            status_before=step.status,
+            status_after=Step.Status.CANCELLED,
+        )
+        _notify_unit(step, unit, "cancelled")
+
+
+def handoffs_sweep(*, now: dt.datetime) -> int:
+    """Publish again every handoff left undelivered past the grace period. Returns the count."""
+    stuck = list(Handoff.objects.overdue_for_delivery(now=now).values_list("pk", flat=True))
+    return handoffs_publish(stuck, now=now) if stuck else 0

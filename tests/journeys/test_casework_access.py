@@ -1,0 +1,72 @@
+"""Every caseworker URL, requested as every role: the answer its scope allows, 404 outside it."""
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from journeys.urls import casework_patterns
+from tests.factories import make_caseworker, make_coordinator, make_user, submitted_journey
+
+# name -> (method, needs a step)
+CASEWORK_URLS = {
+    "queue": ("get", False),
+    "take_next": ("post", False),
+    "workload": ("get", False),
+    "case": ("get", True),
+    "claim": ("post", True),
+    "release": ("post", True),
+    "decide": ("post", True),
+    "request_information": ("post", True),
+    "note": ("post", True),
+    "reassign": ("post", True),
+}
+OWN_UNIT = {name: 200 if method == "get" else "ok" for name, (method, _) in CASEWORK_URLS.items()}
+# What each role gets: a status code, "login" (sent to sign in) or "ok" (200, 302, 409 or 422:
+# allowed in, then the form or the case's state decides).
+EXPECTED = {
+    "anonymous": dict.fromkeys(CASEWORK_URLS, "login"),
+    "citizen": dict.fromkeys(CASEWORK_URLS, 404),
+    "other_unit_caseworker": {**dict.fromkeys(CASEWORK_URLS, 404), "queue": 200, "take_next": "ok"},
+    "own_unit_caseworker": {**OWN_UNIT, "workload": 404, "reassign": 404},
+    "unit_lead": OWN_UNIT,
+    "coordinator": {**dict.fromkeys(CASEWORK_URLS, 404), "case": 200},
+}
+
+
+def test_every_casework_url_is_in_this_matrix():
+    names = {p.name for p in casework_patterns[0]}
+    assert names == set(CASEWORK_URLS)
+    assert get_resolver().namespace_dict["casework"]
+
+
+@pytest.fixture
+def people(cafe):
+    journey = submitted_journey(cafe, make_user("applicant"))
+    step = journey.steps.get(step_type__key="building-permit")
+    other_unit = journey.steps.get(step_type__key="company-registration").unit
+    return step, {
+        "anonymous": None,
+        "citizen": journey.applicant,
+        "other_unit_caseworker": make_caseworker(other_unit),
+        "own_unit_caseworker": make_caseworker(step.unit),
+        "unit_lead": make_caseworker(step.unit, lead=True),
+        "coordinator": make_coordinator(),
+    }
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
+def test_casework_urls_answer_each_role_within_its_scope(client, people, role):
+    step, users = people
+    if users[role]:
+        client.force_login(users[role])
+    for name, (method, needs_step) in CASEWORK_URLS.items():
+        url = reverse(f"casework:{name}", args=[step.pk] if needs_step else [])
+        response = getattr(client, method)(
+            url, {"version": step.version} if method == "post" else {}
+        )
+        expected = EXPECTED[role][name]
+        if expected == "login":
+            assert response.status_code == 302 and response.url.startswith(reverse("login")), name
+        elif expected == "ok":
+            assert response.status_code in (200, 302, 409, 422), (name, response.status_code)
+        else:
+            assert response.status_code == expected, (name, response.status_code)

@@ -1,0 +1,105 @@
+"""Caseworkers working at the same moment, in real threads on PostgreSQL."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from journeys import services
+from journeys.models import Handoff, Step
+from tests.factories import bulk_queued_steps, decide, make_caseworker, submitted_journey
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_together(workers: list) -> list:
+    """Start every callable at the same moment in its own thread; return results or errors."""
+    barrier = threading.Barrier(len(workers))
+    results: list = [None] * len(workers)
+
+    def run(index, work):
+        try:
+            barrier.wait()
+            results[index] = work()
+        except Exception as error:  # collected for the assertions
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_ten_caseworkers_taking_next_from_200_cases_get_200_distinct_cases(cafe):
+    permit = cafe.steps.get(key="building-permit")
+    bulk_queued_steps(permit, 200)
+    caseworkers = [make_caseworker(permit.unit) for _ in range(10)]
+
+    def take_until_empty(caseworker):
+        taken = []
+        while step := services.step_take_next(unit=permit.unit, by=caseworker, now=timezone.now()):
+            taken.append(step.pk)
+        return taken
+
+    results = run_together([lambda c=c: take_until_empty(c) for c in caseworkers])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    taken = [pk for result in results for pk in result]
+    assert len(taken) == 200 and len(set(taken)) == 200
+    assert sum(1 for result in results if result) > 1  # the work was really shared
+    by_assignee = Counter(Step.objects.values_list("assignee_id", flat=True))
+    assert sum(by_assignee.values()) == 200 and None not in by_assignee
+
+
+def test_two_decisions_on_the_same_step_at_the_same_moment_make_one_decision(cafe):
+    journey = submitted_journey(cafe)
+    permit = journey.steps.get(step_type__key="building-permit")
+    caseworker = make_caseworker(permit.unit)
+    permit = services.step_claim(step=permit, by=caseworker, now=timezone.now())
+
+    def decide_once():
+        return services.step_decide(
+            step=permit,
+            by=caseworker,
+            outcome="approve",
+            reasons="Both tabs.",
+            expected_version=permit.version,
+            now=timezone.now(),
+        )
+
+    results = run_together([decide_once, decide_once])
+    assert sum(isinstance(r, Step) for r in results) == 1
+    assert sum(isinstance(r, services.StepChanged) for r in results) == 1
+    assert journey.events.filter(kind="step_approved").count() == 1
+    food = journey.steps.get(step_type__key="food-registration")
+    assert Handoff.objects.filter(step=food).count() == 1
+
+
+def test_approving_both_dependencies_at_once_hands_the_joint_successor_off_once(house):
+    journey = submitted_journey(house, answers={"new_drainage": True})
+    decide(journey.steps.get(step_type__key="building-permit"))
+    from tests.factories import deliver_all
+
+    deliver_all()
+    pair = []
+    for key in ("technical-consultation", "drainage-connection"):
+        step = journey.steps.get(step_type__key=key)
+        caseworker = make_caseworker(step.unit)
+        pair.append((services.step_claim(step=step, by=caseworker, now=timezone.now()), caseworker))
+
+    results = run_together(
+        [
+            lambda s=s, c=c: services.step_decide(
+                step=s, by=c, outcome="approve", reasons="Fine.", now=timezone.now()
+            )
+            for s, c in pair
+        ]
+    )
+    assert all(isinstance(r, Step) and r.status == Step.Status.APPROVED for r in results), results
+    final = journey.steps.get(step_type__key="final-clearance")
+    assert Handoff.objects.filter(step=final, kind=Handoff.Kind.ACTIVATE).count() == 1
