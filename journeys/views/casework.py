@@ -149,6 +149,8 @@ def _act(request, step: Step, action: Callable[[], object], success: str):
         messages.error(request, NOT_YOURS if isinstance(refused, services.NotAssignee) else STALE)
         return _render_case(request, step, status=409)
     messages.success(request, success)
+    if request.POST.get("return_to") == "workload":
+        return redirect(f"{reverse('casework:workload')}?unit={step.unit.slug}")
     return redirect("casework:case", pk=step.pk)
 
 
@@ -293,6 +295,8 @@ def workload(request):
     unit = _chosen_unit(request, units)
     now = timezone.now()
     counts = selectors.unit_queue_counts(unit, user=request.user, now=now)
+    members = _unit_members(unit)
+    page = Paginator(selectors.unit_queue(unit), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "journeys/casework/workload.html",
@@ -300,8 +304,11 @@ def workload(request):
             "unit": unit,
             "units": units,
             "members": selectors.unit_workload(unit, now=now),
+            "assignable": list(members),
+            "page": page,
             "unassigned": counts["new"],
             "open_total": counts["all"],
             "overdue_total": counts["overdue"],
+            "now": now,
         },
     )

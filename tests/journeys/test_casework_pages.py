@@ -224,11 +224,12 @@ def test_a_unit_lead_sees_the_workload_and_reassigns_within_the_unit(client, caf
     client.force_login(lead)
     workload = client.get(reverse("casework:workload"))
     assert workload.status_code == 200 and worker.username in workload.content.decode()
+    assert step.journey.reference in workload.content.decode()  # its open cases, reassignable
     response = client.post(
         reverse("casework:reassign", args=[step.pk]),
-        {"assignee": worker.pk, "version": step.version},
+        {"assignee": worker.pk, "version": step.version, "return_to": "workload"},
     )
-    assert response.status_code == 302
+    assert response.url == f"{reverse('casework:workload')}?unit={step.unit.slug}"
     step.refresh_from_db()
     assert step.assignee == worker and step.status == Step.Status.IN_PROGRESS
     html = client.get(reverse("casework:workload")).content.decode()
