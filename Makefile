@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint install messages clean
+.PHONY: run test lint install messages assets clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,22 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 install: $(BIN)/activate
 
 messages: install
-	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v0
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+## GOV.UK Frontend from npm, and the stylesheet compiled from static/scss with its Sass.
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed
+
+build/static/css/portal.css: node_modules/.installed static/scss/portal.scss
+	mkdir -p build/static/css
+	node_modules/.bin/sass --no-source-map --load-path=node_modules --style=compressed \
+		static/scss/portal.scss build/static/css/portal.css
+
+assets: build/static/css/portal.css
 
 ## Set up and start web, Celery worker and beat on the embedded default (SQLite, filesystem broker).
-run: messages
+run: messages assets
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input -v0
 	DEBUG=1 $(BIN)/python manage.py seed_demo
 	@echo "The portal is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops web, worker and beat)"
@@ -34,9 +46,9 @@ lint: install
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 ## Set up and run the whole suite against PostgreSQL and Redis.
-test: lint messages
+test: lint messages assets
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 	SECRET_KEY=test-only-secret-key DEBUG=0 $(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf var/ .pytest_cache
+	rm -rf var/ build/ node_modules/ .pytest_cache

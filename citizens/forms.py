@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from citizens.identity_numbers import normalise_orgnr, normalise_personnummer
+from journeys.documents import check_upload
 from journeys.models import JourneyType
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -39,12 +40,13 @@ class ApplicantDataForm(forms.Form):
 
     use_required_attribute = False
 
-    def __init__(self, *args, journey_type: JourneyType, **kwargs):
+    def __init__(self, *args, journey_type: JourneyType, only: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.kinds = {}
-        for spec in journey_type.fields:
-            self.fields[spec["key"]] = self._field(spec)
-            self.kinds[spec["key"]] = spec["kind"]
+        for spec in journey_type.display_fields:
+            if only is None or spec["key"] in only:
+                self.fields[spec["key"]] = self._field(spec)
+                self.kinds[spec["key"]] = spec["kind"]
 
     @staticmethod
     def _field(spec: dict) -> forms.Field:
@@ -121,3 +123,28 @@ class InformationAnswerForm(forms.Form):
         max_length=10000,
         error_messages={"required": _("Enter your answer to the request")},
     )
+    upload = forms.FileField(
+        label=_("Upload a document"),
+        help_text=_("A PDF, JPG or PNG file, smaller than 10 MB."),
+        required=False,
+    )
+    documents = forms.ModelMultipleChoiceField(
+        label=_("Documents you have already sent"),
+        help_text=_("Select any that answer this request too; they are not sent again."),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, journey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["documents"].queryset = journey.documents.all()
+        self.fields["documents"].label_from_instance = lambda document: document.name
+        if not journey.documents.exists():
+            del self.fields["documents"]
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            check_upload(upload)
+        return upload

@@ -3,27 +3,31 @@ from django.urls import path
 from citizens import views
 
 app_name = "citizens"
+application = "applications/<uuid:public_id>"
 urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("services/", views.service_list, name="services"),
     path("services/<slug:slug>/", views.service_start, name="service_start"),
     path("services/<slug:slug>/apply/", views.application_start, name="application_start"),
     path("applications/", views.application_list, name="applications"),
-    path("applications/<uuid:public_id>/", views.application_track, name="application_track"),
+    path("messages/", views.message_list, name="messages"),
+    path(f"{application}/", views.application_track, name="application_track"),
+    path(f"{application}/continue/", views.application_resume, name="application_resume"),
     path(
-        "applications/<uuid:public_id>/details/",
-        views.application_details,
-        name="application_details",
+        f"{application}/questions/<slug:key>/",
+        views.application_question,
+        name="application_question",
     ),
-    path("applications/<uuid:public_id>/check/", views.application_check, name="application_check"),
+    path(f"{application}/check/", views.application_check, name="application_check"),
     path(
-        "applications/<uuid:public_id>/requests/<int:pk>/answer/",
-        views.information_answer,
-        name="information_answer",
-    ),
-    path(
-        "applications/<uuid:public_id>/confirmation/",
+        f"{application}/confirmation/",
         views.application_confirmation,
         name="application_confirmation",
     ),
+    path(
+        f"{application}/requests/<int:pk>/answer/",
+        views.information_answer,
+        name="information_answer",
+    ),
+    path(f"{application}/documents/<int:pk>/", views.document_download, name="document"),
 ]

@@ -45,6 +45,40 @@ class DefinitionError(Exception):
     """A definition that cannot be published; the message names the file, the place and why."""
 
 
+def _is_text(value) -> bool:
+    """A text is a string, or a mapping of language codes to strings with English ("en")."""
+    if isinstance(value, str):
+        return True
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("en"), str)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    )
+
+
+def _english(value) -> str:
+    return value["en"] if isinstance(value, dict) else value
+
+
+def _other_languages(value) -> dict[str, str]:
+    return {k: v for k, v in value.items() if k != "en"} if isinstance(value, dict) else {}
+
+
+def _translations(texts: dict) -> dict:
+    """{"name": {"en": .., "sv": ..}} -> {"sv": {"name": ..}} for the translations field."""
+    result: dict[str, dict] = {}
+    for attr, value in texts.items():
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                for lang, text in _other_languages(item).items():
+                    result.setdefault(lang, {}).setdefault(attr, [_english(v) for v in value])
+                    result[lang][attr][index] = text
+            continue
+        for lang, text in _other_languages(value).items():
+            result.setdefault(lang, {})[attr] = text.strip()
+    return result
+
+
 def journey_type_load(path: Path | str) -> tuple[JourneyType, bool]:
     """Publish the definition in `path`. Returns the journey type and whether it was new."""
     path = Path(path)
@@ -84,6 +118,10 @@ class _Check:
         for key in ("slug", "name", "summary", "reference_prefix", "steps"):
             if not d.get(key):
                 self.fail("journey type", f"'{key}' is missing")
+        for key in ("name", "summary"):
+            self.text("journey type", key, d[key])
+        for document in d.get("documents_needed", []):
+            self.text("journey type", "documents_needed", document)
         if unknown := set(d) - TYPE_KEYS:
             self.fail("journey type", f"unknown key(s) {', '.join(sorted(unknown))}")
         fields = self._fields()
@@ -102,6 +140,9 @@ class _Check:
                     self.fail(where, f"'{key}' is missing")
             if unknown := set(step) - STEP_KEYS:
                 self.fail(where, f"unknown key(s) {', '.join(sorted(unknown))}")
+            for key in ("name", "description", "fee_note"):
+                if key in step:
+                    self.text(where, key, step[key])
             if keys.count(step["key"]) > 1:
                 self.fail(where, "the key is used by more than one step")
             if step["unit"] not in units:
@@ -128,11 +169,18 @@ class _Check:
             cycle = " -> ".join(error.args[1])
             self.fail("steps", f"dependencies form a cycle: {cycle}")
 
+    def text(self, where: str, key: str, value) -> None:
+        if not _is_text(value):
+            self.fail(where, f"'{key}' must be text, or a mapping of languages to text with 'en'")
+
     def _fields(self) -> dict[str, str]:
         fields = {}
         for index, field in enumerate(self.d.get("fields", []), start=1):
             if not isinstance(field, dict) or not field.get("key") or not field.get("label"):
                 self.fail(f"field {index}", "needs a 'key' and a 'label'")
+            for key in ("label", "hint"):
+                if key in field:
+                    self.text(f"field {field['key']}", key, field[key])
             kind = field.get("kind", "text")
             if kind not in FIELD_KINDS:
                 self.fail(f"field {field['key']}", f"unknown kind '{kind}'")
@@ -159,14 +207,36 @@ def _publish(d: dict) -> tuple[JourneyType, bool]:
     if current:
         JourneyType.objects.filter(pk=current.pk).update(is_current=False)
     cost, time_weeks = d.get("cost", {}), d.get("time_weeks", {})
+    fields = d.get("fields", [])
+    translations = _translations(
+        {
+            "name": d["name"],
+            "summary": d["summary"],
+            "documents_needed": d.get("documents_needed", []),
+        }
+    )
+    for field in fields:
+        for lang, texts in _translations(
+            {k: field[k] for k in ("label", "hint") if k in field}
+        ).items():
+            translations.setdefault(lang, {}).setdefault("fields", {})[field["key"]] = texts
     journey_type = JourneyType.objects.create(
         slug=d["slug"],
         version=current.version + 1 if current else 1,
-        name=d["name"],
-        summary=d["summary"].strip(),
+        name=_english(d["name"]),
+        summary=_english(d["summary"]).strip(),
         reference_prefix=d["reference_prefix"],
-        documents_needed=d.get("documents_needed", []),
-        fields=[{"kind": "text", "optional": False, **f} for f in d.get("fields", [])],
+        documents_needed=[_english(doc) for doc in d.get("documents_needed", [])],
+        translations=translations,
+        fields=[
+            {
+                "kind": "text",
+                "optional": False,
+                **f,
+                **{k: _english(f[k]) for k in ("label", "hint") if k in f},
+            }
+            for f in fields
+        ],
         cost_min=cost.get("min", 0),
         cost_max=cost.get("max", 0),
         time_min_weeks=time_weeks.get("min", 0),
@@ -180,14 +250,17 @@ def _publish(d: dict) -> tuple[JourneyType, bool]:
         step_types[s["key"]] = StepType.objects.create(
             journey_type=journey_type,
             key=s["key"],
-            name=s["name"],
-            description=(s.get("description") or "").strip(),
+            name=_english(s["name"]),
+            description=_english(s.get("description") or "").strip(),
+            translations=_translations(
+                {k: s[k] for k in ("name", "description", "fee_note") if k in s}
+            ),
             unit=units[s["unit"]],
             order=order,
             deadline_days=deadline.get("days"),
             deadline_working_days=bool(deadline.get("working", False)),
             fee=s.get("fee"),
-            fee_note=s.get("fee_note", ""),
+            fee_note=_english(s.get("fee_note", "")),
             needs=s.get("needs", []),
             applies_if=s.get("applies_if", ""),
         )

@@ -5,11 +5,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from journeys.documents import DocumentStorage
 from journeys.querysets import HandoffQuerySet, JourneyQuerySet, StepQuerySet
 from units.models import Unit
+from units.translated import Translated, current_language
 
 
-class JourneyType(models.Model):
+class JourneyType(Translated):
     """A published, versioned service definition ("Open a café"). Running journeys keep theirs."""
 
     slug = models.SlugField(_("slug"))
@@ -48,10 +50,28 @@ class JourneyType(models.Model):
         return f"{self.name} (v{self.version})"
 
     def field(self, key: str) -> dict:
-        return next(f for f in self.fields if f["key"] == key)
+        return next(f for f in self.display_fields if f["key"] == key)
+
+    @property
+    def display_name(self) -> str:
+        return self.localized("name")
+
+    @property
+    def display_summary(self) -> str:
+        return self.localized("summary")
+
+    @property
+    def display_documents(self) -> list[str]:
+        return self.localized("documents_needed")
+
+    @property
+    def display_fields(self) -> list[dict]:
+        """The applicant data fields with label and hint in the reader's language."""
+        translated = self.translations.get(current_language(), {}).get("fields", {})
+        return [{**f, **translated.get(f["key"], {})} for f in self.fields]
 
 
-class StepType(models.Model):
+class StepType(Translated):
     """One step of a journey type, owned by a unit, run once its dependencies are approved."""
 
     journey_type = models.ForeignKey(JourneyType, on_delete=models.CASCADE, related_name="steps")
@@ -91,6 +111,18 @@ class StepType(models.Model):
     def applies_to(self, data: dict) -> bool:
         return not self.applies_if or data.get(self.applies_if) is True
 
+    @property
+    def display_name(self) -> str:
+        return self.localized("name")
+
+    @property
+    def display_description(self) -> str:
+        return self.localized("description")
+
+    @property
+    def display_fee_note(self) -> str:
+        return self.localized("fee_note")
+
 
 class Journey(models.Model):
     """One applicant's run through a journey type, from draft to a final outcome."""
@@ -118,6 +150,12 @@ class Journey(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     last_event_at = models.DateTimeField(_("last activity"))
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The applicant's language when applying; messages to them use it."),
+    )
 
     objects = JourneyQuerySet.as_manager()
 
@@ -137,6 +175,25 @@ class Journey(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def tag_class(self) -> str:
+        """The design system's tag colour; the same colour means the same thing everywhere."""
+        return TAG_CLASSES.get(self.status, "")
+
+
+# Status tag colours, shared by journeys and steps (blue, the default, needs no class).
+TAG_CLASSES = {
+    "draft": "govuk-tag--grey",
+    "waiting": "govuk-tag--grey",
+    "in_progress": "govuk-tag--turquoise",
+    "waiting_for_applicant": "govuk-tag--yellow",
+    "approved": "govuk-tag--green",
+    "completed": "govuk-tag--green",
+    "rejected": "govuk-tag--red",
+    "cancelled": "govuk-tag--grey",
+    "withdrawn": "govuk-tag--grey",
+}
 
 
 class Step(models.Model):
@@ -218,6 +275,10 @@ class Step(models.Model):
     }
 
     @property
+    def tag_class(self) -> str:
+        return TAG_CLASSES.get(self.status, "")
+
+    @property
     def unit_status_label(self) -> str:
         return self.UNIT_LABELS.get(self.status) or self.get_status_display()
 
@@ -288,6 +349,7 @@ class JourneyEvent(models.Model):
         )
         INFORMATION_ANSWERED = "information_answered", _("The applicant answered")
         STEP_RESUMED = "step_resumed", _("Back with the unit after the answer")
+        DOCUMENT_ADDED = "document_added", _("Document added")
         NOTE = "note", _("Note")
         CALL = "call", _("Phone call")
         SITE_VISIT = "site_visit", _("Site visit")
@@ -332,6 +394,63 @@ class JourneyEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Journey events are append-only.")
+
+
+def _document_path(document: "Document", filename: str) -> str:
+    return f"{document.journey.public_id}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    """A file uploaded once per journey and attachable to several of its steps."""
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="documents")
+    steps = models.ManyToManyField(Step, blank=True, related_name="documents")
+    information_request = models.ForeignKey(
+        "InformationRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"))
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(storage=DocumentStorage(), upload_to=_document_path, max_length=300)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApplicantMessage(models.Model):
+    """A message to the applicant: shown in the portal's message list and sent by e-mail."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_messages"
+    )
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="messages")
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("message to the applicant")
+        verbose_name_plural = _("messages to applicants")
+        indexes = [models.Index(fields=["recipient", "-created_at"], name="message_recipient")]
+
+    def __str__(self) -> str:
+        return self.subject
 
 
 class Handoff(models.Model):

@@ -1,4 +1,5 @@
-"""E-mails to a unit's members: a case landed in (or left) their queue, and the daily digest."""
+"""E-mails: to a unit's members (a case landed in or left their queue, the daily digest of
+overdue cases) and to applicants (the messages the portal wrote to them)."""
 
 import datetime as dt
 
@@ -6,9 +7,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
-from journeys.models import Step
+from journeys.models import ApplicantMessage, Step
 from units.models import Unit
 
 
@@ -53,3 +54,15 @@ def units_overdue_digest(*, now: dt.datetime) -> int:
             unit, "emails/unit_overdue_digest.txt", {"unit": unit, "steps": by_unit[unit.pk]}
         )
     return sent
+
+
+def applicant_message_email(*, message_id: int) -> bool:
+    """E-mail a portal message to its recipient once; a repeat run sends nothing."""
+    message = ApplicantMessage.objects.select_related("recipient").filter(pk=message_id).first()
+    if message is None or message.emailed_at is not None or not message.recipient.email:
+        return False
+    send_mail(message.subject, message.body, None, [message.recipient.email])
+    ApplicantMessage.objects.filter(pk=message.pk, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    return True

@@ -14,13 +14,24 @@ from units.models import Unit
 
 @dataclass(frozen=True)
 class StepRow:
-    """A step as a page shows it, with the names of the steps it still waits for."""
+    """A step as a page shows it: the steps it still waits for, and how long its unit has had
+    it (days in the unit's hands, not counting time waiting for the applicant)."""
 
     step: Step
     blocked_by: list[str]
+    days_with_unit: int | None = None
 
 
-def journey_steps(journey: Journey) -> list[StepRow]:
+def _days_with_unit(step: Step, now: dt.datetime | None) -> int | None:
+    if now is None or step.activated_at is None or step.status not in Step.ACTIVE_STATUSES:
+        return None
+    held = now - step.activated_at
+    if step.paused_at:
+        held -= now - step.paused_at
+    return max(held.days - step.paused_days, 0)
+
+
+def journey_steps(journey: Journey, *, now: dt.datetime | None = None) -> list[StepRow]:
     steps = list(
         journey.steps.select_related("step_type", "unit", "assignee").prefetch_related(
             "step_type__depends_on"
@@ -32,12 +43,32 @@ def journey_steps(journey: Journey) -> list[StepRow]:
         blockers = []
         if step.status == Step.Status.WAITING:
             blockers = [
-                dep.name
+                dep.display_name
                 for dep in step.step_type.depends_on.all()
                 if dep.pk in by_type and by_type[dep.pk].status != Step.Status.APPROVED
             ]
-        rows.append(StepRow(step=step, blocked_by=blockers))
+        rows.append(
+            StepRow(step=step, blocked_by=blockers, days_with_unit=_days_with_unit(step, now))
+        )
     return rows
+
+
+def journey_type_stages(journey_type) -> list[list]:
+    """The journey type's steps in stages: each stage's steps run at the same time, and start
+    when the stages before them are approved (the dependency graph's levels)."""
+    step_types = list(journey_type.steps.select_related("unit").prefetch_related("depends_on"))
+    level: dict[int, int] = {}
+    remaining = list(step_types)
+    while remaining:
+        for step_type in list(remaining):
+            deps = [d.pk for d in step_type.depends_on.all()]
+            if all(d in level for d in deps):
+                level[step_type.pk] = 1 + max((level[d] for d in deps), default=-1)
+                remaining.remove(step_type)
+    stages: list[list] = [[] for _ in range(max(level.values(), default=-1) + 1)]
+    for step_type in step_types:
+        stages[level[step_type.pk]].append(step_type)
+    return stages
 
 
 def journey_timeline(journey: Journey, *, for_applicant: bool) -> list[JourneyEvent]:

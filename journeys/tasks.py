@@ -34,3 +34,8 @@ def unit_notify(step_id: int, what: str) -> int:
 @shared_task(name="journeys.tasks.units_overdue_digest")
 def units_overdue_digest() -> int:
     return notifications.units_overdue_digest(now=timezone.now())
+
+
+@shared_task(name="journeys.tasks.applicant_message_email", **RETRY)
+def applicant_message_email(message_id: int) -> bool:
+    return notifications.applicant_message_email(message_id=message_id)

@@ -18,6 +18,11 @@ casework_patterns = (
         ),
         path("steps/<int:pk>/journal/", casework.case_note, name="note"),
         path("steps/<int:pk>/reassign/", casework.case_reassign, name="reassign"),
+        path(
+            "steps/<int:pk>/documents/<int:document_pk>/",
+            casework.case_document,
+            name="document",
+        ),
     ],
     "casework",
 )

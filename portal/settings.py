@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django.forms",
     "django_htmx",
     "template_partials.apps.SimpleAppConfig",
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "units.context_processors.roles",
+                "portal.context_processors.contact",
             ],
             "builtins": ["django.templatetags.i18n"],
             # Partials wrap the loaders so "page.html#partial" can be rendered; cached unless DEBUG.
@@ -138,7 +140,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# GOV.UK Frontend comes from npm and the stylesheet is compiled from static/scss by `make assets`.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    BASE_DIR / "build" / "static",
+    ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
+]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # WhiteNoise serves static files from gunicorn too, compressed and with far-future caching.
 STORAGES = {
@@ -150,6 +157,19 @@ STORAGES = {
     },
 }
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+# Uploaded documents: outside every served folder, sent only by access-checked views.
+DOCUMENTS_ROOT = Path(os.environ.get("DOCUMENTS_ROOT", VAR_DIR / "documents"))
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# The journey coordinator: the applicant's single contact, shown on every journey page.
+PORTAL_CONTACT = {
+    "email": os.environ.get("PORTAL_CONTACT_EMAIL", "coordinator@example.org"),
+    "phone": os.environ.get("PORTAL_CONTACT_PHONE", "+46 8 000 000 00"),
+    "hours": os.environ.get("PORTAL_CONTACT_HOURS", "Mon–Fri 8–16"),
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -189,6 +209,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 HANDOFF_GRACE_SECONDS = int(os.environ.get("HANDOFF_GRACE_SECONDS", "60"))
 HANDOFF_SWEEP_INTERVAL_SECONDS = int(os.environ.get("HANDOFF_SWEEP_INTERVAL_SECONDS", "30"))
 STALLED_AFTER_DAYS = int(os.environ.get("STALLED_AFTER_DAYS", "5"))
+# How often an applicant's open tracking page refreshes its progress (htmx polling).
+TRACKING_REFRESH_SECONDS = int(os.environ.get("TRACKING_REFRESH_SECONDS", "30"))
 
 # Every periodic task, in one place. Each has a management command of the same name.
 CELERY_BEAT_SCHEDULE = {

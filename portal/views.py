@@ -31,3 +31,8 @@ def accessibility(request):
 @require_GET
 def privacy(request):
     return render(request, "privacy.html")
+
+
+@require_GET
+def contact(request):
+    return render(request, "contact.html")

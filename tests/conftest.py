@@ -12,6 +12,11 @@ def _static_files_without_collectstatic(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _documents_in_a_temporary_folder(settings, tmp_path):
+    settings.DOCUMENTS_ROOT = tmp_path / "documents"
+
+
 @pytest.fixture
 def units(db):
     return make_units()

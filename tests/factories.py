@@ -14,16 +14,6 @@ from journeys.models import Handoff, Journey, JourneyType, Step
 from units.models import Membership, Unit
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "journeys" / "catalogue"
-UNIT_SLUGS = [
-    "tax-agency",
-    "urban-planning",
-    "environment-health",
-    "licences-alcohol",
-    "police",
-    "fire-rescue",
-    "building-control",
-    "water-utility",
-]
 CAFE_ANSWERS = {
     "company_name": "Kaffekoppen AB",
     "org_number": "556016-0680",
@@ -47,11 +37,14 @@ def make_user(username: str | None = None, **extra):
 
 
 def make_units() -> dict[str, Unit]:
+    """The demo units, with their Swedish names."""
+    from journeys.management.commands.seed_demo import UNITS
+
     return {
         slug: Unit.objects.get_or_create(
-            slug=slug, defaults={"name": slug.replace("-", " ").title()}
+            slug=slug, defaults={"name": name, "translations": {"sv": {"name": name_sv}}}
         )[0]
-        for slug in UNIT_SLUGS
+        for slug, name, name_sv, _level, _phone in UNITS
     }
 
 
@@ -136,3 +129,13 @@ def bulk_queued_steps(step_type, count: int, *, now: dt.datetime | None = None) 
         )
         for index, journey in enumerate(journeys)
     )
+
+
+def answer_questions(client, journey: Journey, answers: dict) -> None:
+    """Answer a draft's question pages one by one through the test client, as a citizen does."""
+    from django.urls import reverse
+
+    for key, value in answers.items():
+        url = reverse("citizens:application_question", args=[journey.public_id, key])
+        response = client.post(url, {key: value})
+        assert response.status_code == 302, (key, response.content.decode()[-2000:])

@@ -46,9 +46,16 @@ def test_a_step_not_yet_in_the_units_queue_is_not_visible_to_that_unit(client, j
 
 def test_a_citizen_gets_404_for_another_citizens_journey(client, journey):
     client.force_login(make_user("someone-else"))
-    for name in ("application_track", "application_details", "application_check"):
+    for name in (
+        "application_track",
+        "application_resume",
+        "application_check",
+        "application_confirmation",
+    ):
         url = reverse(f"citizens:{name}", args=[journey.public_id])
         assert client.get(url).status_code == 404, name
+    url = reverse("citizens:application_question", args=[journey.public_id, "company_name"])
+    assert client.get(url).status_code == 404
     assert journey.reference not in client.get(reverse("citizens:applications")).content.decode()
 
 

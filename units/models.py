@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from units import calendars
+from units.translated import Translated
 
 
 def _default_appeal_instructions() -> str:
@@ -15,7 +16,7 @@ def _default_appeal_instructions() -> str:
     )
 
 
-class Unit(models.Model):
+class Unit(Translated):
     """A municipal, regional or national unit that owns steps and works its own queue."""
 
     class Level(models.TextChoices):
@@ -51,6 +52,10 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.localized("name")
 
     @property
     def queue_name(self) -> str:

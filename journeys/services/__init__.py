@@ -4,10 +4,12 @@ its handoffs only after commit (DESIGN.md, "The handoff protocol").
 - `applications`: what the applicant does (start, answer, submit, answer a request);
 - `casework`: what a unit's caseworkers do (claim, take next, ask, note, decide);
 - `handoffs`: the outbox (create, publish, deliver, sweep);
-- `events`: the append-only journey log.
+- `events`: the append-only journey log;
+- `messages`: messages to the applicant, e-mailed after commit.
 """
 
 from journeys.services.applications import (
+    document_add,
     information_request_answer,
     journey_save_answers,
     journey_start,
@@ -26,10 +28,13 @@ from journeys.services.casework import (
 )
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoff_deliver, handoffs_publish, handoffs_sweep
+from journeys.services.messages import applicant_notify
 
 __all__ = [
     "NotAssignee",
     "StepChanged",
+    "applicant_notify",
+    "document_add",
     "handoff_deliver",
     "handoffs_publish",
     "handoffs_sweep",

@@ -4,8 +4,11 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import translation
 
+from journeys.documents import check_upload
 from journeys.models import (
+    Document,
     InformationRequest,
     Journey,
     JourneyEvent,
@@ -15,6 +18,7 @@ from journeys.models import (
 )
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
+from journeys.services.messages import applicant_notify
 
 
 @transaction.atomic
@@ -53,7 +57,8 @@ def journey_submit(*, journey: Journey, by, now: dt.datetime) -> Journey:
     journey.reference = _next_reference(journey.journey_type.reference_prefix, now.year)
     journey.status = Journey.Status.SUBMITTED
     journey.submitted_at = now
-    journey.save(update_fields=["reference", "status", "submitted_at"])
+    journey.language = translation.get_language() or journey.language
+    journey.save(update_fields=["reference", "status", "submitted_at", "language"])
     Step.objects.bulk_create(
         Step(journey=journey, step_type=step_type, unit_id=step_type.unit_id)
         for step_type in journey.journey_type.steps.all()
@@ -68,12 +73,59 @@ def journey_submit(*, journey: Journey, by, now: dt.datetime) -> Journey:
         status_after=Journey.Status.SUBMITTED,
     )
     handoffs_create(journey=journey, steps=ready_steps(journey), now=now)
+    applicant_notify(
+        journey=journey,
+        what="received",
+        now=now,
+        step_types=[s.step_type for s in journey.steps.select_related("step_type", "unit")],
+    )
     return journey
+
+
+def document_add(
+    *,
+    journey: Journey,
+    by,
+    upload,
+    now: dt.datetime,
+    steps=(),
+    information_request: InformationRequest | None = None,
+) -> Document:
+    """Store an upload once for the journey (checked again here, whatever the form did)."""
+    content_type, sha256 = check_upload(upload)
+    document = Document(
+        journey=journey,
+        uploaded_by=by,
+        uploaded_at=now,
+        name=upload.name[-200:],
+        content_type=content_type,
+        size=upload.size,
+        sha256=sha256,
+        information_request=information_request,
+    )
+    document.file.save(upload.name, upload, save=False)
+    document.save()
+    document.steps.set(steps)
+    journey_event_record(
+        journey=journey,
+        kind=JourneyEvent.Kind.DOCUMENT_ADDED,
+        actor=by,
+        now=now,
+        message=document.name,
+        step=steps[0] if steps else None,
+    )
+    return document
 
 
 @transaction.atomic
 def information_request_answer(
-    *, request: InformationRequest, by, answer: str, now: dt.datetime
+    *,
+    request: InformationRequest,
+    by,
+    answer: str,
+    now: dt.datetime,
+    uploads=(),
+    existing_documents=(),
 ) -> InformationRequest:
     """Record the applicant's answer and hand the step back to its unit (a resume handoff)."""
     journey = Journey.objects.select_for_update().get(pk=request.step.journey_id)
@@ -83,6 +135,19 @@ def information_request_answer(
     request.refresh_from_db()
     if not answered:
         return request
+    step = request.step
+    for upload in uploads:
+        document_add(
+            journey=journey,
+            by=by,
+            upload=upload,
+            now=now,
+            steps=[step],
+            information_request=request,
+        )
+    for document in existing_documents:
+        if document.journey_id == journey.pk:  # attached by reference, never copied
+            document.steps.add(step)
     journey_event_record(
         journey=journey,
         step=request.step,

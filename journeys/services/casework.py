@@ -8,6 +8,7 @@ from django.db.models import F
 from journeys.models import InformationRequest, Journey, JourneyEvent, Step
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
+from journeys.services.messages import applicant_notify
 
 
 class StepChanged(Exception):
@@ -153,6 +154,7 @@ def information_request_create(
         status_after=Step.Status.WAITING_FOR_APPLICANT,
         message="\n".join(items),
     )
+    applicant_notify(journey=journey, what="information_requested", now=now, request=request)
     return request
 
 
@@ -224,11 +226,12 @@ def step_decide(
         status_after=new_status,
         message=message,
     )
+    step.refresh_from_db()
+    applicant_notify(journey=journey, what="step_decided", now=now, step=step)
     if approved:
         _after_approval(journey=journey, now=now)
     else:
         _close_rejected(journey=journey, now=now, by=by)
-    step.refresh_from_db()
     return step
 
 
@@ -242,6 +245,7 @@ def _after_approval(*, journey: Journey, now: dt.datetime) -> None:
             status_before=journey.status,
             status_after=Journey.Status.COMPLETED,
         )
+        applicant_notify(journey=journey, what="completed", now=now)
         return
     handoffs_create(journey=journey, steps=ready_steps(journey), now=now)
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from journeys import selectors, services
+from journeys.documents import document_response
 from journeys.forms import DecisionForm, InformationRequestForm, NoteForm, ReassignForm
 from journeys.models import Step
 from units.models import Unit
@@ -107,9 +108,10 @@ def _render_case(request, step: Step, status: int = 200, **forms):
     context = {
         "step": step,
         "journey": journey,
-        "steps": selectors.journey_steps(journey),
+        "steps": selectors.journey_steps(journey, now=timezone.now()),
         "events": selectors.journey_timeline(journey, for_applicant=False),
         "requests": selectors.journey_information_requests(journey),
+        "documents": list(journey.documents.prefetch_related("steps__step_type")),
         "may_claim": in_unit and step.status == Step.Status.QUEUED,
         "may_work": in_unit and holds and step.status == Step.Status.IN_PROGRESS,
         "may_note": in_unit and step.status in Step.ACTIVE_STATUSES,
@@ -282,6 +284,14 @@ def case_reassign(request, pk: int):
         ),
         _("The case has been reassigned."),
     )
+
+
+@login_required
+@require_GET
+def case_document(request, pk: int, document_pk: int):
+    """A document of the journey, for caseworkers of a unit the journey has reached."""
+    step = _case_step(request, pk)
+    return document_response(get_object_or_404(step.journey.documents, pk=document_pk))
 
 
 @login_required

@@ -1,10 +1,10 @@
-"""A citizen finds a service, enters the data once, checks it, submits and tracks every step."""
+"""A citizen finds a service, answers one question per page, checks, submits and tracks."""
 
 import pytest
 from django.urls import reverse
 
-from journeys.models import Journey
-from tests.factories import make_user
+from journeys.models import ApplicantMessage, Journey
+from tests.factories import answer_questions, make_user
 
 ANSWERS = {
     "company_name": "Kaffekoppen AB",
@@ -33,6 +33,17 @@ def draft(client, citizen, cafe):
     return Journey.objects.get(applicant=citizen)
 
 
+def question_url(journey, key):
+    return reverse("citizens:application_question", args=[journey.public_id, key])
+
+
+def submit(client, journey):
+    answer_questions(client, journey, ANSWERS)
+    client.post(reverse("citizens:application_check", args=[journey.public_id]))
+    journey.refresh_from_db()
+    return journey
+
+
 def test_signing_up_logs_the_citizen_in(client, cafe):
     response = client.post(
         reverse("citizens:signup"),
@@ -47,84 +58,135 @@ def test_signing_up_logs_the_citizen_in(client, cafe):
     assert client.get(reverse("citizens:applications")).status_code == 200
 
 
-def test_the_start_page_lists_steps_units_cost_and_documents(client, cafe):
+def test_the_start_page_lists_steps_units_stages_cost_and_documents(client, cafe):
     page = client.get(reverse("citizens:service_start", args=["open-a-cafe"])).content.decode()
     for text in (
         "Register the food business",
         "Urban Planning",
-        "14000 to 45000 SEK",
+        "14,000 to 45,000 SEK",
+        "10 to 30 weeks",
         "Floor plan",
+        "At the same time:",
+        "Other ways to apply",
+        "Sign in to start",
     ):
-        assert text in page
-    assert "Sign in to start" in page
+        assert text in page, text
 
 
-def test_the_details_page_asks_each_field_once(client, draft):
-    page = client.get(reverse("citizens:application_details", args=[draft.public_id]))
-    html = page.content.decode()
-    for field in draft.journey_type.fields:
-        assert html.count(f'name="{field["key"]}"') == (2 if field["kind"] == "yesno" else 1)
+def test_no_applicant_field_is_asked_twice_in_either_journey_type(client, citizen, catalogue):
+    for journey_type in catalogue.values():
+        keys = [field["key"] for field in journey_type.fields]
+        assert len(keys) == len(set(keys)), journey_type.slug
+        for step_type in journey_type.steps.all():
+            assert set(step_type.needs) <= set(keys), step_type.key
+        client.post(reverse("citizens:application_start", args=[journey_type.slug]))
+        journey = Journey.objects.filter(applicant=citizen).latest("pk")
+        asked = []
+        for key in keys:
+            html = client.get(question_url(journey, key)).content.decode()
+            asked += [k for k in keys if f'name="{k}"' in html]
+        assert sorted(asked) == sorted(keys), journey_type.slug
 
 
-def test_a_failed_submit_keeps_every_value_and_explains_what_to_do(client, draft):
-    url = reverse("citizens:application_details", args=[draft.public_id])
-    response = client.post(url, {**ANSWERS, "org_number": "556016-0681", "contact_name": ""})
+def test_each_question_page_has_the_label_as_its_heading_a_back_link_and_continue(client, draft):
+    html = client.get(question_url(draft, "contact_name")).content.decode()
+    assert '<h1 class="govuk-label-wrapper"><label class="govuk-label govuk-label--l"' in html
+    assert "Contact person" in html and "<title>Contact person – Open a café" in html
+    assert f'href="{question_url(draft, "org_number")}" class="govuk-back-link"' in html
+    assert ">Continue<" in html
+    radio = client.get(question_url(draft, "uses_lpg")).content.decode()
+    assert '<h1 class="govuk-fieldset__heading">Will you use bottled gas (LPG)?' in radio
+
+
+def test_continue_saves_the_draft_and_moves_to_the_next_question(client, draft):
+    response = client.post(question_url(draft, "company_name"), {"company_name": "Kaffekoppen"})
+    assert response.url == question_url(draft, "org_number")
+    draft.refresh_from_db()
+    assert draft.data == {"company_name": "Kaffekoppen"}
+    resume = client.get(reverse("citizens:application_resume", args=[draft.public_id]))
+    assert resume.url == question_url(draft, "org_number")
+
+
+def test_a_failed_answer_keeps_the_value_and_explains_what_to_do(client, draft):
+    response = client.post(question_url(draft, "org_number"), {"org_number": "556016-0681"})
     html = response.content.decode()
     assert response.status_code == 200
     assert "<title>Error: " in html
     assert "There is a problem" in html
+    assert 'href="#id_org_number"' in html
     assert "Check the organisation number: the last digit does not match" in html
-    assert "Enter contact person" in html
-    assert 'href="#id_contact_name"' in html
-    assert 'value="Kaffekoppen AB"' in html and 'value="556016-0681"' in html
-    for banned in ("invalid", "This field is required", "please", "sorry"):
-        assert banned not in html.lower().replace("aria-invalid", "")
+    assert 'value="556016-0681"' in html
+    empty = client.post(question_url(draft, "contact_name"), {"contact_name": ""})
+    empty = empty.content.decode()
+    assert "Enter contact person" in empty
+    radio = client.post(question_url(draft, "uses_lpg"), {}).content.decode()
+    assert "Select yes or no" in radio and 'href="#id_uses_lpg_0"' in radio
+    for page in (html, empty, radio):
+        for banned in ("invalid", "this field is required", "please", "sorry"):
+            assert banned not in page.lower().replace("aria-invalid", ""), banned
     draft.refresh_from_db()
     assert draft.data == {}
 
 
-def test_check_answers_then_submit_gives_a_reference_and_a_tracking_page(client, draft):
-    client.post(reverse("citizens:application_details", args=[draft.public_id]), ANSWERS)
+def test_change_links_return_to_check_answers(client, draft):
+    answer_questions(client, draft, ANSWERS)
     check = client.get(reverse("citizens:application_check", args=[draft.public_id]))
-    html = check.content.decode()
-    assert "Kaffekoppen AB" in html and "Change" in html
-    assert "Accept and send application" in html
-    assert "Outdoor seating" not in html  # answered no: not part of this journey
+    change = f"{question_url(draft, 'company_name')}?change=1"
+    assert change in check.content.decode()
+    assert "Accept and send application" in check.content.decode()
+    assert "Outdoor seating" not in check.content.decode()  # answered no: not applied for
+    response = client.post(change, {"company_name": "Bönan AB"})
+    assert response.url == reverse("citizens:application_check", args=[draft.public_id])
 
-    response = client.post(reverse("citizens:application_check", args=[draft.public_id]))
-    assert response.url == reverse("citizens:application_confirmation", args=[draft.public_id])
-    draft.refresh_from_db()
-    confirmation = client.get(response.url).content.decode()
-    assert draft.reference in confirmation
-    assert draft.reference.startswith("CAFE-")
 
-    track = client.get(reverse("citizens:application_track", args=[draft.public_id]))
+def test_submitting_gives_a_reference_a_receipt_and_a_tracking_page(client, draft):
+    journey = submit(client, draft)
+    assert journey.reference.startswith("CAFE-")
+    confirmation = client.get(
+        reverse("citizens:application_confirmation", args=[journey.public_id])
+    ).content.decode()
+    for text in (
+        journey.reference,
+        "What happens next",
+        "20 working days after it starts",
+        "coordinator@example.org",
+        "Follow your application",
+        "Print your receipt",
+    ):
+        assert text in confirmation, text
+
+    track = client.get(reverse("citizens:application_track", args=[journey.public_id]))
     html = track.content.decode()
-    assert "Register the food business" in html and "Environment Health" in html
+    assert "Register the food business" in html and "Environment &amp; Health Protection" in html
     assert "Cannot start yet" in html
     assert "Starts when this is approved: Building permit for change of use and signs" in html
+    assert "1,000 SEK" in html
+
+    (receipt,) = ApplicantMessage.objects.filter(journey=journey)
+    assert journey.reference in receipt.subject
+    assert "appeal" in receipt.body and "20 working days" in receipt.body
+    messages = client.get(reverse("citizens:messages")).content.decode()
+    assert receipt.subject in messages
 
 
 def test_the_tracking_page_refreshes_its_progress_region_for_htmx(client, draft):
-    client.post(reverse("citizens:application_details", args=[draft.public_id]), ANSWERS)
-    client.post(reverse("citizens:application_check", args=[draft.public_id]))
-    url = reverse("citizens:application_track", args=[draft.public_id])
+    journey = submit(client, draft)
+    url = reverse("citizens:application_track", args=[journey.public_id])
     partial = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert partial.lstrip().startswith('<div id="progress"')
     assert "<html" not in partial
 
 
 def test_a_submitted_application_cannot_be_edited(client, draft):
-    client.post(reverse("citizens:application_details", args=[draft.public_id]), ANSWERS)
-    client.post(reverse("citizens:application_check", args=[draft.public_id]))
-    url = reverse("citizens:application_details", args=[draft.public_id])
-    assert client.post(url, {**ANSWERS, "company_name": "Changed"}).status_code == 404
-    draft.refresh_from_db()
-    assert draft.data["company_name"] == "Kaffekoppen AB"
+    journey = submit(client, draft)
+    response = client.post(question_url(journey, "company_name"), {"company_name": "Changed"})
+    assert response.status_code == 404
+    journey.refresh_from_db()
+    assert journey.data["company_name"] == "Kaffekoppen AB"
 
 
 def test_submitting_an_incomplete_draft_sends_the_citizen_back_to_complete_it(client, draft):
     response = client.post(reverse("citizens:application_check", args=[draft.public_id]))
-    assert response.url == reverse("citizens:application_details", args=[draft.public_id])
+    assert response.url == reverse("citizens:application_resume", args=[draft.public_id])
     draft.refresh_from_db()
     assert draft.status == Journey.Status.DRAFT and draft.reference is None

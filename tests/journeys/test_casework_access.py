@@ -1,13 +1,17 @@
 """Every caseworker URL, requested as every role: the answer its scope allows, 404 outside it."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
+from journeys import services
 from journeys.urls import casework_patterns
 from tests.factories import make_caseworker, make_coordinator, make_user, submitted_journey
 
 # name -> (method, needs a step)
 CASEWORK_URLS = {
+    "document": ("get", True),
     "queue": ("get", False),
     "take_next": ("post", False),
     "workload": ("get", False),
@@ -28,7 +32,7 @@ EXPECTED = {
     "other_unit_caseworker": {**dict.fromkeys(CASEWORK_URLS, 404), "queue": 200, "take_next": "ok"},
     "own_unit_caseworker": {**OWN_UNIT, "workload": 404, "reassign": 404},
     "unit_lead": OWN_UNIT,
-    "coordinator": {**dict.fromkeys(CASEWORK_URLS, 404), "case": 200},
+    "coordinator": {**dict.fromkeys(CASEWORK_URLS, 404), "case": 200, "document": 200},
 }
 
 
@@ -43,23 +47,37 @@ def people(cafe):
     journey = submitted_journey(cafe, make_user("applicant"))
     step = journey.steps.get(step_type__key="building-permit")
     other_unit = journey.steps.get(step_type__key="company-registration").unit
-    return step, {
-        "anonymous": None,
-        "citizen": journey.applicant,
-        "other_unit_caseworker": make_caseworker(other_unit),
-        "own_unit_caseworker": make_caseworker(step.unit),
-        "unit_lead": make_caseworker(step.unit, lead=True),
-        "coordinator": make_coordinator(),
-    }
+    document = services.document_add(
+        journey=journey,
+        by=journey.applicant,
+        upload=SimpleUploadedFile("plan.pdf", b"%PDF-1.7\n%%EOF\n"),
+        steps=[step],
+        now=timezone.now(),
+    )
+    return (
+        step,
+        document,
+        {
+            "anonymous": None,
+            "citizen": journey.applicant,
+            "other_unit_caseworker": make_caseworker(other_unit),
+            "own_unit_caseworker": make_caseworker(step.unit),
+            "unit_lead": make_caseworker(step.unit, lead=True),
+            "coordinator": make_coordinator(),
+        },
+    )
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))
 def test_casework_urls_answer_each_role_within_its_scope(client, people, role):
-    step, users = people
+    step, document, users = people
     if users[role]:
         client.force_login(users[role])
     for name, (method, needs_step) in CASEWORK_URLS.items():
-        url = reverse(f"casework:{name}", args=[step.pk] if needs_step else [])
+        args = [step.pk] if needs_step else []
+        if name == "document":
+            args.append(document.pk)
+        url = reverse(f"casework:{name}", args=args)
         response = getattr(client, method)(
             url, {"version": step.version} if method == "post" else {}
         )

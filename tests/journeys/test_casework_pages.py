@@ -233,7 +233,10 @@ def test_a_unit_lead_sees_the_workload_and_reassigns_within_the_unit(client, caf
     step.refresh_from_db()
     assert step.assignee == worker and step.status == Step.Status.IN_PROGRESS
     html = client.get(reverse("casework:workload")).content.decode()
-    assert f'<th scope="row">{worker.username}</th><td>1</td>' in html
+    assert (
+        f'<th scope="row" class="govuk-table__header">{worker.username}</th>'
+        '<td class="govuk-table__cell">1</td>'
+    ) in html
 
 
 def test_a_caseworker_who_is_not_a_lead_cannot_reassign_or_see_the_workload(

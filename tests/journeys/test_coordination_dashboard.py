@@ -20,7 +20,7 @@ def coordinator_client(client, db):
 
 def rows(client) -> list[str]:
     html = client.get(reverse("coordination:dashboard")).content.decode()
-    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    body = html.split('<tbody class="govuk-table__body">')[1].split("</tbody>")[0]
     return body.split("</tr>")[:-1]
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from journeys import services
 from journeys.models import Handoff, Journey, JourneyEvent, Step
 from journeys.services import handoffs
-from tests.factories import load_catalogue, make_caseworker, make_user
+from tests.factories import answer_questions, load_catalogue, make_caseworker, make_user
 from tests.workers import wait_for
 from units.models import Unit
 
@@ -47,9 +47,8 @@ def apply_as_citizen(citizen) -> Journey:
     client = client_for(citizen)
     response = client.post(reverse("citizens:application_start", args=["open-a-cafe"]))
     journey = Journey.objects.get(applicant=citizen)
-    assert response.url == reverse("citizens:application_details", args=[journey.public_id])
-    response = client.post(response.url, ANSWERS)
-    assert response.status_code == 302, response.content.decode()
+    assert response.url == reverse("citizens:application_resume", args=[journey.public_id])
+    answer_questions(client, journey, ANSWERS)
     response = client.post(reverse("citizens:application_check", args=[journey.public_id]))
     assert response.status_code == 302
     journey.refresh_from_db()

@@ -18,20 +18,46 @@ from units.models import Membership, Unit
 DEMO_PASSWORD = "demo-portal-2026"
 CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue"
 
+# slug, English name, Swedish name, level, phone
 UNITS = [
-    ("tax-agency", "Tax Agency", Unit.Level.NATIONAL, "+46 771 567 567"),
-    ("urban-planning", "Urban Planning", Unit.Level.MUNICIPAL, "+46 8 508 270 00"),
+    ("tax-agency", "Tax Agency", "Skatteverket", Unit.Level.NATIONAL, "+46 771 567 567"),
+    (
+        "urban-planning",
+        "Urban Planning",
+        "Stadsbyggnadskontoret",
+        Unit.Level.MUNICIPAL,
+        "+46 8 508 270 00",
+    ),
     (
         "environment-health",
         "Environment & Health Protection",
+        "Miljöförvaltningen",
         Unit.Level.MUNICIPAL,
         "+46 8 508 280 00",
     ),
-    ("licences-alcohol", "Licences & Alcohol", Unit.Level.MUNICIPAL, "+46 8 508 290 00"),
-    ("police", "Police", Unit.Level.NATIONAL, "114 14"),
-    ("fire-rescue", "Fire & Rescue", Unit.Level.REGIONAL, "+46 8 454 870 00"),
-    ("building-control", "Building Control", Unit.Level.MUNICIPAL, "+46 8 508 270 50"),
-    ("water-utility", "Water & Drainage", Unit.Level.MUNICIPAL, "+46 8 522 120 00"),
+    (
+        "licences-alcohol",
+        "Licences & Alcohol",
+        "Tillståndsenheten",
+        Unit.Level.MUNICIPAL,
+        "+46 8 508 290 00",
+    ),
+    ("police", "Police", "Polisen", Unit.Level.NATIONAL, "114 14"),
+    ("fire-rescue", "Fire & Rescue", "Räddningstjänsten", Unit.Level.REGIONAL, "+46 8 454 870 00"),
+    (
+        "building-control",
+        "Building Control",
+        "Byggnadsinspektionen",
+        Unit.Level.MUNICIPAL,
+        "+46 8 508 270 50",
+    ),
+    (
+        "water-utility",
+        "Water & Drainage",
+        "Vatten och avlopp",
+        Unit.Level.MUNICIPAL,
+        "+46 8 522 120 00",
+    ),
 ]
 
 
@@ -62,11 +88,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<28} {what}")
 
     def _units(self):
-        for slug, name, level, phone in UNITS:
+        for slug, name, name_sv, level, phone in UNITS:
             Unit.objects.update_or_create(
                 slug=slug,
                 defaults={
                     "name": name,
+                    "translations": {"sv": {"name": name_sv}},
                     "level": level,
                     "phone": phone,
                     "email": f"{slug}@example.org",
