@@ -30,4 +30,9 @@ urlpatterns = [
         name="information_answer",
     ),
     path(f"{application}/documents/<int:pk>/", views.document_download, name="document"),
+    path(
+        f"{application}/steps/<int:pk>/request-decision/",
+        views.decision_request,
+        name="decision_request",
+    ),
 ]

@@ -15,7 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from citizens.forms import ApplicantDataForm, InformationAnswerForm, SignupForm
 from journeys import selectors, services
 from journeys.documents import document_response
-from journeys.models import Document, InformationRequest, Journey, JourneyType
+from journeys.models import (
+    DecisionRequest,
+    Document,
+    InformationRequest,
+    Journey,
+    JourneyType,
+    Step,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -199,9 +206,22 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
             invalid if info.pk == invalid[0].pk else (info, form) for info, form in open_requests
         ]
     now = timezone.now()
+    steps = selectors.journey_steps(journey, now=now)
+    decision_requests = list(
+        DecisionRequest.objects.filter(step__journey=journey).select_related(
+            "step__step_type", "step__unit"
+        )
+    )
+    asked = {request.step_id for request in decision_requests}
     context = {
         "journey": journey,
-        "steps": selectors.journey_steps(journey, now=now),
+        "steps": steps,
+        "decision_requestable": [
+            row.step
+            for row in steps
+            if row.step.pk not in asked and services.may_request_decision(row.step, now)
+        ],
+        "decision_requests": decision_requests,
         "events": selectors.journey_timeline(journey, for_applicant=True),
         "documents": list(journey.documents.all()),
         "open_requests": open_requests,
@@ -266,3 +286,16 @@ def message_list(request):
         request.user.portal_messages.select_related("journey").order_by("-created_at", "-pk"), 20
     ).get_page(request.GET.get("page"))
     return render(request, "citizens/message_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def decision_request(request, public_id, pk: int):
+    """After six months without a decision the applicant may ask for one (FL 12 §)."""
+    journey = _own_journey(request, public_id)
+    step = get_object_or_404(Step.objects.select_related("journey"), pk=pk, journey=journey)
+    if services.decision_request_create(step=step, by=request.user, now=timezone.now()):
+        messages.success(
+            request, _("Your request for a decision is registered. The unit has four weeks.")
+        )
+    return redirect("citizens:application_track", public_id=journey.public_id)

@@ -26,6 +26,7 @@ TYPE_KEYS = {
     "time_weeks",
     "fields",
     "steps",
+    "stalled_after_days",
 }
 STEP_KEYS = {
     "key",
@@ -241,6 +242,7 @@ def _publish(d: dict) -> tuple[JourneyType, bool]:
         cost_max=cost.get("max", 0),
         time_min_weeks=time_weeks.get("min", 0),
         time_max_weeks=time_weeks.get("max", 0),
+        stalled_after_days=d.get("stalled_after_days"),
         source_hash=fingerprint,
     )
     units = {u.slug: u for u in Unit.objects.all()}

@@ -126,3 +126,70 @@ class ReassignForm(CaseForm):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = members
         self.fields["assignee"].label_from_instance = lambda user: user.get_username()
+
+
+class EscalateForm(forms.Form):
+    use_required_attribute = False
+    step = forms.ModelChoiceField(
+        label=_("Step to escalate"),
+        queryset=None,
+        empty_label=None,
+        error_messages={"required": _("Select the step to escalate")},
+    )
+    message = forms.CharField(
+        label=_("Message to the unit lead"),
+        help_text=_("Say what is stuck and what you ask the unit to do."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=3000,
+        error_messages={"required": _("Enter a message to the unit lead")},
+    )
+
+    def __init__(self, *args, journey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["step"].queryset = journey.steps.filter(
+            status__in=Step.ACTIVE_STATUSES
+        ).select_related("step_type", "unit")
+        self.fields["step"].label_from_instance = lambda step: (
+            f"{step.step_type.display_name} – {step.unit.display_name}"
+        )
+
+
+class CoordinationFilterForm(forms.Form):
+    """The dashboard's filters; an unknown value is ignored, never an error page."""
+
+    use_required_attribute = False
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    journey_type = forms.ChoiceField(label=_("Service"), required=False)
+    min_age_days = forms.TypedChoiceField(
+        label=_("Older than"),
+        required=False,
+        coerce=int,
+        empty_value=0,
+        choices=[
+            ("", _("Any age")),
+            (7, _("1 week")),
+            (30, _("30 days")),
+            (90, _("90 days")),
+            (183, _("6 months")),
+        ],
+    )
+
+    def __init__(self, *args, units, journey_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("All units"))] + [
+            (u.slug, u.display_name) for u in units
+        ]
+        self.fields["journey_type"].choices = [("", _("All services"))] + [
+            (t.slug, t.display_name) for t in journey_types
+        ]
+
+    def filters(self):
+        from journeys.selectors import CoordinationFilters
+
+        if not self.is_valid():
+            return CoordinationFilters()
+        return CoordinationFilters(
+            unit=self.cleaned_data["unit"],
+            journey_type=self.cleaned_data["journey_type"],
+            min_age_days=self.cleaned_data["min_age_days"] or 0,
+        )

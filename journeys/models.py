@@ -32,6 +32,12 @@ class JourneyType(Translated):
     cost_max = models.PositiveIntegerField(_("highest total cost (SEK)"), default=0)
     time_min_weeks = models.PositiveIntegerField(_("shortest total time (weeks)"), default=0)
     time_max_weeks = models.PositiveIntegerField(_("longest total time (weeks)"), default=0)
+    stalled_after_days = models.PositiveIntegerField(
+        _("stalled after (days)"),
+        null=True,
+        blank=True,
+        help_text=_("An open journey with no event for this long is stalled; empty: the default."),
+    )
     source_hash = models.CharField(_("definition fingerprint"), max_length=64, editable=False)
     published_at = models.DateTimeField(_("published"), auto_now_add=True)
 
@@ -48,6 +54,10 @@ class JourneyType(Translated):
 
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
+
+    @property
+    def stalled_days(self) -> int:
+        return self.stalled_after_days or settings.STALLED_AFTER_DAYS
 
     def field(self, key: str) -> dict:
         return next(f for f in self.display_fields if f["key"] == key)
@@ -150,6 +160,9 @@ class Journey(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     last_event_at = models.DateTimeField(_("last activity"))
+    stalled_since = models.DateTimeField(
+        _("flagged as stalled"), null=True, blank=True, help_text=_("Set and cleared by the sweep.")
+    )
     language = models.CharField(
         _("language"),
         max_length=8,
@@ -240,6 +253,13 @@ class Step(models.Model):
     paused_days = models.PositiveIntegerField(_("days waiting for the applicant"), default=0)
     reasons = models.TextField(_("reasons for the decision"), blank=True)
     appeal_instructions = models.TextField(_("how to appeal"), blank=True)
+    overdue_flagged_at = models.DateTimeField(_("flagged as overdue"), null=True, blank=True)
+    delay_reason = models.TextField(
+        _("reason for a delay"),
+        blank=True,
+        help_text=_("Told to the applicant when the step is likely to miss its due date."),
+    )
+    delay_notified_at = models.DateTimeField(_("applicant told of a delay"), null=True, blank=True)
     communication_note = models.TextField(
         _("the applicant's chance to comment"),
         blank=True,
@@ -350,6 +370,11 @@ class JourneyEvent(models.Model):
         INFORMATION_ANSWERED = "information_answered", _("The applicant answered")
         STEP_RESUMED = "step_resumed", _("Back with the unit after the answer")
         DOCUMENT_ADDED = "document_added", _("Document added")
+        ESCALATED = "escalated", _("Escalated to the unit lead")
+        APPLICANT_REMINDED = "applicant_reminded", _("Applicant reminded")
+        HANDOFF_REPUBLISHED = "handoff_republished", _("Handoff sent again")
+        DELAY_NOTICE = "delay_notice", _("Applicant told of a delay")
+        DECISION_REQUESTED = "decision_requested", _("The applicant asked for a decision")
         NOTE = "note", _("Note")
         CALL = "call", _("Phone call")
         SITE_VISIT = "site_visit", _("Site visit")
@@ -398,6 +423,27 @@ class JourneyEvent(models.Model):
 
 def _document_path(document: "Document", filename: str) -> str:
     return f"{document.journey.public_id}/{uuid.uuid4().hex}"
+
+
+class DecisionRequest(models.Model):
+    """An applicant's request for a decision in a step undecided after six months (FL 12 §);
+    the unit must decide within four weeks or reject the request."""
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="decision_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"))
+    due_at = models.DateTimeField(_("the unit must answer by"))
+
+    class Meta:
+        ordering = ["requested_at"]
+        verbose_name = _("request for a decision")
+        verbose_name_plural = _("requests for a decision")
+        constraints = [models.UniqueConstraint(fields=["step"], name="one_decision_request")]
+
+    def __str__(self) -> str:
+        return f"{self.step} ({self.requested_at:%Y-%m-%d})"
 
 
 class Document(models.Model):

@@ -9,12 +9,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from journeys.models import ApplicantMessage, Step
+from journeys.models import ApplicantMessage, JourneyEvent, Step
 from units.models import Unit
 
 
-def _send(unit: Unit, template: str, context: dict) -> int:
-    recipients = unit.member_emails()
+def _send(unit: Unit, template: str, context: dict, *, leads_only: bool = False) -> int:
+    recipients = unit.member_emails(leads_only=leads_only)
     if not recipients:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
@@ -66,3 +66,20 @@ def applicant_message_email(*, message_id: int) -> bool:
         emailed_at=timezone.now()
     )
     return True
+
+
+def unit_escalation_email(*, event_id: int) -> int:
+    """E-mail a coordinator's escalation to the leads of the step's unit."""
+    event = (
+        JourneyEvent.objects.select_related("journey", "step__step_type", "step__unit", "actor")
+        .filter(pk=event_id, kind=JourneyEvent.Kind.ESCALATED)
+        .first()
+    )
+    if event is None or event.step is None:
+        return 0
+    return _send(
+        event.step.unit,
+        "emails/unit_escalation.txt",
+        {"event": event, "case_path": reverse("casework:case", args=[event.step_id])},
+        leads_only=True,
+    )

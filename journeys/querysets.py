@@ -13,6 +13,26 @@ ACTIVE_STEP = ("queued", "in_progress", "waiting_for_applicant")
 OPEN_STEP = ("waiting", *ACTIVE_STEP)
 
 
+def stalled_condition(now: dt.datetime) -> Q:
+    """No event for the journey type's stalled period (or the default). The periods in use are
+    read once; there are a handful, whatever the number of journeys."""
+    from journeys.models import JourneyType
+
+    periods = set(
+        JourneyType.objects.filter(stalled_after_days__isnull=False).values_list(
+            "stalled_after_days", flat=True
+        )
+    )
+    default = now - dt.timedelta(days=settings.STALLED_AFTER_DAYS)
+    condition = Q(journey_type__stalled_after_days__isnull=True, last_event_at__lt=default)
+    for days in periods:
+        condition |= Q(
+            journey_type__stalled_after_days=days,
+            last_event_at__lt=now - dt.timedelta(days=days),
+        )
+    return condition
+
+
 class JourneyQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Own journeys for a citizen; journeys with a step in their units for a caseworker;
@@ -30,11 +50,13 @@ class JourneyQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_JOURNEY)
 
+    def stalled(self, *, now: dt.datetime):
+        return self.open().filter(stalled_condition(now))
+
     def with_coordination_flags(self, *, now: dt.datetime):
         """Annotate what a coordinator scans for: overdue, stalled, failed handoff, who holds it."""
         from journeys.models import Handoff, Step
 
-        stalled_before = now - dt.timedelta(days=settings.STALLED_AFTER_DAYS)
         handoff_failed_before = now - dt.timedelta(seconds=settings.HANDOFF_GRACE_SECONDS)
         holding = Step.objects.filter(journey=OuterRef("pk"), status__in=ACTIVE_STEP).order_by(
             "activated_at", "pk"
@@ -51,7 +73,7 @@ class JourneyQuerySet(models.QuerySet):
                 )
             ),
             is_stalled=models.ExpressionWrapper(
-                Q(last_event_at__lt=stalled_before), output_field=models.BooleanField()
+                stalled_condition(now), output_field=models.BooleanField()
             ),
             holding_unit_name=Subquery(holding.values("unit__name")[:1]),
             holding_step_name=Subquery(holding.values("step_type__name")[:1]),

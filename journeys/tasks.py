@@ -39,3 +39,18 @@ def units_overdue_digest() -> int:
 @shared_task(name="journeys.tasks.applicant_message_email", **RETRY)
 def applicant_message_email(message_id: int) -> bool:
     return notifications.applicant_message_email(message_id=message_id)
+
+
+@shared_task(name="journeys.tasks.unit_escalation_email", **RETRY)
+def unit_escalation_email(event_id: int) -> int:
+    return notifications.unit_escalation_email(event_id=event_id)
+
+
+@shared_task(name="journeys.tasks.stuck_sweep")
+def stuck_sweep() -> dict:
+    return services.stuck_sweep(now=timezone.now())
+
+
+@shared_task(name="journeys.tasks.delay_notices_sweep")
+def delay_notices_sweep() -> int:
+    return services.delay_notices_sweep(now=timezone.now())

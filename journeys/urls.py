@@ -31,6 +31,9 @@ coordination_patterns = (
     [
         path("", coordination.dashboard, name="dashboard"),
         path("journeys/<uuid:public_id>/", coordination.journey_detail, name="journey"),
+        path("journeys/<uuid:public_id>/escalate/", coordination.journey_escalate, name="escalate"),
+        path("journeys/<uuid:public_id>/remind/", coordination.journey_remind, name="remind"),
+        path("handoffs/<int:pk>/republish/", coordination.handoff_republish, name="republish"),
     ],
     "coordination",
 )

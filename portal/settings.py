@@ -218,6 +218,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "journeys.tasks.handoffs_sweep",
         "schedule": float(HANDOFF_SWEEP_INTERVAL_SECONDS),
     },
+    "stuck-sweep": {"task": "journeys.tasks.stuck_sweep", "schedule": 15 * 60.0},
+    "delay-notices-sweep": {
+        "task": "journeys.tasks.delay_notices_sweep",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "units-overdue-digest": {
         "task": "journeys.tasks.units_overdue_digest",
         "schedule": crontab(hour=7, minute=0),

@@ -100,7 +100,9 @@ def decide(step: Step, outcome: str = "approve", *, by=None, now=None) -> Step:
     return services.step_decide(step=step, by=by, outcome=outcome, reasons="Reasons.", now=now)
 
 
-def bulk_queued_steps(step_type, count: int, *, now: dt.datetime | None = None) -> list[Step]:
+def bulk_queued_steps(
+    step_type, count: int, *, now: dt.datetime | None = None, due_at: dt.datetime | None = None
+) -> list[Step]:
     """`count` journeys each with one step received by `step_type`'s unit, due one hour apart;
     written in bulk, for tests about queues of hundreds or thousands of cases."""
     now = now or timezone.now()
@@ -125,7 +127,7 @@ def bulk_queued_steps(step_type, count: int, *, now: dt.datetime | None = None) 
             unit_id=step_type.unit_id,
             status=Step.Status.QUEUED,
             activated_at=now,
-            due_at=now + dt.timedelta(hours=index),
+            due_at=due_at or now + dt.timedelta(hours=index),
         )
         for index, journey in enumerate(journeys)
     )

@@ -83,8 +83,9 @@ class Unit(Translated):
             weekdays=self.working_weekdays,
         )
 
-    def member_emails(self) -> list[str]:
-        return [email for email in self.memberships.values_list("user__email", flat=True) if email]
+    def member_emails(self, *, leads_only: bool = False) -> list[str]:
+        members = self.memberships.leads() if leads_only else self.memberships.all()
+        return [email for email in members.values_list("user__email", flat=True) if email]
 
 
 class MembershipQuerySet(models.QuerySet):

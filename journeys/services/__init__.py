@@ -3,6 +3,7 @@ its handoffs only after commit (DESIGN.md, "The handoff protocol").
 
 - `applications`: what the applicant does (start, answer, submit, answer a request);
 - `casework`: what a unit's caseworkers do (claim, take next, ask, note, decide);
+- `coordination`: what coordinators do (escalate, remind, re-publish) and the watching sweeps;
 - `handoffs`: the outbox (create, publish, deliver, sweep);
 - `events`: the append-only journey log;
 - `messages`: messages to the applicant, e-mailed after commit.
@@ -26,6 +27,15 @@ from journeys.services.casework import (
     step_release,
     step_take_next,
 )
+from journeys.services.coordination import (
+    applicant_remind,
+    decision_request_create,
+    delay_notices_sweep,
+    handoff_republish,
+    journey_escalate,
+    may_request_decision,
+    stuck_sweep,
+)
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoff_deliver, handoffs_publish, handoffs_sweep
 from journeys.services.messages import applicant_notify
@@ -33,6 +43,13 @@ from journeys.services.messages import applicant_notify
 __all__ = [
     "NotAssignee",
     "StepChanged",
+    "applicant_remind",
+    "decision_request_create",
+    "delay_notices_sweep",
+    "handoff_republish",
+    "journey_escalate",
+    "may_request_decision",
+    "stuck_sweep",
     "applicant_notify",
     "document_add",
     "handoff_deliver",

@@ -1,17 +1,23 @@
-"""The coordinator's view above the units: every open journey, the stuck ones first."""
+"""The coordinator's view above the units: the stuck journeys first, and what to do about them."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from journeys import selectors
-from journeys.models import Journey
+from journeys import selectors, services
+from journeys.forms import CoordinationFilterForm, EscalateForm
+from journeys.models import Handoff, Journey, JourneyType
+from journeys.timelines import journey_gantt
+from units.models import Unit
 from units.roles import roles_of
 
-DASHBOARD_PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 def _require_coordinator(request) -> None:
@@ -24,26 +30,108 @@ def _require_coordinator(request) -> None:
 def dashboard(request):
     _require_coordinator(request)
     now = timezone.now()
-    page = Paginator(selectors.coordination_journeys(now=now), DASHBOARD_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    view = request.GET.get("view", "journeys")
+    if view not in selectors.COORDINATION_VIEWS:
+        view = "journeys"
+    form = CoordinationFilterForm(
+        request.GET,
+        units=Unit.objects.order_by("name"),
+        journey_types=JourneyType.objects.filter(is_current=True).order_by("name"),
     )
-    return render(request, "journeys/coordination/dashboard.html", {"page": page, "now": now})
+    filters = form.filters()
+    counts = selectors.coordination_counts(now=now, filters=filters)
+    rows = selectors.coordination_rows(view, now=now, filters=filters)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("view", None)
+    context = {
+        "form": form,
+        "view": view,
+        "views": [
+            {"key": key, "label": label, "count": counts[key], "current": key == view}
+            for key, label in selectors.COORDINATION_VIEWS.items()
+        ],
+        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": query.urlencode(),
+        "now": now,
+    }
+    template = "journeys/coordination/dashboard.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, context)
+
+
+def _journey(request, public_id) -> Journey:
+    _require_coordinator(request)
+    return selectors.journey_for_page(Journey.objects.visible_to(request.user), public_id=public_id)
+
+
+def _render_journey(request, journey: Journey, escalate_form=None, status=200):
+    now = timezone.now()
+    rows = selectors.journey_steps(journey, now=now)
+    context = {
+        "journey": journey,
+        "steps": rows,
+        "gantt": journey_gantt(journey, steps=[r.step for r in rows], now=now),
+        "events": selectors.journey_timeline(journey, for_applicant=False),
+        "requests": selectors.journey_information_requests(journey),
+        "failed_handoffs": list(
+            Handoff.objects.overdue_for_delivery(now=now)
+            .filter(step__journey=journey)
+            .select_related("step__step_type", "unit")
+        ),
+        "escalate_form": escalate_form or EscalateForm(journey=journey),
+        "invalid_form": escalate_form if escalate_form is not None else None,
+        "now": now,
+    }
+    return render(request, "journeys/coordination/journey.html", context, status=status)
 
 
 @login_required
 @require_GET
 def journey_detail(request, public_id):
+    return _render_journey(request, _journey(request, public_id))
+
+
+@login_required
+@require_POST
+def journey_escalate(request, public_id):
+    journey = _journey(request, public_id)
+    form = EscalateForm(request.POST, journey=journey)
+    if not form.is_valid():
+        return _render_journey(request, journey, escalate_form=form, status=422)
+    services.journey_escalate(
+        journey=journey,
+        step=form.cleaned_data["step"],
+        by=request.user,
+        message=form.cleaned_data["message"],
+        now=timezone.now(),
+    )
+    messages.success(request, _("The unit lead has been told."))
+    return redirect("coordination:journey", public_id=journey.public_id)
+
+
+@login_required
+@require_POST
+def journey_remind(request, public_id):
+    journey = _journey(request, public_id)
+    reminded = services.applicant_remind(journey=journey, by=request.user, now=timezone.now())
+    if reminded:
+        messages.success(request, _("The applicant has been reminded."))
+    else:
+        messages.info(request, _("The applicant has no unanswered request past its date."))
+    return redirect("coordination:journey", public_id=journey.public_id)
+
+
+@login_required
+@require_POST
+def handoff_republish(request, pk: int):
     _require_coordinator(request)
-    journey = selectors.journey_for_page(
-        Journey.objects.visible_to(request.user), public_id=public_id
-    )
-    return render(
-        request,
-        "journeys/coordination/journey.html",
-        {
-            "journey": journey,
-            "steps": selectors.journey_steps(journey),
-            "events": selectors.journey_timeline(journey, for_applicant=False),
-            "now": timezone.now(),
-        },
-    )
+    handoff = get_object_or_404(Handoff.objects.select_related("step__journey"), pk=pk)
+    if services.handoff_republish(handoff=handoff, by=request.user, now=timezone.now()):
+        messages.success(request, _("The handoff has been sent again."))
+    else:
+        messages.info(request, _("The handoff had already been delivered."))
+    if request.POST.get("return_to") == "dashboard":
+        return redirect(f"{reverse('coordination:dashboard')}?view=handoffs")
+    return redirect("coordination:journey", public_id=handoff.step.journey.public_id)

@@ -1,0 +1,187 @@
+"""Coordinators act above the units: escalate, remind, re-publish; sweeps tell applicants of
+delays; after six months an applicant may ask for a decision; the time chart reads the log."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from journeys import notifications, services
+from journeys.models import DecisionRequest, Handoff, JourneyEvent
+from journeys.timelines import journey_gantt
+from tests.factories import (
+    deliver_all,
+    make_caseworker,
+    make_coordinator,
+    make_user,
+    submitted_journey,
+)
+
+
+@pytest.fixture
+def coordinator(client, db):
+    user = make_coordinator("coordinator")
+    client.force_login(user)
+    return user
+
+
+def test_escalating_writes_the_timeline_and_emails_the_units_leads(client, coordinator, cafe):
+    journey = submitted_journey(cafe)
+    permit = journey.steps.get(step_type__key="building-permit")
+    make_caseworker(permit.unit, lead=True, username="planning-lead")
+    make_caseworker(permit.unit, username="planner")
+    response = client.post(
+        reverse("coordination:escalate", args=[journey.public_id]),
+        {"step": permit.pk, "message": "Please look at this today."},
+    )
+    assert response.status_code == 302
+    event = journey.events.get(kind=JourneyEvent.Kind.ESCALATED)
+    assert event.actor == coordinator and event.step == permit and not event.visible_to_applicant
+    assert notifications.unit_escalation_email(event_id=event.pk) == 1
+    (email,) = mail.outbox
+    assert email.to == ["planning-lead@example.org"]
+    assert "Please look at this today." in email.body
+
+
+def test_an_escalation_without_a_message_is_explained(client, coordinator, cafe):
+    journey = submitted_journey(cafe)
+    permit = journey.steps.get(step_type__key="building-permit")
+    response = client.post(
+        reverse("coordination:escalate", args=[journey.public_id]), {"step": permit.pk}
+    )
+    assert response.status_code == 422
+    assert "Enter a message to the unit lead" in response.content.decode()
+
+
+def test_reminding_the_applicant_of_an_overdue_request(client, coordinator, cafe):
+    journey = submitted_journey(cafe)
+    permit = journey.steps.get(step_type__key="building-permit")
+    worker = make_caseworker(permit.unit)
+    permit = services.step_claim(step=permit, by=worker, now=timezone.now())
+    asked = timezone.now() - dt.timedelta(days=20)
+    services.information_request_create(
+        step=permit, by=worker, items=["Plan"], due_date=asked.date(), now=asked
+    )
+    client.post(reverse("coordination:remind", args=[journey.public_id]))
+    assert journey.messages.filter(subject__startswith="Reminder").count() == 1
+    assert journey.events.filter(kind=JourneyEvent.Kind.APPLICANT_REMINDED).get().actor
+    dashboard = client.get(reverse("coordination:dashboard"), {"view": "unanswered"})
+    assert journey.reference in dashboard.content.decode()
+
+
+def test_a_failed_handoff_is_listed_and_sent_again(client, coordinator, cafe, settings):
+    journey = submitted_journey(cafe, now=timezone.now() - dt.timedelta(hours=1), deliver=False)
+    html = client.get(reverse("coordination:dashboard"), {"view": "handoffs"}).content.decode()
+    assert 'Failed handoffs <span class="count">(4)</span>' in html
+    handoff = Handoff.objects.filter(step__journey=journey).first()
+    response = client.post(
+        reverse("coordination:republish", args=[handoff.pk]), {"return_to": "dashboard"}
+    )
+    assert response.url.endswith("?view=handoffs")
+    handoff.refresh_from_db()
+    assert handoff.publish_count == 1 and handoff.published_at
+    event = journey.events.get(kind=JourneyEvent.Kind.HANDOFF_REPUBLISHED)
+    assert event.actor == coordinator
+
+
+def test_the_dashboard_filters_by_unit_service_and_age(client, coordinator, cafe, house):
+    old = submitted_journey(cafe, now=timezone.now() - dt.timedelta(days=40))
+    new_house = submitted_journey(house, answers={"new_drainage": True})
+    url = reverse("coordination:dashboard")
+    html = client.get(url, {"journey_type": "extend-a-house"}).content.decode()
+    assert new_house.reference in html and old.reference not in html
+    html = client.get(url, {"min_age_days": "30"}).content.decode()
+    assert old.reference in html and new_house.reference not in html
+    html = client.get(url, {"unit": "tax-agency"}).content.decode()
+    assert old.reference in html and new_house.reference not in html
+    partial = client.get(url, {"view": "overdue"}, headers={"HX-Request": "true"}).content
+    assert partial.decode().lstrip().startswith('<div id="results">')
+
+
+def test_the_time_chart_shows_queue_work_waiting_and_handoff_gaps(coordinator, cafe):
+    start = timezone.now() - dt.timedelta(days=10)
+    journey = submitted_journey(cafe, now=start)
+    permit = journey.steps.get(step_type__key="building-permit")
+    worker = make_caseworker(permit.unit)
+    permit = services.step_claim(step=permit, by=worker, now=start + dt.timedelta(days=1))
+    request = services.information_request_create(
+        step=permit,
+        by=worker,
+        items=["Plan"],
+        due_date=(start + dt.timedelta(days=9)).date(),
+        now=start + dt.timedelta(days=2),
+    )
+    services.information_request_answer(
+        request=request, by=journey.applicant, answer="Here", now=start + dt.timedelta(days=5)
+    )
+    deliver_all(start + dt.timedelta(days=5, hours=1))
+    services.step_decide(
+        step=permit, by=worker, outcome="approve", reasons="OK", now=start + dt.timedelta(days=6)
+    )
+    deliver_all(start + dt.timedelta(days=6, hours=2))
+    steps = list(journey.steps.select_related("step_type"))
+    gantt = journey_gantt(journey, steps=steps, now=start + dt.timedelta(days=10))
+    rows = {row.step.step_type.key: row for row in gantt.rows}
+    permit_row = rows["building-permit"]
+    assert [s.kind for s in permit_row.segments] == [
+        "queued",
+        "in_progress",
+        "applicant",
+        "in_progress",
+    ]
+    assert permit_row.total("applicant") == dt.timedelta(days=3, hours=1)
+    food = rows["food-registration"]
+    assert food.segments[0].kind == "handoff"
+    assert food.segments[0].duration == dt.timedelta(hours=2)
+    assert all(0 <= s.x <= 100 and s.x + s.width <= 100.5 for r in gantt.rows for s in r.segments)
+
+
+def test_the_journey_page_has_the_chart_and_its_table(client, coordinator, cafe):
+    journey = submitted_journey(cafe)
+    html = client.get(reverse("coordination:journey", args=[journey.public_id])).content.decode()
+    assert "Where the time went" in html and "<svg" in html
+    assert "the chart above as a table" in html
+    assert "Escalate to the unit lead" in html
+
+
+def test_the_applicant_is_told_once_when_a_step_will_miss_its_date_with_the_reason(cafe):
+    now = timezone.now()
+    journey = submitted_journey(cafe, now=now - dt.timedelta(days=68))
+    permit = journey.steps.get(step_type__key="building-permit")
+    permit.delay_reason = "We are waiting for a statement from the county board."
+    permit.save(update_fields=["delay_reason"])
+    assert services.delay_notices_sweep(now=now) >= 1
+    assert services.delay_notices_sweep(now=now) == 0
+    notice = journey.messages.get(subject__startswith="Delay: Building permit")
+    assert "waiting for a statement from the county board" in notice.body
+
+
+def test_after_six_months_the_applicant_may_ask_for_a_decision(client, cafe):
+    applicant = make_user("applicant")
+    journey = submitted_journey(cafe, applicant, now=timezone.now() - dt.timedelta(days=200))
+    client.force_login(applicant)
+    track = client.get(reverse("citizens:application_track", args=[journey.public_id]))
+    assert "You may ask the unit for a decision" in track.content.decode()
+    permit = journey.steps.get(step_type__key="building-permit")
+    url = reverse("citizens:decision_request", args=[journey.public_id, permit.pk])
+    client.post(url)
+    client.post(url)
+    request = DecisionRequest.objects.get()
+    assert request.due_at - request.requested_at == dt.timedelta(weeks=4)
+    assert "The unit must answer by" in client.get(track.request["PATH_INFO"]).content.decode()
+    coordinator = make_coordinator()
+    client.force_login(coordinator)
+    html = client.get(reverse("coordination:dashboard"), {"view": "decision_requests"})
+    assert journey.reference in html.content.decode()
+
+
+def test_a_fresh_journey_offers_no_decision_request(client, cafe):
+    journey = submitted_journey(cafe)
+    permit = journey.steps.get(step_type__key="building-permit")
+    assert not services.may_request_decision(permit, timezone.now())
+    assert (
+        services.decision_request_create(step=permit, by=journey.applicant, now=timezone.now())
+        is None
+    )

@@ -1,0 +1,58 @@
+"""Every coordination URL: coordinators get in, anyone else gets 404 (anonymous: sign in)."""
+
+import pytest
+from django.urls import reverse
+
+from journeys.models import Handoff
+from journeys.urls import coordination_patterns
+from tests.factories import make_caseworker, make_coordinator, submitted_journey
+
+COORDINATION_URLS = {
+    "dashboard": "get",
+    "journey": "get",
+    "escalate": "post",
+    "remind": "post",
+    "republish": "post",
+}
+
+
+def test_every_coordination_url_is_in_this_matrix():
+    assert {p.name for p in coordination_patterns[0]} == set(COORDINATION_URLS)
+
+
+@pytest.fixture
+def world(cafe):
+    journey = submitted_journey(cafe, deliver=False)
+    permit = journey.steps.get(step_type__key="building-permit")
+    handoff = Handoff.objects.filter(step__journey=journey).first()
+    args = {
+        "dashboard": [],
+        "journey": [journey.public_id],
+        "escalate": [journey.public_id],
+        "remind": [journey.public_id],
+        "republish": [handoff.pk],
+    }
+    users = {
+        "citizen (the applicant)": journey.applicant,
+        "caseworker": make_caseworker(permit.unit),
+        "unit lead": make_caseworker(permit.unit, lead=True),
+        "coordinator": make_coordinator(),
+    }
+    return args, users
+
+
+@pytest.mark.parametrize(
+    "role", ["anonymous", "citizen (the applicant)", "caseworker", "unit lead", "coordinator"]
+)
+def test_coordination_urls_answer_each_role(client, world, role):
+    args, users = world
+    if role != "anonymous":
+        client.force_login(users[role])
+    for name, method in COORDINATION_URLS.items():
+        response = getattr(client, method)(reverse(f"coordination:{name}", args=args[name]))
+        if role == "anonymous":
+            assert response.status_code == 302 and "/accounts/login/" in response.url, name
+        elif role == "coordinator":
+            assert response.status_code in (200, 302, 422), (name, response.status_code)
+        else:
+            assert response.status_code == 404, (role, name, response.status_code)
