@@ -7,3 +7,7 @@ class JourneysConfig(AppConfig):
 
     name = "journeys"
     verbose_name = _("Journeys")
+
+    def ready(self) -> None:
+        # Registers the percentile aggregate on SQLite connections (PostgreSQL has its own).
+        from journeys import aggregates  # noqa: F401

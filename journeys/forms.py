@@ -115,6 +115,19 @@ class NoteForm(CaseForm):
     )
 
 
+class DelayForm(CaseForm):
+    reason = forms.CharField(
+        label=_("Why the step will be late"),
+        help_text=_(
+            "The applicant is told this when the step is about to miss its due date "
+            "(Administrative Procedure Act, section 11)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=3000,
+        error_messages={"required": _("Enter the reason for the delay")},
+    )
+
+
 class ReassignForm(CaseForm):
     assignee = forms.ModelChoiceField(
         label=_("Caseworker"),
@@ -192,4 +205,55 @@ class CoordinationFilterForm(forms.Form):
             unit=self.cleaned_data["unit"],
             journey_type=self.cleaned_data["journey_type"],
             min_age_days=self.cleaned_data["min_age_days"] or 0,
+        )
+
+
+class InsightForm(forms.Form):
+    use_required_attribute = False
+    journey_type = forms.ChoiceField(label=_("Service"))
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    start = forms.DateField(
+        label=_("From"),
+        help_text=_("For example 2026-01-01"),
+        input_formats=["%Y-%m-%d"],
+        error_messages={
+            "required": _("Enter the first day of the period"),
+            "invalid": _("Enter the date as year-month-day, for example 2026-01-01"),
+        },
+    )
+    end = forms.DateField(
+        label=_("To"),
+        help_text=_("For example 2026-12-31"),
+        input_formats=["%Y-%m-%d"],
+        error_messages={
+            "required": _("Enter the last day of the period"),
+            "invalid": _("Enter the date as year-month-day, for example 2026-12-31"),
+        },
+    )
+
+    def __init__(self, *args, units, journey_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.journey_types = {t.slug: t for t in journey_types}
+        self.units = {u.slug: u for u in units}
+        self.fields["journey_type"].choices = [(t.slug, t.display_name) for t in journey_types]
+        self.fields["unit"].choices = [("", _("All units"))] + [
+            (u.slug, u.display_name) for u in units
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("Enter an end date on or after the start date"))
+        return cleaned
+
+    def period(self):
+        from journeys.insight import Period
+
+        data = self.cleaned_data
+        return Period(
+            journey_type=self.journey_types[data["journey_type"]],
+            unit=self.units.get(data["unit"]),
+            start=data["start"],
+            end=data["end"],
         )

@@ -17,6 +17,7 @@ casework_patterns = (
             name="request_information",
         ),
         path("steps/<int:pk>/journal/", casework.case_note, name="note"),
+        path("steps/<int:pk>/delay/", casework.case_delay, name="delay"),
         path("steps/<int:pk>/reassign/", casework.case_reassign, name="reassign"),
         path(
             "steps/<int:pk>/documents/<int:document_pk>/",
@@ -30,6 +31,7 @@ casework_patterns = (
 coordination_patterns = (
     [
         path("", coordination.dashboard, name="dashboard"),
+        path("insight/", coordination.insight, name="insight"),
         path("journeys/<uuid:public_id>/", coordination.journey_detail, name="journey"),
         path("journeys/<uuid:public_id>/escalate/", coordination.journey_escalate, name="escalate"),
         path("journeys/<uuid:public_id>/remind/", coordination.journey_remind, name="remind"),

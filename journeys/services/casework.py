@@ -184,6 +184,28 @@ def note_add(
 
 
 @transaction.atomic
+def step_delay_explain(
+    *, step: Step, by, reason: str, now: dt.datetime, expected_version: int | None = None
+) -> Step:
+    """Record why a step will be late; the delay-notice sweep tells the applicant (FL 11 §)."""
+    journey, step = _locked(step, expected_version)
+    if step.status not in Step.ACTIVE_STATUSES:
+        raise StepChanged
+    _bump(step, delay_reason=reason)
+    journey_event_record(
+        journey=journey,
+        step=step,
+        kind=JourneyEvent.Kind.NOTE,
+        actor=by,
+        now=now,
+        message=reason,
+        visible_to_applicant=False,
+    )
+    step.refresh_from_db()
+    return step
+
+
+@transaction.atomic
 def step_decide(
     *,
     step: Step,

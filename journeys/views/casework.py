@@ -16,7 +16,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from journeys import selectors, services
 from journeys.documents import document_response
-from journeys.forms import DecisionForm, InformationRequestForm, NoteForm, ReassignForm
+from journeys.forms import (
+    DecisionForm,
+    DelayForm,
+    InformationRequestForm,
+    NoteForm,
+    ReassignForm,
+)
 from journeys.models import Step
 from units.models import Unit
 from units.roles import roles_of
@@ -120,6 +126,8 @@ def _render_case(request, step: Step, status: int = 200, **forms):
         or DecisionForm(initial={**initial, "appeal_instructions": step.unit.appeal_instructions}),
         "request_form": forms.get("request_form") or InformationRequestForm(initial=initial),
         "note_form": forms.get("note_form") or NoteForm(initial=initial),
+        "delay_form": forms.get("delay_form")
+        or DelayForm(initial={**initial, "reason": step.delay_reason}),
         "reassign_form": forms.get("reassign_form")
         or ReassignForm(initial=initial, members=_unit_members(step.unit)),
         "answers": [
@@ -259,6 +267,28 @@ def case_note(request, pk: int):
             now=timezone.now(),
         ),
         _("Journal entry saved."),
+    )
+
+
+@login_required
+@require_POST
+def case_delay(request, pk: int):
+    step = _actionable_step(request, pk)
+    form = DelayForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, step, status=422, delay_form=form)
+    data = form.cleaned_data
+    return _act(
+        request,
+        step,
+        lambda: services.step_delay_explain(
+            step=step,
+            by=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
+            now=timezone.now(),
+        ),
+        _("The reason is saved; the applicant is told if the step is about to be late."),
     )
 
 

@@ -1,5 +1,7 @@
 """The coordinator's view above the units: the stuck journeys first, and what to do about them."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from journeys import selectors, services
-from journeys.forms import CoordinationFilterForm, EscalateForm
+from journeys.forms import CoordinationFilterForm, EscalateForm, InsightForm
+from journeys.insight import insight as insight_figures
+from journeys.insight_exports import insight_charts, insight_csv
 from journeys.models import Handoff, Journey, JourneyType
 from journeys.timelines import journey_gantt
 from units.models import Unit
@@ -135,3 +139,30 @@ def handoff_republish(request, pk: int):
     if request.POST.get("return_to") == "dashboard":
         return redirect(f"{reverse('coordination:dashboard')}?view=handoffs")
     return redirect("coordination:journey", public_id=handoff.step.journey.public_id)
+
+
+@login_required
+@require_GET
+def insight(request):
+    """Lead times, deadlines, handoff latency and who carries the work, for a chosen period."""
+    _require_coordinator(request)
+    today = timezone.localdate()
+    data = request.GET.copy()
+    journey_types = list(JourneyType.objects.filter(is_current=True).order_by("name"))
+    if not journey_types:
+        raise Http404
+    data.setdefault("journey_type", journey_types[0].slug)
+    data.setdefault("start", (today - dt.timedelta(days=365)).isoformat())
+    data.setdefault("end", today.isoformat())
+    form = InsightForm(data, units=Unit.objects.order_by("name"), journey_types=journey_types)
+    if not form.is_valid():
+        return render(request, "journeys/coordination/insight.html", {"form": form}, status=422)
+    period = form.period()
+    figures = insight_figures(period)
+    if request.GET.get("format") == "csv":
+        return insight_csv(period, figures)
+    return render(
+        request,
+        "journeys/coordination/insight.html",
+        {"form": form, "period": period, "figures": figures, "charts": insight_charts(figures)},
+    )

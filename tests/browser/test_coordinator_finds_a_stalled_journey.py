@@ -48,3 +48,8 @@ def test_a_coordinator_finds_a_stalled_journey_and_escalates_it(page, cafe, asse
     expect(page.get_by_text("Stalled for 11 days: please decide.")).to_be_visible()
     event = stalled.events.get(kind=JourneyEvent.Kind.ESCALATED)
     assert event.actor.username == "coordinator" and event.step == permit
+
+    page.get_by_role("link", name="Back to coordination").click()
+    page.get_by_role("link", name="Where journey time goes").click()
+    expect(page.get_by_role("heading", name="Who carries the journey")).to_be_visible()
+    assert_accessible(page, "insight")

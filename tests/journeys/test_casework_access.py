@@ -21,6 +21,7 @@ CASEWORK_URLS = {
     "decide": ("post", True),
     "request_information": ("post", True),
     "note": ("post", True),
+    "delay": ("post", True),
     "reassign": ("post", True),
 }
 OWN_UNIT = {name: 200 if method == "get" else "ok" for name, (method, _) in CASEWORK_URLS.items()}

@@ -146,12 +146,19 @@ def test_the_journey_page_has_the_chart_and_its_table(client, coordinator, cafe)
     assert "Escalate to the unit lead" in html
 
 
-def test_the_applicant_is_told_once_when_a_step_will_miss_its_date_with_the_reason(cafe):
+def test_the_applicant_is_told_once_when_a_step_will_miss_its_date_with_the_reason(client, cafe):
     now = timezone.now()
     journey = submitted_journey(cafe, now=now - dt.timedelta(days=68))
     permit = journey.steps.get(step_type__key="building-permit")
-    permit.delay_reason = "We are waiting for a statement from the county board."
-    permit.save(update_fields=["delay_reason"])
+    client.force_login(make_caseworker(permit.unit))
+    response = client.post(
+        reverse("casework:delay", args=[permit.pk]),
+        {
+            "reason": "We are waiting for a statement from the county board.",
+            "version": permit.version,
+        },
+    )
+    assert response.status_code == 302
     assert services.delay_notices_sweep(now=now) >= 1
     assert services.delay_notices_sweep(now=now) == 0
     notice = journey.messages.get(subject__startswith="Delay: Building permit")

@@ -9,6 +9,7 @@ from tests.factories import make_caseworker, make_coordinator, submitted_journey
 
 COORDINATION_URLS = {
     "dashboard": "get",
+    "insight": "get",
     "journey": "get",
     "escalate": "post",
     "remind": "post",
@@ -27,6 +28,7 @@ def world(cafe):
     handoff = Handoff.objects.filter(step__journey=journey).first()
     args = {
         "dashboard": [],
+        "insight": [],
         "journey": [journey.public_id],
         "escalate": [journey.public_id],
         "remind": [journey.public_id],

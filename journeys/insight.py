@@ -1,0 +1,223 @@
+"""Where journey time goes, per journey type and unit, for a period: computed by aggregate SQL
+(percentiles, counts, sums in the database), never by looping over rows in Python."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, Sum
+from django.utils import timezone
+
+from journeys.aggregates import Percentile, Seconds
+from journeys.models import Handoff, Journey, JourneyType, Step, StepType
+from units.models import Unit
+
+DAY = 86400.0
+DECIDED = (Step.Status.APPROVED, Step.Status.REJECTED)
+
+
+@dataclass(frozen=True)
+class Period:
+    journey_type: JourneyType
+    start: dt.date
+    end: dt.date  # inclusive
+    unit: Unit | None = None
+
+    @property
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        start = timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
+        end = timezone.make_aware(dt.datetime.combine(self.end, dt.time.min))
+        return start, end + dt.timedelta(days=1)
+
+
+def _days(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / DAY, 2)
+
+
+def decided_steps(period: Period):
+    """Steps of the journey type (all its versions) decided in the period."""
+    start, end = period.bounds
+    steps = Step.objects.filter(
+        step_type__journey_type__slug=period.journey_type.slug,
+        status__in=DECIDED,
+        decided_at__gte=start,
+        decided_at__lt=end,
+        activated_at__isnull=False,
+    )
+    return steps.filter(unit=period.unit) if period.unit else steps
+
+
+def _lead_time():
+    return Seconds("decided_at", "activated_at")
+
+
+def step_figures(period: Period) -> list[dict]:
+    """Per step: decisions, median and 90th percentile lead time (days), share decided within
+    the deadline, and days waiting for the applicant."""
+    rows = (
+        decided_steps(period)
+        .values("step_type__key")
+        .annotate(
+            decided=Count("pk"),
+            median_seconds=Percentile(_lead_time(), 0.5),
+            p90_seconds=Percentile(_lead_time(), 0.9),
+            with_deadline=Count("pk", filter=Q(due_at__isnull=False)),
+            within_deadline=Count(
+                "pk", filter=Q(due_at__isnull=False, decided_at__lte=F("due_at"))
+            ),
+            applicant_days=Sum("paused_days"),
+        )
+        .order_by("step_type__key")
+    )
+    names = _step_names(period)
+    return [
+        {
+            "key": row["step_type__key"],
+            "name": names.get(row["step_type__key"], row["step_type__key"]),
+            "decided": row["decided"],
+            "median_days": _days(row["median_seconds"]),
+            "p90_days": _days(row["p90_seconds"]),
+            "within_deadline": (
+                round(100 * row["within_deadline"] / row["with_deadline"], 1)
+                if row["with_deadline"]
+                else None
+            ),
+            "applicant_days": row["applicant_days"] or 0,
+        }
+        for row in rows
+    ]
+
+
+def _step_names(period: Period) -> dict[str, str]:
+    return {step_type.key: step_type.display_name for step_type in period.journey_type.steps.all()}
+
+
+def handoff_figures(period: Period) -> list[dict]:
+    """Per receiving step: median and 90th percentile latency (seconds) from the decision (or
+    submission) that wrote the handoff to the step being queued in its unit."""
+    start, end = period.bounds
+    handoffs = Handoff.objects.filter(
+        kind=Handoff.Kind.ACTIVATE,
+        step__step_type__journey_type__slug=period.journey_type.slug,
+        step__activated_at__gte=start,
+        step__activated_at__lt=end,
+    )
+    if period.unit:
+        handoffs = handoffs.filter(unit=period.unit)
+    latency = Seconds("step__activated_at", "created_at")
+    rows = (
+        handoffs.values("step__step_type__key")
+        .annotate(
+            handoffs=Count("pk"),
+            median_seconds=Percentile(latency, 0.5),
+            p90_seconds=Percentile(latency, 0.9),
+        )
+        .order_by("step__step_type__key")
+    )
+    names = _step_names(period)
+    return [
+        {
+            "key": row["step__step_type__key"],
+            "name": names.get(row["step__step_type__key"], row["step__step_type__key"]),
+            "handoffs": row["handoffs"],
+            "median_seconds": round(row["median_seconds"], 3),
+            "p90_seconds": round(row["p90_seconds"], 3),
+        }
+        for row in rows
+    ]
+
+
+def journey_figures(period: Period) -> dict:
+    """Journeys closed in the period: how many, and their median and 90th percentile lead time."""
+    start, end = period.bounds
+    lead = Seconds("closed_at", "submitted_at")
+    row = Journey.objects.filter(
+        journey_type__slug=period.journey_type.slug,
+        status__in=(Journey.Status.COMPLETED, Journey.Status.REJECTED),
+        closed_at__gte=start,
+        closed_at__lt=end,
+    ).aggregate(
+        closed=Count("pk"),
+        completed=Count("pk", filter=Q(status=Journey.Status.COMPLETED)),
+        median_seconds=Percentile(lead, 0.5),
+        p90_seconds=Percentile(lead, 0.9),
+    )
+    return {
+        "closed": row["closed"],
+        "completed": row["completed"],
+        "median_days": _days(row["median_seconds"]),
+        "p90_days": _days(row["p90_seconds"]),
+    }
+
+
+def who_carries(period: Period) -> dict:
+    """Each unit's part of the journey type's work in the period (steps decided, approvals,
+    rejections, days held excluding the applicant's waiting) and the applicant's part: the
+    figure a jointly funded service is shared by."""
+    held = ExpressionWrapper(
+        Seconds("decided_at", "activated_at") - F("paused_days") * DAY, output_field=FloatField()
+    )
+    rows = list(
+        decided_steps(period)
+        .values("unit__slug", "unit__name", "unit__translations")
+        .annotate(
+            decided=Count("pk"),
+            approved=Count("pk", filter=Q(status=Step.Status.APPROVED)),
+            rejected=Count("pk", filter=Q(status=Step.Status.REJECTED)),
+            held_seconds=Sum(held),
+        )
+        .order_by("unit__name")
+    )
+    applicant = decided_steps(period).aggregate(days=Sum("paused_days"))["days"] or 0
+    total = sum(max(r["held_seconds"] or 0, 0) for r in rows) + applicant * DAY
+    units = [
+        {
+            "slug": r["unit__slug"],
+            "name": Unit(name=r["unit__name"], translations=r["unit__translations"]).display_name,
+            "decided": r["decided"],
+            "approved": r["approved"],
+            "rejected": r["rejected"],
+            "held_days": _days(max(r["held_seconds"] or 0, 0)),
+            "share": round(100 * max(r["held_seconds"] or 0, 0) / total, 1) if total else None,
+        }
+        for r in rows
+    ]
+    return {
+        "units": units,
+        "applicant_days": applicant,
+        "applicant_share": round(100 * applicant * DAY / total, 1) if total else None,
+    }
+
+
+def critical_path(period: Period, figures: list[dict]) -> list[dict]:
+    """The chain of dependent steps with the longest median lead time: the steps that set how
+    long the journey takes. Walks the journey type's few step types, not rows."""
+    median = {row["key"]: row["median_days"] or 0 for row in figures}
+    step_types = list(
+        StepType.objects.filter(journey_type=period.journey_type).prefetch_related("depends_on")
+    )
+    by_key = {s.key: s for s in step_types}
+    best: dict[str, tuple[float, list[str]]] = {}
+
+    def longest(key: str) -> tuple[float, list[str]]:
+        if key not in best:
+            deps = [longest(d.key) for d in by_key[key].depends_on.all()]
+            length, path = max(deps, default=(0.0, []))
+            best[key] = (length + median.get(key, 0), [*path, key])
+        return best[key]
+
+    _, path = max((longest(key) for key in by_key), default=(0.0, []))
+    return [
+        {"key": key, "name": by_key[key].display_name, "median_days": median.get(key, 0)}
+        for key in path
+    ]
+
+
+def insight(period: Period) -> dict:
+    steps = step_figures(period)
+    return {
+        "steps": steps,
+        "handoffs": handoff_figures(period),
+        "journeys": journey_figures(period),
+        "carriers": who_carries(period),
+        "critical_path": critical_path(period, steps),
+    }

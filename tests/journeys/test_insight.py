@@ -1,0 +1,140 @@
+"""The insight figures, computed by the database, agree with a brute-force computation in
+Python on randomly generated journeys."""
+
+import datetime as dt
+import random
+import statistics
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from journeys.insight import Period, insight
+from journeys.models import Handoff, Journey, Step
+from tests.factories import make_coordinator, make_user
+
+KEYS = ["company-registration", "building-permit", "food-registration"]
+
+
+def p90(values):
+    return (
+        statistics.quantiles(values, n=10, method="inclusive")[8] if len(values) > 1 else values[0]
+    )
+
+
+@pytest.fixture
+def random_history(cafe):
+    """Sixty journeys with random lead times, deadlines, pauses and handoff latencies."""
+    rng = random.Random(20261129)
+    applicant = make_user()
+    base = timezone.now() - dt.timedelta(days=200)
+    step_types = {s.key: s for s in cafe.steps.filter(key__in=KEYS)}
+    steps, handoffs = [], []
+    for number in range(60):
+        submitted = base + dt.timedelta(hours=rng.randint(0, 2000))
+        closed = submitted + dt.timedelta(hours=rng.randint(24, 3000))
+        journey = Journey.objects.create(
+            journey_type=cafe,
+            applicant=applicant,
+            reference=f"RND-{number}",
+            status=rng.choice([Journey.Status.COMPLETED, Journey.Status.REJECTED]),
+            created_at=submitted,
+            submitted_at=submitted,
+            closed_at=closed,
+            last_event_at=closed,
+        )
+        for key, step_type in step_types.items():
+            activated = submitted + dt.timedelta(minutes=rng.randint(0, 5000))
+            decided = activated + dt.timedelta(minutes=rng.randint(30, 90_000))
+            due = rng.choice([None, activated + dt.timedelta(days=rng.randint(1, 60))])
+            step = Step(
+                journey=journey,
+                step_type=step_type,
+                unit_id=step_type.unit_id,
+                status=rng.choice([Step.Status.APPROVED, Step.Status.REJECTED]),
+                activated_at=activated,
+                decided_at=decided,
+                due_at=due,
+                paused_days=rng.randint(0, 3),
+            )
+            steps.append(step)
+            handoffs.append((step, activated - dt.timedelta(seconds=rng.uniform(0.05, 30)), key))
+    Step.objects.bulk_create(steps)
+    Handoff.objects.bulk_create(
+        Handoff(step=s, unit_id=s.unit_id, created_at=created, delivered_at=s.activated_at)
+        for s, created, _ in handoffs
+    )
+    return cafe, steps, Journey.objects.filter(reference__startswith="RND-")
+
+
+def test_the_database_figures_match_a_brute_force_computation(random_history):
+    cafe, steps, journeys = random_history
+    period = Period(
+        journey_type=cafe,
+        start=(timezone.now() - dt.timedelta(days=400)).date(),
+        end=(timezone.now() + dt.timedelta(days=400)).date(),
+    )
+    figures = insight(period)
+
+    by_key = {row["key"]: row for row in figures["steps"]}
+    for key in KEYS:
+        mine = [s for s in steps if s.step_type.key == key]
+        leads = [(s.decided_at - s.activated_at).total_seconds() / 86400 for s in mine]
+        row = by_key[key]
+        assert row["decided"] == len(mine)
+        assert row["median_days"] == pytest.approx(statistics.median(leads), abs=0.006)
+        assert row["p90_days"] == pytest.approx(p90(leads), abs=0.006)
+        with_deadline = [s for s in mine if s.due_at]
+        within = [s for s in with_deadline if s.decided_at <= s.due_at]
+        assert row["within_deadline"] == pytest.approx(
+            100 * len(within) / len(with_deadline), abs=0.05
+        )
+        assert row["applicant_days"] == sum(s.paused_days for s in mine)
+
+    latencies = {row["key"]: row for row in figures["handoffs"]}
+    for key in KEYS:
+        handoffs = Handoff.objects.filter(step__step_type__key=key).select_related("step")
+        values = [(h.step.activated_at - h.created_at).total_seconds() for h in handoffs]
+        assert latencies[key]["median_seconds"] == pytest.approx(
+            statistics.median(values), abs=0.002
+        )
+        assert latencies[key]["p90_seconds"] == pytest.approx(p90(values), abs=0.002)
+
+    leads = [(j.closed_at - j.submitted_at).total_seconds() / 86400 for j in journeys]
+    assert figures["journeys"]["closed"] == len(leads)
+    assert figures["journeys"]["median_days"] == pytest.approx(statistics.median(leads), abs=0.006)
+    assert figures["journeys"]["p90_days"] == pytest.approx(p90(leads), abs=0.006)
+
+    held = {}
+    for s in steps:
+        held.setdefault(s.unit_id, 0.0)
+        held[s.unit_id] += (s.decided_at - s.activated_at).total_seconds() - s.paused_days * 86400
+    applicant = sum(s.paused_days for s in steps) * 86400
+    total = sum(max(v, 0) for v in held.values()) + applicant
+    carriers = figures["carriers"]
+    assert carriers["applicant_share"] == pytest.approx(100 * applicant / total, abs=0.05)
+    assert sum(u["share"] for u in carriers["units"]) + carriers[
+        "applicant_share"
+    ] == pytest.approx(100, abs=0.2)
+    assert sum(u["decided"] for u in carriers["units"]) == len(steps)
+
+    # The longest chain by median lead time among the café's dependencies.
+    path = [step["key"] for step in figures["critical_path"]]
+    chain = by_key["building-permit"]["median_days"] + by_key["food-registration"]["median_days"]
+    if chain > by_key["company-registration"]["median_days"]:
+        assert path[:2] == ["building-permit", "food-registration"]
+
+
+def test_the_insight_page_shows_tables_charts_and_exports_csv(client, random_history):
+    client.force_login(make_coordinator())
+    url = reverse("coordination:insight")
+    assert "Extend a house" in client.get(url).content.decode()  # the first service by name
+    url += "?journey_type=open-a-cafe"
+    html = client.get(url).content.decode()
+    assert "Lead time per step" in html and "Who carries the journey" in html and "<svg" in html
+    csv = client.get(url + "&format=csv")
+    assert csv["Content-Type"].startswith("text/csv")
+    assert "Building permit for change of use and signs" in csv.content.decode()
+    bad = client.get(url + "&start=2026-12-31&end=2026-01-01")
+    assert bad.status_code == 422
+    assert "Enter an end date on or after the start date" in bad.content.decode()
