@@ -2,7 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +11,22 @@ from journeys.documents import check_upload
 from journeys.models import JourneyType
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class LoginForm(AuthenticationForm):
+    use_required_attribute = False
+    error_messages = {
+        "invalid_login": _(
+            "Enter a correct username and password. Both are case-sensitive. After five wrong "
+            "attempts, signing in is locked for an hour."
+        ),
+        "inactive": _("This account is closed. Contact us if you need it again."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = _("Enter your username")
+        self.fields["password"].error_messages["required"] = _("Enter your password")
 
 
 class SignupForm(UserCreationForm):

@@ -554,6 +554,27 @@ class Handoff(models.Model):
         return f"{self.get_kind_display()}: {self.step} → {self.unit.queue_name}"
 
 
+class FailedTask(models.Model):
+    """The dead letter: a task that failed after its last retry, kept where coordinators see it."""
+
+    task_id = models.CharField(max_length=64, unique=True)
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    error = models.TextField()
+    failed_at = models.DateTimeField()
+    handoff = models.ForeignKey(
+        Handoff, on_delete=models.SET_NULL, null=True, blank=True, related_name="failures"
+    )
+
+    class Meta:
+        ordering = ["-failed_at"]
+        verbose_name = _("failed task")
+        verbose_name_plural = _("failed tasks")
+
+    def __str__(self) -> str:
+        return f"{self.task_name}{tuple(self.args)}: {self.error[:60]}"
+
+
 class ReferenceSequence(models.Model):
     """The last reference number handed out per prefix and year (CAFE-2026-000123)."""
 

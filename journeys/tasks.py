@@ -1,20 +1,34 @@
-"""Thin Celery tasks: take ids, call one service. Each is safe to run twice."""
+"""Thin Celery tasks: take ids, call one service. Each is safe to run twice; each retries with
+backoff and jitter up to a cap, then leaves a dead-letter row (journeys.FailedTask)."""
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
+from django.conf import settings
 from django.utils import timezone
 
 from journeys import notifications, services
 
-RETRY = {
-    "autoretry_for": (Exception,),
-    "retry_backoff": True,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 10,
-}
+
+class RecordedTask(DjangoTask):
+    """A task whose final failure is written to the database, not only to a log line."""
+
+    autoretry_for = (Exception,)
+    retry_backoff = True
+    retry_backoff_max = 300
+    retry_jitter = True
+    max_retries = settings.CELERY_TASK_MAX_RETRIES
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        services.task_failure_record(
+            task_id=task_id,
+            task_name=self.name,
+            args=list(args),
+            error=repr(exc),
+            now=timezone.now(),
+        )
 
 
-@shared_task(name="journeys.tasks.handoff_deliver", **RETRY)
+@shared_task(name="journeys.tasks.handoff_deliver", base=RecordedTask)
 def handoff_deliver(handoff_id: int) -> None:
     """Runs on the receiving unit's queue (unit.<slug>)."""
     services.handoff_deliver(handoff_id=handoff_id, now=timezone.now())
@@ -25,7 +39,7 @@ def handoffs_sweep() -> int:
     return services.handoffs_sweep(now=timezone.now())
 
 
-@shared_task(name="journeys.tasks.unit_notify", **RETRY)
+@shared_task(name="journeys.tasks.unit_notify", base=RecordedTask)
 def unit_notify(step_id: int, what: str) -> int:
     """Runs on the unit's own queue, after the step landed in (or left) it."""
     return notifications.unit_notify(step_id=step_id, what=what)
@@ -36,12 +50,12 @@ def units_overdue_digest() -> int:
     return notifications.units_overdue_digest(now=timezone.now())
 
 
-@shared_task(name="journeys.tasks.applicant_message_email", **RETRY)
+@shared_task(name="journeys.tasks.applicant_message_email", base=RecordedTask)
 def applicant_message_email(message_id: int) -> bool:
     return notifications.applicant_message_email(message_id=message_id)
 
 
-@shared_task(name="journeys.tasks.unit_escalation_email", **RETRY)
+@shared_task(name="journeys.tasks.unit_escalation_email", base=RecordedTask)
 def unit_escalation_email(event_id: int) -> int:
     return notifications.unit_escalation_email(event_id=event_id)
 
@@ -54,3 +68,9 @@ def stuck_sweep() -> dict:
 @shared_task(name="journeys.tasks.delay_notices_sweep")
 def delay_notices_sweep() -> int:
     return services.delay_notices_sweep(now=timezone.now())
+
+
+@shared_task(name="journeys.tasks.always_fails", base=RecordedTask)
+def always_fails(label: str) -> None:
+    """For the reliability tests and drills: fails every time, so its retries run out."""
+    raise RuntimeError(f"always fails: {label}")

@@ -38,7 +38,12 @@ from journeys.services.coordination import (
     stuck_sweep,
 )
 from journeys.services.events import journey_event_record
-from journeys.services.handoffs import handoff_deliver, handoffs_publish, handoffs_sweep
+from journeys.services.handoffs import (
+    handoff_deliver,
+    handoffs_publish,
+    handoffs_sweep,
+    task_failure_record,
+)
 from journeys.services.messages import applicant_notify
 
 __all__ = [
@@ -69,4 +74,5 @@ __all__ = [
     "step_reassign",
     "step_release",
     "step_take_next",
+    "task_failure_record",
 ]

@@ -208,3 +208,25 @@ def handoffs_sweep(*, now: dt.datetime) -> int:
     """Publish again every handoff left undelivered past the grace period. Returns the count."""
     stuck = list(Handoff.objects.overdue_for_delivery(now=now).values_list("pk", flat=True))
     return handoffs_publish(stuck, now=now) if stuck else 0
+
+
+def task_failure_record(
+    *, task_id: str, task_name: str, args: list, error: str, now: dt.datetime
+) -> None:
+    """Keep a task that failed after its last retry as a dead-letter row (once per task id);
+    a failed handoff also keeps the error, so coordinators see it beside the journey."""
+    from journeys.models import FailedTask
+
+    handoff_id = args[0] if task_name == HANDOFF_TASK and args else None
+    FailedTask.objects.get_or_create(
+        task_id=task_id,
+        defaults={
+            "task_name": task_name,
+            "args": args,
+            "error": error[:5000],
+            "failed_at": now,
+            "handoff_id": handoff_id if Handoff.objects.filter(pk=handoff_id).exists() else None,
+        },
+    )
+    if handoff_id:
+        Handoff.objects.filter(pk=handoff_id).update(last_error=error[:2000])

@@ -39,11 +39,20 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
+    """A page that fails the test if the Content Security Policy blocked anything on it."""
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    blocked = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not blocked, f"The Content Security Policy blocked: {blocked}"
 
 
 @pytest.fixture

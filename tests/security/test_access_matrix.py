@@ -1,0 +1,193 @@
+"""Every URL pattern of the project, requested as every role: the answer its scope allows.
+
+A new URL pattern without a row here fails `test_every_url_pattern_is_in_the_matrix`."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import get_resolver, reverse
+from django.utils import timezone
+
+from journeys import services
+from journeys.models import Handoff
+from tests.factories import make_caseworker, make_coordinator, make_user, submitted_journey
+
+ROLES = [
+    "anonymous",
+    "citizen_own",
+    "citizen_other",
+    "caseworker_own_unit",
+    "caseworker_other_unit",
+    "unit_lead",
+    "coordinator",
+    "administrator",
+]
+OK, LOGIN = "ok", "login"
+EVERYONE = dict.fromkeys(ROLES, OK)
+SIGNED_IN = {**EVERYONE, "anonymous": LOGIN}
+OWNER_ONLY = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN, "citizen_own": OK}
+COORDINATORS = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}
+COORDINATORS |= {"coordinator": OK, "administrator": OK}
+UNIT = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}
+UNIT |= {"caseworker_own_unit": OK, "unit_lead": OK}
+UNIT_READ = {**UNIT, "coordinator": OK, "administrator": OK}
+ANY_UNIT = {**UNIT, "caseworker_other_unit": OK}
+LEAD = {**UNIT, "caseworker_own_unit": 404}
+
+# name -> (method, the arguments' names in the world, who gets what)
+MATRIX = {
+    "home": ("get", [], EVERYONE),
+    "accessibility": ("get", [], EVERYONE),
+    "privacy": ("get", [], EVERYONE),
+    "contact": ("get", [], EVERYONE),
+    "login": ("get", [], EVERYONE),
+    "logout": ("post", [], EVERYONE),
+    "set_language": ("post", [], EVERYONE),
+    "citizens:signup": ("get", [], EVERYONE),
+    "citizens:services": ("get", [], EVERYONE),
+    "citizens:service_start": ("get", ["slug"], EVERYONE),
+    "citizens:application_start": ("post", ["slug"], SIGNED_IN),
+    "citizens:applications": ("get", [], SIGNED_IN),
+    "citizens:messages": ("get", [], SIGNED_IN),
+    "citizens:application_track": ("get", ["journey"], OWNER_ONLY),
+    "citizens:application_resume": ("get", ["draft"], OWNER_ONLY),
+    "citizens:application_question": ("get", ["draft", "question"], OWNER_ONLY),
+    "citizens:application_check": ("get", ["draft"], OWNER_ONLY),
+    "citizens:application_confirmation": ("get", ["journey"], OWNER_ONLY),
+    "citizens:information_answer": ("post", ["journey", "request"], OWNER_ONLY),
+    "citizens:document": ("get", ["journey", "document"], OWNER_ONLY),
+    "citizens:decision_request": ("post", ["journey", "step"], OWNER_ONLY),
+    "casework:queue": ("get", [], ANY_UNIT),
+    "casework:take_next": ("post", [], ANY_UNIT),
+    "casework:workload": ("get", [], LEAD),
+    "casework:case": ("get", ["step"], UNIT_READ),
+    "casework:document": ("get", ["step", "document"], UNIT_READ),
+    "casework:claim": ("post", ["step"], UNIT),
+    "casework:release": ("post", ["step"], UNIT),
+    "casework:decide": ("post", ["step"], UNIT),
+    "casework:request_information": ("post", ["step"], UNIT),
+    "casework:note": ("post", ["step"], UNIT),
+    "casework:delay": ("post", ["step"], UNIT),
+    "casework:reassign": ("post", ["step"], LEAD),
+    "coordination:dashboard": ("get", [], COORDINATORS),
+    "coordination:insight": ("get", [], COORDINATORS),
+    "coordination:journey": ("get", ["journey"], COORDINATORS),
+    "coordination:escalate": ("post", ["journey"], COORDINATORS),
+    "coordination:remind": ("post", ["journey"], COORDINATORS),
+    "coordination:republish": ("post", ["handoff"], COORDINATORS),
+}
+# The Django admin is one unit: staff only, everyone else is sent to its sign-in page.
+ADMIN_SAMPLES = ["admin:index", "admin:journeys_journey_changelist", "admin:units_unit_add"]
+
+
+def url_names(resolver=None, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if hasattr(pattern, "url_patterns"):
+            if pattern.namespace == "admin":
+                continue
+            prefix = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= url_names(pattern, prefix)
+        else:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def uncovered() -> set[str]:
+    return url_names() - set(MATRIX)
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    assert uncovered() == set()
+    assert set(MATRIX) <= url_names()  # no stale rows either
+
+
+def test_a_new_url_pattern_without_a_row_is_caught(settings):
+    settings.ROOT_URLCONF = "tests.security.urls_with_an_extra_pattern"
+    from django.urls import clear_url_caches
+
+    clear_url_caches()
+    try:
+        assert uncovered() == {"forgotten"}
+    finally:
+        clear_url_caches()
+
+
+@pytest.fixture
+def world(cafe):
+    applicant = make_user("applicant")
+    journey = submitted_journey(cafe, applicant)
+    draft = services.journey_start(journey_type=cafe, applicant=applicant, now=timezone.now())
+    step = journey.steps.get(step_type__key="building-permit")
+    caseworker = make_caseworker(step.unit)
+    claimed = services.step_claim(step=step, by=caseworker, now=timezone.now())
+    request = services.information_request_create(
+        step=claimed,
+        by=caseworker,
+        items=["Plan"],
+        due_date=timezone.localdate() + dt.timedelta(days=5),
+        now=timezone.now(),
+    )
+    document = services.document_add(
+        journey=journey,
+        by=applicant,
+        upload=SimpleUploadedFile("plan.pdf", b"%PDF-1.7\n%%EOF\n"),
+        steps=[step],
+        now=timezone.now(),
+    )
+    other_unit = journey.steps.get(step_type__key="company-registration").unit
+    admin = make_user("administrator", is_staff=True, is_superuser=True)
+    args = {
+        "slug": "open-a-cafe",
+        "journey": journey.public_id,
+        "draft": draft.public_id,
+        "question": "company_name",
+        "request": request.pk,
+        "document": document.pk,
+        "step": step.pk,
+        "handoff": Handoff.objects.filter(step=step).first().pk,
+    }
+    users = {
+        "anonymous": None,
+        "citizen_own": applicant,
+        "citizen_other": make_user("someone-else"),
+        "caseworker_own_unit": caseworker,
+        "caseworker_other_unit": make_caseworker(other_unit),
+        "unit_lead": make_caseworker(step.unit, lead=True),
+        "coordinator": make_coordinator(),
+        "administrator": admin,
+    }
+    return args, users
+
+
+def check(response, expected, what):
+    if expected == LOGIN:
+        assert response.status_code == 302 and "/login/" in response.url, what
+    elif expected == OK:
+        assert response.status_code in (200, 302, 409, 422), (what, response.status_code)
+        if response.status_code == 302:
+            assert "/login/" not in response.url, what
+    else:
+        assert response.status_code == expected, (what, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_url_answers_each_role_within_its_scope(client, world, role):
+    args, users = world
+    if users[role]:
+        client.force_login(users[role])
+    # Reads first, then actions, so an action cannot hide a read's answer.
+    ordered = sorted(MATRIX.items(), key=lambda item: (item[1][0] != "get", item[0] == "logout"))
+    for name, (method, arg_names, expected) in ordered:
+        url = reverse(name, args=[args[a] for a in arg_names])
+        response = getattr(client, method)(url)
+        check(response, expected[role], (role, name))
+    if users[role]:
+        client.force_login(users[role])
+    for name in ADMIN_SAMPLES:
+        response = client.get(reverse(name))
+        if role == "administrator":
+            assert response.status_code == 200, name
+        else:
+            assert response.status_code == 302 and "/admin/login/" in response.url, (role, name)
