@@ -40,7 +40,7 @@ run: messages assets
 	@echo "The portal is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops web, worker and beat)"
 	DEBUG=1 PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-lint: install
+lint: install assets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
@@ -53,7 +53,7 @@ lint: install
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 ## Set up and run the whole suite against PostgreSQL and Redis.
-test: lint messages assets
+test: assets messages lint
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 	SECRET_KEY=test-only-secret-key DEBUG=0 SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 \
 	$(BIN)/pytest $(PYTEST_ARGS)

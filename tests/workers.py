@@ -26,9 +26,20 @@ def database_url() -> str:
 
 
 class WorkerProcess:
-    def __init__(self, queues: list[str], log_path: Path):
+    def __init__(
+        self,
+        queues: list[str],
+        log_path: Path,
+        *,
+        broker_url: str | None = None,
+        env: dict | None = None,
+        concurrency: int = 2,
+    ):
         self.queues = queues
         self.log_path = log_path
+        self.broker_url = broker_url
+        self.extra_env = env or {}
+        self.concurrency = concurrency
         self.mail_dir = log_path.parent / "mail"
         self.process: subprocess.Popen | None = None
 
@@ -36,12 +47,13 @@ class WorkerProcess:
         env = {
             **os.environ,
             "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_BROKER_URL": self.broker_url or settings.CELERY_BROKER_URL,
             "SECRET_KEY": "test-only-secret-key",
             "DEBUG": "0",
             # The worker's e-mails land in files the test can read.
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.mail_dir),
+            **self.extra_env,
         }
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -53,7 +65,7 @@ class WorkerProcess:
                 "portal",
                 "worker",
                 "--loglevel=INFO",
-                "--concurrency=2",
+                f"--concurrency={self.concurrency}",
                 "--without-mingle",
                 "--without-gossip",
                 "-Q",
@@ -76,6 +88,11 @@ class WorkerProcess:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+    def pool_children(self) -> list[int]:
+        """The prefork pool's child processes, which run the tasks."""
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
 
     def output(self) -> str:
         return self.log_path.read_text()
@@ -100,3 +117,53 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, worker=No
 def flush_broker() -> None:
     """Start from an empty broker database, so no message of an earlier test is delivered."""
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+
+
+class RedisServer:
+    """A Redis server of the test's own, on its own port, keeping nothing on disk."""
+
+    def __init__(self, port: int, folder: Path):
+        self.port = port
+        self.folder = folder
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self._answers, 10, f"redis-server on port {self.port}")
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            return redis.Redis.from_url(self.url).ping()
+        except redis.exceptions.ConnectionError:
+            return False
+
+    def kill(self) -> None:
+        """SIGKILL: whatever it held in memory is gone."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        self.kill()
