@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from journeys.models import Handoff, Journey, JourneyEvent, JourneyType, Step, StepType
+from journeys.models import (
+    FailedTask,
+    Handoff,
+    Journey,
+    JourneyEvent,
+    JourneyType,
+    Step,
+    StepType,
+)
 
 
 class StepTypeInline(admin.TabularInline):
@@ -69,6 +77,12 @@ class HandoffAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "step", "unit", "kind", "delivered_at", "attempts", "last_error"]
     list_filter = ["kind", ("delivered_at", admin.EmptyFieldListFilter)]
     list_select_related = ["step__journey", "step__step_type", "unit"]
+
+
+@admin.register(FailedTask)
+class FailedTaskAdmin(ReadOnlyAdmin):
+    list_display = ["failed_at", "task_name", "args", "handoff", "error"]
+    list_filter = ["task_name"]
 
 
 admin.site.site_header = _("Journey portal administration")

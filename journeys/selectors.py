@@ -169,6 +169,7 @@ COORDINATION_VIEWS = {
     "handoffs": _("Failed handoffs"),
     "unanswered": _("Unanswered requests"),
     "decision_requests": _("Requests for a decision"),
+    "failed_tasks": _("Failed tasks"),
 }
 
 
@@ -245,6 +246,12 @@ def coordination_rows(view: str, *, now: dt.datetime, filters: CoordinationFilte
             now=now,
             prefix="step__",
         )
+    if view == "failed_tasks":
+        from journeys.models import FailedTask
+
+        return FailedTask.objects.select_related(
+            "handoff__step__journey__journey_type", "handoff__step__step_type", "handoff__unit"
+        ).order_by("-failed_at", "-pk")
     journeys = coordination_journeys(now=now)
     if view == "stalled":
         journeys = journeys.filter(stalled_condition(now))

@@ -218,7 +218,7 @@ def task_failure_record(
     from journeys.models import FailedTask
 
     handoff_id = args[0] if task_name == HANDOFF_TASK and args else None
-    FailedTask.objects.get_or_create(
+    _, created = FailedTask.objects.get_or_create(
         task_id=task_id,
         defaults={
             "task_name": task_name,
@@ -228,5 +228,5 @@ def task_failure_record(
             "handoff_id": handoff_id if Handoff.objects.filter(pk=handoff_id).exists() else None,
         },
     )
-    if handoff_id:
+    if created and handoff_id:
         Handoff.objects.filter(pk=handoff_id).update(last_error=error[:2000])

@@ -192,3 +192,27 @@ def test_a_fresh_journey_offers_no_decision_request(client, cafe):
         services.decision_request_create(step=permit, by=journey.applicant, now=timezone.now())
         is None
     )
+
+
+def test_dead_letters_are_listed_for_coordinators(client, coordinator, cafe):
+    journey = submitted_journey(cafe, deliver=False)
+    handoff = Handoff.objects.filter(step__journey=journey).first()
+    services.task_failure_record(
+        task_id="t-1",
+        task_name="journeys.tasks.handoff_deliver",
+        args=[handoff.pk],
+        error="OperationalError('server closed the connection')",
+        now=timezone.now(),
+    )
+    services.task_failure_record(  # the same task id again: still one row
+        task_id="t-1",
+        task_name="journeys.tasks.handoff_deliver",
+        args=[handoff.pk],
+        error="again",
+        now=timezone.now(),
+    )
+    html = client.get(reverse("coordination:dashboard"), {"view": "failed_tasks"}).content.decode()
+    assert 'Failed tasks <span class="count">(1)</span>' in html
+    assert journey.reference in html and "server closed the connection" in html
+    handoff.refresh_from_db()
+    assert "server closed the connection" in handoff.last_error
