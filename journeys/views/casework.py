@@ -198,18 +198,25 @@ def _posted_version(request) -> int | None:
         return None
 
 
+def _form_action(request, pk: int, form_class, form_name: str, perform, success: str, **form_kw):
+    """Validate a case form, then run its service through `_act`; an invalid form re-renders
+    the case with the errors (422). `perform(step, data)` calls the service."""
+    step = _actionable_step(request, pk)
+    form = form_class(request.POST, **{k: v(step) for k, v in form_kw.items()})
+    if not form.is_valid():
+        return _render_case(request, step, status=422, **{form_name: form})
+    return _act(request, step, lambda: perform(step, form.cleaned_data), success)
+
+
 @login_required
 @require_POST
 def case_decide(request, pk: int):
-    step = _actionable_step(request, pk)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        return _render_case(request, step, status=422, decision_form=form)
-    data = form.cleaned_data
-    return _act(
+    return _form_action(
         request,
-        step,
-        lambda: services.step_decide(
+        pk,
+        DecisionForm,
+        "decision_form",
+        lambda step, data: services.step_decide(
             step=step,
             by=request.user,
             outcome=data["outcome"],
@@ -226,15 +233,12 @@ def case_decide(request, pk: int):
 @login_required
 @require_POST
 def case_request_information(request, pk: int):
-    step = _actionable_step(request, pk)
-    form = InformationRequestForm(request.POST)
-    if not form.is_valid():
-        return _render_case(request, step, status=422, request_form=form)
-    data = form.cleaned_data
-    return _act(
+    return _form_action(
         request,
-        step,
-        lambda: services.information_request_create(
+        pk,
+        InformationRequestForm,
+        "request_form",
+        lambda step, data: services.information_request_create(
             step=step,
             by=request.user,
             items=data["items"],
@@ -249,15 +253,12 @@ def case_request_information(request, pk: int):
 @login_required
 @require_POST
 def case_note(request, pk: int):
-    step = _actionable_step(request, pk)
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        return _render_case(request, step, status=422, note_form=form)
-    data = form.cleaned_data
-    return _act(
+    return _form_action(
         request,
-        step,
-        lambda: services.note_add(
+        pk,
+        NoteForm,
+        "note_form",
+        lambda step, data: services.note_add(
             step=step,
             by=request.user,
             kind=data["kind"],
@@ -273,15 +274,12 @@ def case_note(request, pk: int):
 @login_required
 @require_POST
 def case_delay(request, pk: int):
-    step = _actionable_step(request, pk)
-    form = DelayForm(request.POST)
-    if not form.is_valid():
-        return _render_case(request, step, status=422, delay_form=form)
-    data = form.cleaned_data
-    return _act(
+    return _form_action(
         request,
-        step,
-        lambda: services.step_delay_explain(
+        pk,
+        DelayForm,
+        "delay_form",
+        lambda step, data: services.step_delay_explain(
             step=step,
             by=request.user,
             reason=data["reason"],
@@ -295,17 +293,14 @@ def case_delay(request, pk: int):
 @login_required
 @require_POST
 def case_reassign(request, pk: int):
-    step = _actionable_step(request, pk)
-    if step.unit_id not in roles_of(request.user).lead_unit_ids:
+    if _actionable_step(request, pk).unit_id not in roles_of(request.user).lead_unit_ids:
         raise Http404
-    form = ReassignForm(request.POST, members=_unit_members(step.unit))
-    if not form.is_valid():
-        return _render_case(request, step, status=422, reassign_form=form)
-    data = form.cleaned_data
-    return _act(
+    return _form_action(
         request,
-        step,
-        lambda: services.step_reassign(
+        pk,
+        ReassignForm,
+        "reassign_form",
+        lambda step, data: services.step_reassign(
             step=step,
             by=request.user,
             to=data["assignee"],
@@ -313,6 +308,7 @@ def case_reassign(request, pk: int):
             now=timezone.now(),
         ),
         _("The case has been reassigned."),
+        members=lambda step: _unit_members(step.unit),
     )
 
 
