@@ -1,5 +1,6 @@
 """Site-wide pages: the role-aware home page and the statements every footer links to."""
 
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -36,3 +37,9 @@ def privacy(request):
 @require_GET
 def contact(request):
     return render(request, "contact.html")
+
+
+@require_GET
+def health(request):
+    """The lightest page the stack can serve: a liveness probe, and the benchmark's ceiling."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -38,6 +38,7 @@ LEAD = {**UNIT, "caseworker_own_unit": 404}
 # name -> (method, the arguments' names in the world, who gets what)
 MATRIX = {
     "home": ("get", [], EVERYONE),
+    "health": ("get", [], EVERYONE),
     "accessibility": ("get", [], EVERYONE),
     "privacy": ("get", [], EVERYONE),
     "contact": ("get", [], EVERYONE),
