@@ -197,7 +197,7 @@ class CoordinationFilterForm(forms.Form):
         ]
 
     def filters(self):
-        from journeys.selectors import CoordinationFilters
+        from journeys.dashboard import CoordinationFilters
 
         if not self.is_valid():
             return CoordinationFilters()

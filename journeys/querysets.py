@@ -13,16 +13,22 @@ ACTIVE_STEP = ("queued", "in_progress", "waiting_for_applicant")
 OPEN_STEP = ("waiting", *ACTIVE_STEP)
 
 
-def stalled_condition(now: dt.datetime) -> Q:
-    """No event for the journey type's stalled period (or the default). The periods in use are
-    read once; there are a handful, whatever the number of journeys."""
+def stalled_periods() -> set[int]:
+    """The stalled periods the journey types set: a handful, whatever the number of journeys."""
     from journeys.models import JourneyType
 
-    periods = set(
+    return set(
         JourneyType.objects.filter(stalled_after_days__isnull=False).values_list(
             "stalled_after_days", flat=True
         )
     )
+
+
+def stalled_condition(now: dt.datetime, periods: set[int] | None = None) -> Q:
+    """No event for the journey type's stalled period (or the default). Pass `periods` (from
+    stalled_periods) when building several conditions in one request."""
+    if periods is None:
+        periods = stalled_periods()
     default = now - dt.timedelta(days=settings.STALLED_AFTER_DAYS)
     condition = Q(journey_type__stalled_after_days__isnull=True, last_event_at__lt=default)
     for days in periods:
@@ -53,7 +59,7 @@ class JourneyQuerySet(models.QuerySet):
     def stalled(self, *, now: dt.datetime):
         return self.open().filter(stalled_condition(now))
 
-    def with_coordination_flags(self, *, now: dt.datetime):
+    def with_coordination_flags(self, *, now: dt.datetime, periods: set[int] | None = None):
         """Annotate what a coordinator scans for: overdue, stalled, failed handoff, who holds it."""
         from journeys.models import Handoff, Step
 
@@ -73,22 +79,12 @@ class JourneyQuerySet(models.QuerySet):
                 )
             ),
             is_stalled=models.ExpressionWrapper(
-                stalled_condition(now), output_field=models.BooleanField()
+                stalled_condition(now, periods), output_field=models.BooleanField()
             ),
             holding_unit_name=Subquery(holding.values("unit__name")[:1]),
             holding_step_name=Subquery(holding.values("step_type__name")[:1]),
             holding_since=Subquery(holding.values("activated_at")[:1]),
         )
-
-    def coordination_order(self):
-        """Failed handoffs, overdue and stalled journeys first, then the longest held."""
-        flagged = models.Case(
-            models.When(has_failed_handoff=True, then=0),
-            models.When(is_overdue=True, then=1),
-            models.When(is_stalled=True, then=2),
-            default=3,
-        )
-        return self.order_by(flagged, models.F("holding_since").asc(nulls_last=True), "pk")
 
 
 class StepQuerySet(models.QuerySet):

@@ -4,13 +4,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from journeys.counting import capped_counts
 from journeys.models import Journey, JourneyEvent, Step
-from journeys.querysets import stalled_condition
 from units.models import Unit
 
 
@@ -116,15 +115,10 @@ def unit_queue(unit: Unit, *, user=None, now: dt.datetime | None = None, filter:
 
 
 def unit_queue_counts(unit: Unit, *, user, now: dt.datetime) -> dict[str, int]:
-    """How many cases each queue filter shows, in one query."""
+    """How many cases each queue filter shows (capped: journeys.counting), in one query."""
+    queue = Step.objects.for_unit(unit).in_queue()
     conditions = _queue_conditions(user=user, now=now)
-    return (
-        Step.objects.for_unit(unit)
-        .in_queue()
-        .aggregate(
-            **{name: Count("pk", filter=condition) for name, condition in conditions.items()}
-        )
-    )
+    return capped_counts({name: queue.filter(condition) for name, condition in conditions.items()})
 
 
 def unit_workload(unit: Unit, *, now: dt.datetime):
@@ -141,15 +135,6 @@ def unit_workload(unit: Unit, *, now: dt.datetime):
     )
 
 
-def coordination_journeys(*, now: dt.datetime):
-    return (
-        Journey.objects.open()
-        .select_related("journey_type")
-        .with_coordination_flags(now=now)
-        .coordination_order()
-    )
-
-
 def journey_information_requests(journey: Journey):
     from journeys.models import InformationRequest
 
@@ -158,108 +143,3 @@ def journey_information_requests(journey: Journey):
         .select_related("step__step_type", "step__unit", "requested_by")
         .order_by("-requested_at")
     )
-
-
-# Coordination ---------------------------------------------------------------------------------
-
-COORDINATION_VIEWS = {
-    "journeys": _("Journeys in progress"),
-    "overdue": _("Overdue steps"),
-    "stalled": _("Stalled journeys"),
-    "handoffs": _("Failed handoffs"),
-    "unanswered": _("Unanswered requests"),
-    "decision_requests": _("Requests for a decision"),
-    "failed_tasks": _("Failed tasks"),
-}
-
-
-@dataclass(frozen=True)
-class CoordinationFilters:
-    unit: str = ""
-    journey_type: str = ""
-    min_age_days: int = 0
-
-    def journeys(self, journeys, *, now: dt.datetime):
-        if self.journey_type:
-            journeys = journeys.filter(journey_type__slug=self.journey_type)
-        if self.unit:
-            journeys = journeys.filter(
-                Exists(
-                    Step.objects.filter(
-                        journey=OuterRef("pk"),
-                        unit__slug=self.unit,
-                        status__in=Step.ACTIVE_STATUSES,
-                    )
-                )
-            )
-        if self.min_age_days:
-            journeys = journeys.filter(submitted_at__lte=now - dt.timedelta(days=self.min_age_days))
-        return journeys
-
-    def steps(self, steps, *, now: dt.datetime, prefix: str = ""):
-        if self.journey_type:
-            steps = steps.filter(**{f"{prefix}journey__journey_type__slug": self.journey_type})
-        if self.unit:
-            steps = steps.filter(**{f"{prefix}unit__slug": self.unit})
-        if self.min_age_days:
-            steps = steps.filter(
-                **{f"{prefix}activated_at__lte": now - dt.timedelta(days=self.min_age_days)}
-            )
-        return steps
-
-
-def coordination_rows(view: str, *, now: dt.datetime, filters: CoordinationFilters):
-    """The rows of one dashboard view, filtered; each names the journey, the unit holding it
-    and since when."""
-    from journeys.models import DecisionRequest, Handoff, InformationRequest
-
-    if view == "overdue":
-        return filters.steps(
-            Step.objects.overdue(now=now)
-            .select_related("journey__journey_type", "step_type", "unit", "assignee")
-            .order_by("due_at", "pk"),
-            now=now,
-        )
-    if view == "handoffs":
-        return filters.steps(
-            Handoff.objects.overdue_for_delivery(now=now)
-            .select_related("step__journey__journey_type", "step__step_type", "unit")
-            .order_by("created_at", "pk"),
-            now=now,
-            prefix="step__",
-        )
-    if view == "unanswered":
-        return filters.steps(
-            InformationRequest.objects.filter(
-                answered_at__isnull=True, due_date__lt=timezone.localdate(now)
-            )
-            .select_related("step__journey__journey_type", "step__step_type", "step__unit")
-            .order_by("due_date", "pk"),
-            now=now,
-            prefix="step__",
-        )
-    if view == "decision_requests":
-        return filters.steps(
-            DecisionRequest.objects.filter(step__status__in=Step.ACTIVE_STATUSES)
-            .select_related("step__journey__journey_type", "step__step_type", "step__unit")
-            .order_by("due_at", "pk"),
-            now=now,
-            prefix="step__",
-        )
-    if view == "failed_tasks":
-        from journeys.models import FailedTask
-
-        return FailedTask.objects.select_related(
-            "handoff__step__journey__journey_type", "handoff__step__step_type", "handoff__unit"
-        ).order_by("-failed_at", "-pk")
-    journeys = coordination_journeys(now=now)
-    if view == "stalled":
-        journeys = journeys.filter(stalled_condition(now))
-    return filters.journeys(journeys, now=now)
-
-
-def coordination_counts(*, now: dt.datetime, filters: CoordinationFilters) -> dict[str, int]:
-    return {
-        view: coordination_rows(view, now=now, filters=filters).count()
-        for view in COORDINATION_VIEWS
-    }

@@ -11,6 +11,9 @@ from django.urls import reverse
 from units.roles import roles_of
 
 LAST_SEEN = "portal_last_seen"
+# The last-seen time is rewritten at most this often, so that reading pages does not write the
+# session on every request; the timeout is then exact to within this many seconds.
+LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
 class StaffIdleTimeoutMiddleware:
@@ -24,5 +27,6 @@ class StaffIdleTimeoutMiddleware:
             if now - last_seen > settings.STAFF_IDLE_TIMEOUT_MINUTES * 60:
                 logout(request)
                 return redirect(f"{reverse('login')}?next={request.path}&timeout=1")
-            request.session[LAST_SEEN] = now
+            if now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS or LAST_SEEN not in request.session:
+                request.session[LAST_SEEN] = now
         return self.get_response(request)

@@ -5,7 +5,6 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from journeys import selectors, services
+from journeys.counting import CappedPaginator
 from journeys.documents import document_response
 from journeys.forms import (
     DecisionForm,
@@ -61,7 +61,9 @@ def queue(request):
     context = {
         "units": units,
         "unit": unit,
-        "page": Paginator(steps, QUEUE_PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": CappedPaginator(steps, QUEUE_PAGE_SIZE, count=counts[chosen]).get_page(
+            request.GET.get("page")
+        ),
         "filters": [
             {"key": key, "label": label, "count": counts[key], "current": key == chosen}
             for key, label in selectors.QUEUE_FILTERS.items()
@@ -332,7 +334,8 @@ def workload(request):
     now = timezone.now()
     counts = selectors.unit_queue_counts(unit, user=request.user, now=now)
     members = _unit_members(unit)
-    page = Paginator(selectors.unit_queue(unit), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.unit_queue(unit), QUEUE_PAGE_SIZE, count=counts["all"])
+    page = page.get_page(request.GET.get("page"))
     return render(
         request,
         "journeys/casework/workload.html",

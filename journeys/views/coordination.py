@@ -4,7 +4,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from journeys import selectors, services
+from journeys.counting import CappedPaginator
+from journeys.dashboard import VIEWS, Dashboard
 from journeys.forms import CoordinationFilterForm, EscalateForm, InsightForm
 from journeys.insight import insight as insight_figures
 from journeys.insight_exports import insight_charts, insight_csv
@@ -35,16 +36,16 @@ def dashboard(request):
     _require_coordinator(request)
     now = timezone.now()
     view = request.GET.get("view", "journeys")
-    if view not in selectors.COORDINATION_VIEWS:
+    if view not in VIEWS:
         view = "journeys"
     form = CoordinationFilterForm(
         request.GET,
         units=Unit.objects.order_by("name"),
         journey_types=JourneyType.objects.filter(is_current=True).order_by("name"),
     )
-    filters = form.filters()
-    counts = selectors.coordination_counts(now=now, filters=filters)
-    rows = selectors.coordination_rows(view, now=now, filters=filters)
+    board = Dashboard(now=now, filters=form.filters())
+    counts = board.counts()
+    rows = board.listing(view)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("view", None)
@@ -53,9 +54,11 @@ def dashboard(request):
         "view": view,
         "views": [
             {"key": key, "label": label, "count": counts[key], "current": key == view}
-            for key, label in selectors.COORDINATION_VIEWS.items()
+            for key, label in VIEWS.items()
         ],
-        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": CappedPaginator(rows, PAGE_SIZE, count=counts[view]).get_page(
+            request.GET.get("page")
+        ),
         "query": query.urlencode(),
         "now": now,
     }

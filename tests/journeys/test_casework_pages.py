@@ -248,3 +248,20 @@ def test_a_caseworker_who_is_not_a_lead_cannot_reassign_or_see_the_workload(
         reverse("casework:reassign", args=[step.pk]), {"assignee": other.pk, "version": 0}
     )
     assert response.status_code == 404
+
+
+def test_a_queue_past_a_thousand_cases_says_more_than_a_thousand_instead_of_counting(
+    client, cafe, caseworker, step
+):
+    from journeys.counting import COUNT_CAP
+    from tests.factories import bulk_queued_steps
+
+    bulk_queued_steps(step.step_type, COUNT_CAP + 5)
+    html = client.get(reverse("casework:queue")).content.decode()
+    assert "All <span class=\"count\">(1,000+)</span>" in html
+    assert "More than 1,000 cases shown" in html
+    assert "Page 1<" in html and "Page 1 of" not in html
+    assert "New <span class=\"count\">(1,000+)</span>" in html
+    assert "Mine <span class=\"count\">(0)</span>" in html
+    last = client.get(reverse("casework:queue") + "?page=41").content.decode()
+    assert "Next page" not in last and "Previous page" in last

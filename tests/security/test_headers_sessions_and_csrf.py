@@ -87,6 +87,26 @@ def test_staff_are_signed_out_after_the_idle_timeout_citizens_are_not(client, ca
     assert client.get(reverse("citizens:applications")).status_code == 200
 
 
+def test_reading_pages_does_not_rewrite_a_staff_session_more_than_once_a_minute(client, cafe):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(make_caseworker(cafe.steps.first().unit))
+    client.get(reverse("casework:queue"))
+
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("casework:queue")).status_code == 200
+        return sum('UPDATE "django_session"' in q["sql"] for q in queries)
+
+    assert session_writes() == 0
+    session = client.session
+    session[LAST_SEEN] = time.time() - 120
+    session.save()
+    assert session_writes() == 1
+    assert time.time() - client.session[LAST_SEEN] < 5
+
+
 def test_production_cookies_are_secure_httponly_and_samesite():
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings'; django.setup();"

@@ -1,0 +1,177 @@
+"""The coordinator dashboard's tabs: what each lists, in what order, and how many.
+
+Its cost does not grow with the number of journeys: counts are capped (journeys.counting) and
+each list is read 25 rows at a time off an index. The main list puts the journeys that need
+someone first — failed handoffs, then overdue steps, then the rest, quietest (longest without
+any event, so the stalled ones) first within each group."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connections
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from journeys.counting import capped_counts
+from journeys.models import (
+    DecisionRequest,
+    FailedTask,
+    Handoff,
+    InformationRequest,
+    Journey,
+    Step,
+)
+from journeys.querysets import stalled_condition, stalled_periods
+
+VIEWS = {
+    "journeys": _("Journeys in progress"),
+    "overdue": _("Overdue steps"),
+    "stalled": _("Stalled journeys"),
+    "handoffs": _("Failed handoffs"),
+    "unanswered": _("Unanswered requests"),
+    "decision_requests": _("Requests for a decision"),
+    "failed_tasks": _("Failed tasks"),
+}
+
+
+@dataclass(frozen=True)
+class CoordinationFilters:
+    unit: str = ""
+    journey_type: str = ""
+    min_age_days: int = 0
+
+    def journeys(self, journeys, *, now: dt.datetime):
+        if self.journey_type:
+            journeys = journeys.filter(journey_type__slug=self.journey_type)
+        if self.unit:
+            journeys = journeys.filter(
+                Exists(
+                    Step.objects.filter(
+                        journey=OuterRef("pk"),
+                        unit__slug=self.unit,
+                        status__in=Step.ACTIVE_STATUSES,
+                    )
+                )
+            )
+        if self.min_age_days:
+            journeys = journeys.filter(submitted_at__lte=now - dt.timedelta(days=self.min_age_days))
+        return journeys
+
+    def steps(self, steps, *, now: dt.datetime, prefix: str = ""):
+        if self.journey_type:
+            steps = steps.filter(**{f"{prefix}journey__journey_type__slug": self.journey_type})
+        if self.unit:
+            steps = steps.filter(**{f"{prefix}unit__slug": self.unit})
+        if self.min_age_days:
+            steps = steps.filter(
+                **{f"{prefix}activated_at__lte": now - dt.timedelta(days=self.min_age_days)}
+            )
+        return steps
+
+
+class Dashboard:
+    """One request's dashboard: the tabs' querysets, their counts, and the chosen tab's rows."""
+
+    def __init__(self, *, now: dt.datetime, filters: CoordinationFilters):
+        self.now = now
+        self.filters = filters
+        self.periods = stalled_periods()
+
+    def _open_journeys(self) -> QuerySet:
+        journeys = Journey.objects.open().with_coordination_flags(
+            now=self.now, periods=self.periods
+        )
+        return self.filters.journeys(journeys, now=self.now)
+
+    def attention_groups(self) -> list[QuerySet]:
+        """The main list in its three groups, each quietest first."""
+        journeys = self._open_journeys().order_by("last_event_at", "pk")
+        return [
+            journeys.filter(has_failed_handoff=True),
+            journeys.filter(has_failed_handoff=False, is_overdue=True),
+            journeys.filter(has_failed_handoff=False, is_overdue=False),
+        ]
+
+    def rows(self, view: str) -> QuerySet:
+        now, filters = self.now, self.filters
+        if view == "overdue":
+            return filters.steps(
+                Step.objects.overdue(now=now)
+                .select_related("journey__journey_type", "step_type", "unit", "assignee")
+                .order_by("due_at", "pk"),
+                now=now,
+            )
+        if view == "handoffs":
+            return filters.steps(
+                Handoff.objects.overdue_for_delivery(now=now)
+                .select_related("step__journey__journey_type", "step__step_type", "unit")
+                .order_by("created_at", "pk"),
+                now=now,
+                prefix="step__",
+            )
+        if view == "unanswered":
+            return filters.steps(
+                InformationRequest.objects.filter(
+                    answered_at__isnull=True, due_date__lt=timezone.localdate(now)
+                )
+                .select_related("step__journey__journey_type", "step__step_type", "step__unit")
+                .order_by("due_date", "pk"),
+                now=now,
+                prefix="step__",
+            )
+        if view == "decision_requests":
+            return filters.steps(
+                DecisionRequest.objects.filter(step__status__in=Step.ACTIVE_STATUSES)
+                .select_related("step__journey__journey_type", "step__step_type", "step__unit")
+                .order_by("due_at", "pk"),
+                now=now,
+                prefix="step__",
+            )
+        if view == "failed_tasks":
+            return FailedTask.objects.select_related(
+                "handoff__step__journey__journey_type", "handoff__step__step_type", "handoff__unit"
+            ).order_by("-failed_at", "-pk")
+        journeys = self._open_journeys().select_related("journey_type")
+        if view == "stalled":
+            journeys = journeys.filter(stalled_condition(now, self.periods))
+        return journeys.order_by("last_event_at", "pk")
+
+    def counts(self) -> dict[str, int]:
+        """Every tab's count, capped, in one query."""
+        return capped_counts({view: self.rows(view) for view in VIEWS})
+
+    def listing(self, view: str):
+        """What the Paginator pages through for this tab."""
+        if view != "journeys":
+            return self.rows(view)
+        return GroupedRows(self.attention_groups(), rows=self.rows("journeys"))
+
+
+class GroupedRows:
+    """Several querysets ordered by last event, one group after another, as one list a
+    Paginator can slice. A page is read in two queries: the first rows of every group up to the
+    page's end (one UNION ALL, each part read off an index), then the page's rows. Its count
+    comes from the Paginator (journeys.counting.CappedPaginator), so no group is counted."""
+
+    def __init__(self, groups: list[QuerySet], *, rows: QuerySet):
+        self.groups = groups
+        self.rows = rows
+
+    def __getitem__(self, window: slice) -> list:
+        start, stop = window.start or 0, window.stop
+        if stop <= start:
+            return []
+        parts, params = [], []
+        for number, group in enumerate(self.groups):
+            head = group.values_list("pk", "last_event_at")[:stop]
+            sql, group_params = head.query.sql_with_params()
+            part = f"part_{number}"
+            parts.append(f"SELECT {number} AS grp, {part}.* FROM ({sql}) AS {part}")
+            params.extend(group_params)
+        with connections[self.rows.db].cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            ordered = sorted(cursor.fetchall(), key=lambda row: (row[0], row[2], row[1]))
+        page_ids = [pk for _, pk, _ in ordered[start:stop]]
+        rows = self.rows.in_bulk(page_ids)
+        return [rows[pk] for pk in page_ids]
