@@ -1,11 +1,17 @@
 """Where journey time goes, per journey type and unit, for a period: computed by aggregate SQL
-(percentiles, counts, sums in the database), never by looping over rows in Python."""
+(percentiles, counts, sums in the database), never by looping over rows in Python.
+
+Over a million journeys the aggregates take seconds, so pages read them from the cache: each
+period's figures are computed at most every INSIGHT_REFRESH_SECONDS, and the beat task
+`insight_refresh` keeps the default period (the last year) of every service warm."""
 
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from journeys.aggregates import Percentile, Seconds
 from journeys.models import Handoff, Journey, JourneyType, Step, StepType
@@ -21,6 +27,17 @@ class Period:
     start: dt.date
     end: dt.date  # inclusive
     unit: Unit | None = None
+
+    @classmethod
+    def default(cls, journey_type: JourneyType, today: dt.date) -> "Period":
+        """The last year up to today, for the whole journey."""
+        return cls(journey_type=journey_type, start=today - dt.timedelta(days=365), end=today)
+
+    @property
+    def cache_key(self) -> str:
+        unit = self.unit.slug if self.unit else "-"
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        return f"insight:{self.journey_type.slug}:{unit}:{self.start}:{self.end}:{language}"
 
     @property
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
@@ -215,9 +232,36 @@ def critical_path(period: Period, figures: list[dict]) -> list[dict]:
 def insight(period: Period) -> dict:
     steps = step_figures(period)
     return {
+        "as_of": timezone.now(),
         "steps": steps,
         "handoffs": handoff_figures(period),
         "journeys": journey_figures(period),
         "carriers": who_carries(period),
         "critical_path": critical_path(period, steps),
     }
+
+
+def insight_cached(period: Period) -> dict:
+    """The period's figures as computed within the last INSIGHT_REFRESH_SECONDS."""
+    figures = cache.get(period.cache_key)
+    if figures is None:
+        figures = insight_refresh(period)
+    return figures
+
+
+def insight_refresh(period: Period) -> dict:
+    figures = insight(period)
+    # Kept twice the refresh interval, so the beat task replaces them before they expire.
+    cache.set(period.cache_key, figures, 2 * settings.INSIGHT_REFRESH_SECONDS)
+    return figures
+
+
+def insight_refresh_defaults(*, today: dt.date) -> int:
+    """Compute the default period of every current service, in every language."""
+    refreshed = 0
+    for journey_type in JourneyType.objects.filter(is_current=True):
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                insight_refresh(Period.default(journey_type, today))
+            refreshed += 1
+    return refreshed

@@ -128,6 +128,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The cache holds computed figures (the coordinator's insight). Point CACHE_URL at Redis
+# (redis://host:6379/1) when web and worker run as several processes, so they share it; the
+# embedded default keeps it in each process's memory.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The insight page's figures are recomputed at most this often (and by the beat task below).
+INSIGHT_REFRESH_SECONDS = int(os.environ.get("INSIGHT_REFRESH_SECONDS", "600"))
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default has web, worker and beat writing to one file: take the write lock
     # at BEGIN and wait for it, instead of failing with "database is locked".
@@ -290,6 +303,10 @@ CELERY_BEAT_SCHEDULE = {
     "units-overdue-digest": {
         "task": "journeys.tasks.units_overdue_digest",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "insight-refresh": {
+        "task": "journeys.tasks.insight_refresh",
+        "schedule": float(INSIGHT_REFRESH_SECONDS),
     },
 }
 

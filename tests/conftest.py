@@ -13,6 +13,14 @@ def _static_files_without_collectstatic(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached figures (the insight page) must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _documents_in_a_temporary_folder(settings, tmp_path):
     settings.DOCUMENTS_ROOT = tmp_path / "documents"
 

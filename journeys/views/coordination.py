@@ -1,7 +1,6 @@
 """The coordinator's view above the units: the stuck journeys first, and what to do about them."""
 
-import datetime as dt
-
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -15,7 +14,7 @@ from journeys import selectors, services
 from journeys.counting import CappedPaginator
 from journeys.dashboard import VIEWS, Dashboard
 from journeys.forms import CoordinationFilterForm, EscalateForm, InsightForm
-from journeys.insight import insight as insight_figures
+from journeys.insight import Period, insight_cached
 from journeys.insight_exports import insight_charts, insight_csv
 from journeys.models import Handoff, Journey, JourneyType
 from journeys.timelines import journey_gantt
@@ -154,18 +153,25 @@ def insight(request):
     journey_types = list(JourneyType.objects.filter(is_current=True).order_by("name"))
     if not journey_types:
         raise Http404
-    data.setdefault("journey_type", journey_types[0].slug)
-    data.setdefault("start", (today - dt.timedelta(days=365)).isoformat())
-    data.setdefault("end", today.isoformat())
+    default = Period.default(journey_types[0], today)
+    data.setdefault("journey_type", default.journey_type.slug)
+    data.setdefault("start", default.start.isoformat())
+    data.setdefault("end", default.end.isoformat())
     form = InsightForm(data, units=Unit.objects.order_by("name"), journey_types=journey_types)
     if not form.is_valid():
         return render(request, "journeys/coordination/insight.html", {"form": form}, status=422)
     period = form.period()
-    figures = insight_figures(period)
+    figures = insight_cached(period)
     if request.GET.get("format") == "csv":
         return insight_csv(period, figures)
     return render(
         request,
         "journeys/coordination/insight.html",
-        {"form": form, "period": period, "figures": figures, "charts": insight_charts(figures)},
+        {
+            "form": form,
+            "period": period,
+            "figures": figures,
+            "charts": insight_charts(figures),
+            "refresh_minutes": settings.INSIGHT_REFRESH_SECONDS // 60,
+        },
     )

@@ -2,6 +2,7 @@
 Python on randomly generated journeys."""
 
 import datetime as dt
+import io
 import random
 import statistics
 
@@ -138,3 +139,19 @@ def test_the_insight_page_shows_tables_charts_and_exports_csv(client, random_his
     bad = client.get(url + "&start=2026-12-31&end=2026-01-01")
     assert bad.status_code == 422
     assert "Enter an end date on or after the start date" in bad.content.decode()
+
+
+def test_the_page_shows_cached_figures_until_the_refresh_recomputes_them(client, random_history):
+    from django.core.management import call_command
+
+    cafe, _, journeys = random_history
+    client.force_login(make_coordinator())
+    url = reverse("coordination:insight") + "?journey_type=open-a-cafe"
+    closed = insight(Period.default(cafe, timezone.localdate()))["journeys"]["closed"]
+    assert f"{closed} (" in client.get(url).content.decode()
+    assert "Figures as of" in client.get(url).content.decode()
+
+    Journey.objects.filter(pk=journeys.first().pk).update(closed_at=None, status="in_progress")
+    assert f"{closed} (" in client.get(url).content.decode()  # still the cached figures
+    call_command("insight_refresh", stdout=io.StringIO())
+    assert f"{closed - 1} (" in client.get(url).content.decode()
