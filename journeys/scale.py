@@ -471,15 +471,15 @@ def fix_sequences() -> None:
             )
 
 
-def generate(*, journeys: int, batch_size: int, seed: int, now=None) -> Iterator[int]:
-    """Yield the number of journeys written after each batch."""
+def generate(*, journeys: int, batch_size: int, seed: int, now=None) -> Iterator[tuple[int, int]]:
+    """Yield (journeys, rows) written by each batch."""
     ensure_units()
     generator = Generator(seed=seed, now=now or timezone.now())
     applicants = generator.applicants(max(journeys // 3, 1))
     done = 0
     while done < journeys:
         size = min(batch_size, journeys - done)
-        copy_in(generator.batch(size, applicants))
+        rows = copy_in(generator.batch(size, applicants))
         done += size
-        yield size
+        yield size, rows
     fix_sequences()

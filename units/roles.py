@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Value
 
 from units.models import Membership
 
@@ -24,33 +24,37 @@ class Roles:
         return not (self.is_caseworker or self.is_coordinator or self.is_admin)
 
 
+COORDINATE = "coordinate"  # the role value that marks the permission in _role_rows
+
+
 def roles_of(user) -> Roles:
-    """The user's roles, computed once per request (cached on the user object)."""
+    """The user's roles, computed once per request (cached on the user object) in one query."""
     if not user.is_authenticated:
         return Roles()
     cached = getattr(user, "_portal_roles", None)
     if cached is not None:
         return cached
-    memberships = list(Membership.objects.filter(user=user).values_list("unit_id", "role"))
+    rows = _role_rows(user)
     roles = Roles(
-        unit_ids=frozenset(unit_id for unit_id, _ in memberships),
-        lead_unit_ids=frozenset(u for u, role in memberships if role == Membership.Role.LEAD),
-        is_coordinator=_may_coordinate(user),
+        unit_ids=frozenset(unit for unit, role in rows if role != COORDINATE),
+        lead_unit_ids=frozenset(unit for unit, role in rows if role == Membership.Role.LEAD),
+        is_coordinator=user.is_active
+        and (user.is_superuser or any(role == COORDINATE for _, role in rows)),
         is_admin=user.is_staff,
     )
     user._portal_roles = roles
     return roles
 
 
-def _may_coordinate(user) -> bool:
-    """`user.has_perm("units.coordinate")` in one query instead of two (own and group
-    permissions), as it runs on every page."""
-    if not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return (
-        Permission.objects.filter(content_type__app_label="units", codename="coordinate")
+def _role_rows(user) -> list[tuple[int | None, str]]:
+    """(unit, role) for each membership, and (None, COORDINATE) if the user holds
+    `units.coordinate` directly or through a group: what Django's has_perm reads in two
+    queries, and the memberships, in one."""
+    memberships = Membership.objects.filter(user=user).values_list("unit_id", "role")
+    permission = (
+        Permission.objects.filter(content_type__app_label="units", codename=COORDINATE)
         .filter(Q(user=user) | Q(group__user=user))
-        .exists()
+        .values_list(Value(None, output_field=IntegerField()), Value(COORDINATE))
+        .order_by()
     )
+    return list(memberships.order_by().union(permission, all=True))

@@ -1,3 +1,5 @@
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
@@ -32,7 +34,17 @@ class Command(BaseCommand):
             )
         if reset:
             scale.reset()
+        rows, began = 0, time.monotonic()
         with tqdm(total=journeys, unit="journeys", unit_scale=True, file=self.stderr) as bar:
-            for written in scale.generate(journeys=journeys, batch_size=batch, seed=seed):
+            for written, batch_rows in scale.generate(
+                journeys=journeys, batch_size=batch, seed=seed
+            ):
                 bar.update(written)
-        self.stdout.write(self.style.SUCCESS(f"{journeys} journeys generated."))
+                rows += batch_rows
+        seconds = time.monotonic() - began
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{journeys} journeys generated: {rows} rows in {seconds:.1f} s "
+                f"({rows / seconds:.0f} rows/s)."
+            )
+        )

@@ -1,0 +1,49 @@
+"""What a signed-in person may do, read in one query on every page."""
+
+from django.contrib.auth.models import Group, Permission
+
+from tests.factories import make_user
+from units.models import Membership
+from units.roles import roles_of
+
+
+def fresh(user):
+    """The user as the next request loads it (roles are cached on the user object)."""
+    return type(user).objects.get(pk=user.pk)
+
+
+def test_roles_come_from_memberships_and_the_coordinate_permission(
+    units, django_assert_num_queries
+):
+    citizen, caseworker, lead = make_user(), make_user(), make_user()
+    unit, other = units["urban-planning"], units["tax-agency"]
+    Membership.objects.create(user=caseworker, unit=unit, role=Membership.Role.CASEWORKER)
+    Membership.objects.create(user=lead, unit=unit, role=Membership.Role.LEAD)
+    Membership.objects.create(user=lead, unit=other, role=Membership.Role.CASEWORKER)
+
+    with django_assert_num_queries(1):
+        roles = roles_of(lead)
+    assert roles.unit_ids == {unit.pk, other.pk} and roles.lead_unit_ids == {unit.pk}
+    assert not roles.is_coordinator
+    assert roles_of(caseworker).unit_ids == {unit.pk} and roles_of(caseworker).is_caseworker
+    assert roles_of(citizen).is_citizen
+
+
+def test_the_coordinate_permission_counts_directly_through_a_group_and_for_superusers(units):
+    coordinate = Permission.objects.get(codename="coordinate")
+    direct, grouped, superuser = make_user(), make_user(), make_user()
+    direct.user_permissions.add(coordinate)
+    group = Group.objects.create(name="Coordinators")
+    group.permissions.add(coordinate)
+    grouped.groups.add(group)
+    superuser.is_superuser = True
+    superuser.save()
+    for user in (direct, grouped, superuser):
+        assert roles_of(fresh(user)).is_coordinator
+        assert fresh(user).has_perm("units.coordinate")  # the same answer as Django's
+
+    grouped.groups.remove(group)
+    direct.is_active = False
+    direct.save()
+    assert not roles_of(fresh(grouped)).is_coordinator
+    assert not roles_of(fresh(direct)).is_coordinator
