@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_generated_journeys_are_consistent_and_in_every_state(catalogue, capsys):
     call_command("seed_scale", "--journeys", "600", "--batch", "250")
-    assert "600 journeys generated." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "600 journeys generated: " in out and " rows/s)." in out
     assert Journey.objects.count() == 600
     states = set(Journey.objects.values_list("status", flat=True))
     assert {"draft", "in_progress", "waiting_for_applicant", "completed", "rejected"} <= states
