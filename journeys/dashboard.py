@@ -2,8 +2,8 @@
 
 Its cost does not grow with the number of journeys: counts are capped (journeys.counting) and
 each list is read 25 rows at a time off an index. The main list puts the journeys that need
-someone first — failed handoffs, then overdue steps, then the rest, quietest (longest without
-any event, so the stalled ones) first within each group."""
+someone first: failed handoffs, then the rest quietest first (longest without any event, so the
+stalled ones), each flagged overdue, stalled or both."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -85,12 +85,15 @@ class Dashboard:
         return self.filters.journeys(journeys, now=self.now)
 
     def attention_groups(self) -> list[QuerySet]:
-        """The main list in its three groups, each quietest first."""
+        """The main list in its two groups, each quietest first: the journeys whose handoff
+        failed (a handful, found from the undelivered handoffs), then all the others. Overdue
+        steps are not a group of their own: finding the quietest journeys *without* one means
+        reading past every quiet overdue journey, tens of thousands at a million journeys;
+        they have their own tab, and quiet journeys are the overdue ones in practice."""
         journeys = self._open_journeys().order_by("last_event_at", "pk")
         return [
             journeys.filter(has_failed_handoff=True),
-            journeys.filter(has_failed_handoff=False, is_overdue=True),
-            journeys.filter(has_failed_handoff=False, is_overdue=False),
+            journeys.filter(has_failed_handoff=False),
         ]
 
     def rows(self, view: str) -> QuerySet:
@@ -142,14 +145,18 @@ class Dashboard:
         return capped_counts({view: self.rows(view) for view in VIEWS})
 
     def listing(self, view: str):
-        """What the Paginator pages through for this tab."""
-        if view != "journeys":
-            return self.rows(view)
-        return GroupedRows(self.attention_groups(), rows=self.rows("journeys"))
+        """What the Paginator pages through for this tab. Journey lists are read as ids first
+        and flagged after, for the page's rows only: asked for the flags of a whole list,
+        PostgreSQL hashes every overdue step (tens of thousands) before returning 25 rows."""
+        if view == "journeys":
+            return GroupedRows(self.attention_groups(), rows=self.rows("journeys"))
+        if view == "stalled":
+            return GroupedRows([self.rows("stalled")], rows=self.rows("journeys"))
+        return self.rows(view)
 
 
 class GroupedRows:
-    """Several querysets ordered by last event, one group after another, as one list a
+    """One or more querysets ordered by last event, one group after another, as one list a
     Paginator can slice. A page is read in two queries: the first rows of every group up to the
     page's end (one UNION ALL, each part read off an index), then the page's rows. Its count
     comes from the Paginator (journeys.counting.CappedPaginator), so no group is counted."""
