@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from journeys.counting import capped_counts
+from journeys.graph import step_dependencies
 from journeys.models import Journey, JourneyEvent, Step
 from units.models import Unit
 
@@ -33,20 +34,20 @@ def _days_with_unit(step: Step, now: dt.datetime | None) -> int | None:
 
 
 def journey_steps(journey: Journey, *, now: dt.datetime | None = None) -> list[StepRow]:
-    steps = list(
-        journey.steps.select_related("step_type", "unit", "assignee").prefetch_related(
-            "step_type__depends_on"
-        )
-    )
+    steps = list(journey.steps.select_related("step_type", "unit", "assignee"))
+    dependencies = step_dependencies(journey.journey_type_id)
     by_type = {s.step_type_id: s for s in steps}
     rows = []
     for step in steps:
         blockers = []
         if step.status == Step.Status.WAITING:
             blockers = [
-                dep.display_name
-                for dep in step.step_type.depends_on.all()
-                if dep.pk in by_type and by_type[dep.pk].status != Step.Status.APPROVED
+                by_type[dep].step_type.display_name
+                for dep in sorted(
+                    (d for d in dependencies.get(step.step_type_id, ()) if d in by_type),
+                    key=lambda d: by_type[d].step_type.order,
+                )
+                if by_type[dep].status != Step.Status.APPROVED
             ]
         rows.append(
             StepRow(step=step, blocked_by=blockers, days_with_unit=_days_with_unit(step, now))

@@ -1,5 +1,6 @@
 import pytest
 
+from journeys.graph import step_dependencies
 from tests.factories import load_catalogue, make_units
 
 
@@ -18,6 +19,7 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+    step_dependencies.cache_clear()  # nor one test's journey types into the next
 
 
 @pytest.fixture(autouse=True)

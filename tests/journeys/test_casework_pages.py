@@ -258,10 +258,10 @@ def test_a_queue_past_a_thousand_cases_says_more_than_a_thousand_instead_of_coun
 
     bulk_queued_steps(step.step_type, COUNT_CAP + 5)
     html = client.get(reverse("casework:queue")).content.decode()
-    assert "All <span class=\"count\">(1,000+)</span>" in html
+    assert 'All <span class="count">(1,000+)</span>' in html
     assert "More than 1,000 cases shown" in html
     assert "Page 1<" in html and "Page 1 of" not in html
-    assert "New <span class=\"count\">(1,000+)</span>" in html
-    assert "Mine <span class=\"count\">(0)</span>" in html
+    assert 'New <span class="count">(1,000+)</span>' in html
+    assert 'Mine <span class="count">(0)</span>' in html
     last = client.get(reverse("casework:queue") + "?page=41").content.decode()
     assert "Next page" not in last and "Previous page" in last
