@@ -78,3 +78,46 @@ def test_the_coordinator_dashboard_runs_as_many_queries_for_1000_journeys_as_for
     assert_constant(
         client, urls, lambda: bulk_queued_steps(permit, 990), django_assert_max_num_queries
     )
+
+
+# Each benchmarked page's queries (docs/performance.md), pinned: a change that adds one fails
+# here and says which page. Lower a number when a change saves a query.
+PINNED = {
+    "citizen tracking page": 9,
+    "caseworker queue": 6,
+    "case page": 8,
+    "coordinator dashboard": 9,
+    "coordinator dashboard, stalled": 7,  # none stalled here: an empty list reads no rows
+    "coordinator dashboard, overdue": 7,
+    "insight": 5,  # its figures come from the cache
+}
+
+
+def test_each_benchmarked_page_runs_its_pinned_number_of_queries(client, cafe, a_few):
+    journey = a_few[0]
+    step = journey.steps.get(step_type__key="building-permit")
+    caseworker, coordinator = make_caseworker(step.unit), make_coordinator()
+    pages = {
+        "citizen tracking page": (
+            journey.applicant,
+            reverse("citizens:application_track", args=[journey.public_id]),
+        ),
+        "caseworker queue": (caseworker, reverse("casework:queue")),
+        "case page": (caseworker, reverse("casework:case", args=[step.pk])),
+        "coordinator dashboard": (coordinator, reverse("coordination:dashboard")),
+        "coordinator dashboard, stalled": (
+            coordinator,
+            reverse("coordination:dashboard") + "?view=stalled",
+        ),
+        "coordinator dashboard, overdue": (
+            coordinator,
+            reverse("coordination:dashboard") + "?view=overdue",
+        ),
+        "insight": (coordinator, reverse("coordination:insight") + "?journey_type=open-a-cafe"),
+    }
+    counted = {}
+    for name, (user, url) in pages.items():
+        client.force_login(user)
+        client.get(url)  # the first request stamps a staff session; the insight fills its cache
+        counted[name] = count_queries(client, url)
+    assert counted == PINNED, counted
