@@ -1,4 +1,6 @@
-"""Turn bench/measure.py's JSON files (one per size) into the table of docs/performance.md."""
+"""Turn the benchmark's JSON files (one per size) into the tables of docs/performance.md: pages
+from bench/measure.py (var/bench-<size>.json) and, when bench/handoffs.py wrote its sibling
+(var/bench-<size>-handoffs.json), the handoff beside a no-op Celery task."""
 
 import datetime as dt
 import json
@@ -50,10 +52,58 @@ def main(paths: list[str]) -> None:
                 "yes" if large["queries"] == small["queries"] else "NO",
             ]
         print("| " + " | ".join(cells) + " |")
+    handoffs = [handoffs_of(Path(path)) for path in paths]
+    if all(handoffs):
+        handoff_table(sizes, handoffs)
+    else:
+        print("\nNot measured in this run: handoffs beside a no-op task (bench/handoffs.py).")
+
+
+def handoffs_of(pages_path: Path) -> dict | None:
+    path = pages_path.with_name(f"{pages_path.stem}-handoffs.json")
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+# (label, section, key, format); the ratios are the issue's targets.
+HANDOFF_ROWS = [
+    ("no-op task: send → body ran, p50 ms", "noop", "p50_ms", "{:.1f}"),
+    ("no-op task: p99 ms", "noop", "p99_ms", "{:.1f}"),
+    ("no-op tasks/s", "noop", "per_s", "{:.0f}"),
+    ("handoff: decision committed → successor queued, p50 ms", "handoff", "p50_ms", "{:.1f}"),
+    ("handoff: p99 ms", "handoff", "p99_ms", "{:.1f}"),
+    ("handoffs/s", "handoff", "per_s", "{:.0f}"),
+    ("handoff p50 ÷ no-op p50 (target ≤ 2)", "ratios", "latency_p50", "{:.1f}"),
+    ("handoffs/s ÷ no-op tasks/s (target ≥ 0.5)", "ratios", "throughput", "{:.2f}"),
+    ("as insight reports it (created → activated), p50 ms", "handoff", "recorded_p50_ms", "{:.1f}"),
+    ("the decision's own transaction, p50 ms", "handoff", "decision_p50_ms", "{:.1f}"),
+    ("worker tasks per handoff", "handoff", "tasks_per_handoff", "{:.1f}"),
+]
+
+
+def handoff_table(sizes: list[int], runs: list[dict]) -> None:
+    first = runs[0]
     print(
-        "\nNot yet measured: handoff latency and throughput beside a no-op Celery task, and "
-        "the 1,000,000-journey run (issue 7)."
+        f"\n## Handoffs beside a no-op Celery task\n\n`bench/handoffs.py`, in the same run: one "
+        f"`celery worker` as in production (prefork, concurrency {first['worker_concurrency']}, "
+        "every unit queue and the default queue, Redis broker). Latency is measured one at a "
+        "time; throughput from one burst (no-op: "
+        f"{first['noop']['batch']} tasks sent at once; handoff: {first['handoff']['batch']} "
+        "handoffs from decisions committed in one transaction). Each decision also e-mails the "
+        "applicant and each delivered handoff e-mails the receiving unit, each from a task of "
+        "its own on the same worker (mail to Django's dummy backend).\n"
     )
+    header = ["", *(f"@{size:,}" for size in sizes)]
+    if len(runs) == 2:
+        header.append("large/small")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for label, section, key, form in HANDOFF_ROWS:
+        values = [run[section].get(key) for run in runs]
+        cells = [label, *("–" if v is None else form.format(v) for v in values)]
+        if len(runs) == 2:
+            small, large = values
+            cells.append(f"{large / small:.2f}" if small and large is not None else "–")
+        print("| " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

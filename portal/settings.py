@@ -279,6 +279,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Retries: exponential backoff with jitter, capped; then a dead-letter row (journeys.FailedTask).
 CELERY_TASK_MAX_RETRIES = int(os.environ.get("CELERY_TASK_MAX_RETRIES", "8"))
 CELERY_TASK_ALWAYS_EAGER = False
+# Workers keep their database connection from task to task (DATABASE_CONN_MAX_AGE applies, as for
+# web requests; see portal/celery.py). Celery's Django fixup reads this name as it stands
+# (app.conf.get("CELERY_DB_REUSE_MAX")); unset, it closes every connection after every task.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

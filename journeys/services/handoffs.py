@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from journeys.graph import step_dependencies
 from journeys.models import Handoff, InformationRequest, Journey, JourneyEvent, Step
 from journeys.services.events import journey_event_record
 
@@ -20,17 +21,16 @@ NOTIFY_TASK = "journeys.tasks.unit_notify"
 
 def ready_steps(journey: Journey) -> list[Step]:
     """Waiting steps whose every dependency is approved (or not part of this journey)."""
-    steps = list(
-        journey.steps.select_related("step_type").prefetch_related("step_type__depends_on")
-    )
+    steps = list(journey.steps.select_related("step_type"))
+    dependencies = step_dependencies(journey.journey_type_id)
     status_by_type = {s.step_type_id: s.status for s in steps}
     return [
         s
         for s in steps
         if s.status == Step.Status.WAITING
         and all(
-            status_by_type.get(dep.pk, Step.Status.APPROVED) == Step.Status.APPROVED
-            for dep in s.step_type.depends_on.all()
+            status_by_type.get(dep, Step.Status.APPROVED) == Step.Status.APPROVED
+            for dep in dependencies.get(s.step_type_id, ())
         )
     ]
 
@@ -100,8 +100,11 @@ def handoffs_publish(handoff_ids: list[int], *, now: dt.datetime | None = None) 
 def handoff_deliver(*, handoff_id: int, now: dt.datetime) -> Handoff | None:
     """Carry out a handoff in the receiving unit. Safe to repeat: a delivered handoff, or a step
     already past the state it expects, changes nothing."""
+    # Lock the handoff, its step and the journey (so a delivery and a decision in one journey
+    # take turns), not the unit and step type joined in: locking those made every delivery to a
+    # unit wait for the one before and held up other journeys' inserts that refer to them.
     handoff = (
-        Handoff.objects.select_for_update()
+        Handoff.objects.select_for_update(of=("self", "step", "step__journey"))
         .select_related("step__step_type", "step__journey", "unit")
         .filter(pk=handoff_id)
         .first()
@@ -117,7 +120,8 @@ def handoff_deliver(*, handoff_id: int, now: dt.datetime) -> Handoff | None:
     Handoff.objects.filter(pk=handoff.pk).update(
         delivered_at=now, attempts=F("attempts") + 1, last_error=""
     )
-    handoff.refresh_from_db()
+    # The row is locked, so what was written is known without reading it back.
+    handoff.delivered_at, handoff.attempts, handoff.last_error = now, handoff.attempts + 1, ""
     return handoff
 
 
@@ -140,9 +144,10 @@ def _step_activate(*, step: Step, unit, now: dt.datetime) -> None:
     )
     if not activated:
         return
-    Journey.objects.filter(pk=step.journey_id, status=Journey.Status.SUBMITTED).update(
-        status=Journey.Status.IN_PROGRESS
-    )
+    if step.journey.status == Journey.Status.SUBMITTED:  # read under the journey's lock
+        Journey.objects.filter(pk=step.journey_id, status=Journey.Status.SUBMITTED).update(
+            status=Journey.Status.IN_PROGRESS
+        )
     journey_event_record(
         journey=step.journey,
         step=step,
@@ -156,7 +161,7 @@ def _step_activate(*, step: Step, unit, now: dt.datetime) -> None:
 
 def _step_resume(*, step: Step, unit, now: dt.datetime) -> None:
     """Back to the caseworker after the applicant's answer; the due date moves by the pause."""
-    step = Step.objects.select_for_update().select_related("step_type").get(pk=step.pk)
+    step = Step.objects.select_for_update(of=("self",)).select_related("step_type").get(pk=step.pk)
     if step.status != Step.Status.WAITING_FOR_APPLICANT:
         return
     paused_at = step.paused_at or now
