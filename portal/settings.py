@@ -128,14 +128,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# The cache holds computed figures (the coordinator's insight). Point CACHE_URL at Redis
-# (redis://host:6379/1) when web and worker run as several processes, so they share it; the
-# embedded default keeps it in each process's memory.
+# The cache holds each person's roles (units.roles), sessions and computed figures (the
+# coordinator's insight). Point CACHE_URL at Redis (redis://host:6379/1) whenever web runs as
+# several processes, so they share it: a role taken away then applies at the next request
+# everywhere (with the embedded per-process default, within ROLES_CACHE_SECONDS).
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
+    # Sessions are read from the shared cache, written through to the database.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # The insight page's figures are recomputed at most this often (and by the beat task below).

@@ -7,3 +7,8 @@ class UnitsConfig(AppConfig):
 
     name = "units"
     verbose_name = _("Units")
+
+    def ready(self) -> None:
+        from units import signals
+
+        signals.connect()

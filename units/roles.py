@@ -1,8 +1,10 @@
 """What a signed-in person may do: citizen, caseworker of some units, unit lead, coordinator."""
 
+import time
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.db.models import IntegerField, Q, Value
 
 from units.models import Membership
@@ -27,23 +29,54 @@ class Roles:
 COORDINATE = "coordinate"  # the role value that marks the permission in _role_rows
 
 
+# Roles are read on every page, so they are kept in the cache, under a generation number that
+# any change to memberships, permissions, groups or the user's flags moves on (units/signals.py):
+# a change applies at the next request in every process that shares the cache (Redis in
+# production). ROLES_CACHE_SECONDS bounds how long a process-local cache can lag behind.
+GENERATION_KEY = "roles:generation"
+ROLES_CACHE_SECONDS = 60
+
+
+def roles_changed() -> None:
+    """Make every cached set of roles stale."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not in the cache yet (or evicted): any new value will do
+        cache.set(GENERATION_KEY, time.time_ns(), None)
+
+
 def roles_of(user) -> Roles:
-    """The user's roles, computed once per request (cached on the user object) in one query."""
+    """The user's roles: from the cache, or in one query (then cached on the user object for
+    the rest of the request, and in the cache for the next)."""
     if not user.is_authenticated:
         return Roles()
     cached = getattr(user, "_portal_roles", None)
     if cached is not None:
         return cached
+    key = f"roles:{user.pk}"
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
+    if generation is not None and key in found and found[key][0] == generation:
+        user._portal_roles = found[key][1]
+        return user._portal_roles
+    roles = _roles_from_database(user)
+    if generation is None:
+        roles_changed()
+        generation = cache.get(GENERATION_KEY)
+    cache.set(key, (generation, roles), ROLES_CACHE_SECONDS)
+    user._portal_roles = roles
+    return roles
+
+
+def _roles_from_database(user) -> Roles:
     rows = _role_rows(user)
-    roles = Roles(
+    return Roles(
         unit_ids=frozenset(unit for unit, role in rows if role != COORDINATE),
         lead_unit_ids=frozenset(unit for unit, role in rows if role == Membership.Role.LEAD),
         is_coordinator=user.is_active
         and (user.is_superuser or any(role == COORDINATE for _, role in rows)),
         is_admin=user.is_staff,
     )
-    user._portal_roles = roles
-    return roles
 
 
 def _role_rows(user) -> list[tuple[int | None, str]]:

@@ -47,3 +47,41 @@ def test_the_coordinate_permission_counts_directly_through_a_group_and_for_super
     direct.save()
     assert not roles_of(fresh(grouped)).is_coordinator
     assert not roles_of(fresh(direct)).is_coordinator
+
+
+def test_cached_roles_change_with_memberships_groups_and_permissions(units):
+    from django.core.cache import cache
+
+    user = make_user()
+    unit = units["urban-planning"]
+    assert roles_of(fresh(user)).is_citizen
+    assert roles_of(fresh(user)).is_citizen  # now from the cache
+    membership = Membership.objects.create(user=user, unit=unit, role=Membership.Role.CASEWORKER)
+    assert roles_of(fresh(user)).unit_ids == {unit.pk}
+    membership.role = Membership.Role.LEAD
+    membership.save()
+    assert roles_of(fresh(user)).lead_unit_ids == {unit.pk}
+    membership.delete()
+    assert roles_of(fresh(user)).is_citizen
+
+    group = Group.objects.create(name="Coordinators")
+    user.groups.add(group)
+    assert not roles_of(fresh(user)).is_coordinator
+    group.permissions.add(Permission.objects.get(codename="coordinate"))
+    assert roles_of(fresh(user)).is_coordinator
+    group.delete()
+    assert not roles_of(fresh(user)).is_coordinator
+
+    user.is_staff = True
+    user.save()
+    assert roles_of(fresh(user)).is_admin
+    cache.clear()  # an evicted generation number: roles are read again, not trusted
+    assert roles_of(fresh(user)).is_admin
+
+
+def test_roles_come_from_the_cache_without_a_query(units, django_assert_num_queries):
+    user = make_user()
+    roles_of(fresh(user))
+    again = fresh(user)
+    with django_assert_num_queries(0):
+        assert roles_of(again).is_citizen
