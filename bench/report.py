@@ -2,23 +2,46 @@
 from bench/measure.py (var/bench-<size>.json) and, when bench/handoffs.py wrote its sibling
 (var/bench-<size>-handoffs.json), the handoff beside a no-op Celery task."""
 
+import contextlib
 import datetime as dt
+import io
 import json
 import sys
 from pathlib import Path
 
+BEGIN, END = "<!-- bench/run writes from here -->", "<!-- to here -->"
 
-def main(paths: list[str]) -> None:
+
+def main(argv: list[str]) -> None:
+    """Print the tables; with --into FILE, put them between FILE's markers instead, keeping
+    the hand-written analysis around them."""
+    if argv[:1] == ["--into"]:
+        target, paths = Path(argv[1]), argv[2:]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            tables(paths)
+        text = target.read_text() if target.exists() else f"{BEGIN}\n{END}\n"
+        before, rest = text.split(BEGIN, 1)
+        after = rest.split(END, 1)[1]
+        target.write_text(f"{before}{BEGIN}\n{out.getvalue()}{END}{after}")
+    else:
+        tables(argv)
+
+
+def tables(paths: list[str]) -> None:
     runs = [json.loads(Path(path).read_text()) for path in paths]
     sizes = [run["journeys"] for run in runs]
-    print("# Performance, measured\n")
     today = dt.datetime.now(dt.UTC).date().isoformat()
     print(
-        f"Run on {today} on a machine with {runs[0]['cores']} cores: "
-        "`bench/run` (gunicorn with DEBUG off and persistent database connections, wrk "
-        "-t2 -c8 on loopback). Ratios compare each page to the hello view (`/healthz/`) "
-        "measured in the same run.\n"
+        f"Run on {today} on a machine with {runs[0]['cores']} cores, by `bench/run` "
+        f"(sizes {', '.join(f'{size:,}' for size in sizes)} journeys). Pages: gunicorn as in "
+        "production (`portal/gunicorn.py`: (2 × cores) + 1 sync workers, DEBUG off, cached "
+        "templates, persistent database connections, the cache in Redis), wrk -t2 -c8 for "
+        "10 s per page on loopback after 20 warm-up requests, a signed-in session cookie. "
+        "Ratios compare each page to the hello view (`/healthz/`) measured in the same run.\n"
     )
+    print("![The ratios beside their targets](performance.svg)\n")
+    print("### Pages\n")
     header = ["page"]
     for size in sizes:
         header += [
@@ -57,11 +80,38 @@ def main(paths: list[str]) -> None:
         handoff_table(sizes, handoffs)
     else:
         print("\nNot measured in this run: handoffs beside a no-op task (bench/handoffs.py).")
+    copies = [sibling(Path(path), "copy") for path in paths]
+    if all(copies):
+        copy_table(sizes, copies)
+
+
+def sibling(pages_path: Path, suffix: str) -> dict | None:
+    path = pages_path.with_name(f"{pages_path.stem}-{suffix}.json")
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def copy_table(sizes: list[int], runs: list[dict]) -> None:
+    print(
+        "\n### seed_scale beside raw COPY\n\n`bench/copy_rate.py`: seed_scale's own rate "
+        "(generating the journeys and writing them with COPY), then the same tables copied out "
+        "and back in with binary COPY in a transaction that is rolled back: the same rows, "
+        "indexes, constraints and triggers, with nothing to compute.\n"
+    )
+    print("| | " + " | ".join(f"@{size:,}" for size in sizes) + " |")
+    print("|---|" + "---|" * len(sizes))
+    rows = [
+        ("seed_scale rows", lambda r: f"{r['seed_scale']['rows']:,}"),
+        ("seed_scale seconds", lambda r: f"{r['seed_scale']['seconds']:.1f}"),
+        ("seed_scale rows/s", lambda r: f"{r['seed_scale']['rows_per_s']:,}"),
+        ("raw COPY rows/s", lambda r: f"{r['raw_copy']['rows_per_s']:,}"),
+        ("seed_scale ÷ raw COPY (target ≥ 0.25)", lambda r: f"{r['ratio']:.2f}"),
+    ]
+    for label, cell in rows:
+        print(f"| {label} | " + " | ".join(cell(run) for run in runs) + " |")
 
 
 def handoffs_of(pages_path: Path) -> dict | None:
-    path = pages_path.with_name(f"{pages_path.stem}-handoffs.json")
-    return json.loads(path.read_text()) if path.exists() else None
+    return sibling(pages_path, "handoffs")
 
 
 # (label, section, key, format); the ratios are the issue's targets.
@@ -83,7 +133,7 @@ HANDOFF_ROWS = [
 def handoff_table(sizes: list[int], runs: list[dict]) -> None:
     first = runs[0]
     print(
-        f"\n## Handoffs beside a no-op Celery task\n\n`bench/handoffs.py`, in the same run: one "
+        f"\n### Handoffs beside a no-op Celery task\n\n`bench/handoffs.py`, in the same run: one "
         f"`celery worker` as in production (prefork, concurrency {first['worker_concurrency']}, "
         "every unit queue and the default queue, Redis broker). Latency is measured one at a "
         "time; throughput from one burst (no-op: "
