@@ -112,7 +112,12 @@ def unit_queue(unit: Unit, *, user=None, now: dt.datetime | None = None, filter:
     steps = Step.objects.for_unit(unit).in_queue()
     if filter != "all":
         steps = steps.filter(_queue_conditions(user=user, now=now)[filter])
-    return steps.select_related("journey__journey_type", "step_type", "assignee").queue_order()
+    # The queue shows each journey's reference, not its answers: leave those in the database.
+    return (
+        steps.select_related("journey", "step_type", "assignee")
+        .defer("journey__data")
+        .queue_order()
+    )
 
 
 def unit_queue_counts(unit: Unit, *, user, now: dt.datetime) -> dict[str, int]:
