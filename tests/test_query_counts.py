@@ -88,6 +88,7 @@ PINNED = {
     "citizen tracking page": 8,
     "caseworker queue": 5,
     "case page": 7,
+    "unit lead's workload": 7,
     "coordinator dashboard": 8,
     "coordinator dashboard, stalled": 6,  # none stalled here: an empty list reads no rows
     "coordinator dashboard, overdue": 6,
@@ -106,6 +107,10 @@ def test_each_benchmarked_page_runs_its_pinned_number_of_queries(client, cafe, a
         ),
         "caseworker queue": (caseworker, reverse("casework:queue")),
         "case page": (caseworker, reverse("casework:case", args=[step.pk])),
+        "unit lead's workload": (
+            make_caseworker(step.unit, lead=True),
+            reverse("casework:workload"),
+        ),
         "coordinator dashboard": (coordinator, reverse("coordination:dashboard")),
         "coordinator dashboard, stalled": (
             coordinator,
