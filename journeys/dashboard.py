@@ -22,7 +22,7 @@ from journeys.models import (
     Journey,
     Step,
 )
-from journeys.querysets import stalled_condition, stalled_periods
+from journeys.querysets import failed_handoff_exists, stalled_condition, stalled_periods
 
 VIEWS = {
     "journeys": _("Journeys in progress"),
@@ -79,10 +79,16 @@ class Dashboard:
         self.periods = stalled_periods()
 
     def _open_journeys(self) -> QuerySet:
-        journeys = Journey.objects.open().with_coordination_flags(
-            now=self.now, periods=self.periods
+        """Open journeys as filtered, unannotated: what the counts and the lists' ids read."""
+        return self.filters.journeys(Journey.objects.open(), now=self.now)
+
+    def _flagged(self) -> QuerySet:
+        """Journeys with what the table shows about each; for the page's rows only."""
+        return (
+            Journey.objects.select_related("journey_type")
+            .with_coordination_flags(now=self.now, periods=self.periods)
+            .order_by("last_event_at", "pk")
         )
-        return self.filters.journeys(journeys, now=self.now)
 
     def attention_groups(self) -> list[QuerySet]:
         """The main list in its two groups, each quietest first: the journeys whose handoff
@@ -91,10 +97,8 @@ class Dashboard:
         reading past every quiet overdue journey, tens of thousands at a million journeys;
         they have their own tab, and quiet journeys are the overdue ones in practice."""
         journeys = self._open_journeys().order_by("last_event_at", "pk")
-        return [
-            journeys.filter(has_failed_handoff=True),
-            journeys.filter(has_failed_handoff=False),
-        ]
+        failed = failed_handoff_exists(self.now)
+        return [journeys.filter(failed), journeys.exclude(failed)]
 
     def rows(self, view: str) -> QuerySet:
         now, filters = self.now, self.filters
@@ -135,7 +139,7 @@ class Dashboard:
             return FailedTask.objects.select_related(
                 "handoff__step__journey__journey_type", "handoff__step__step_type", "handoff__unit"
             ).order_by("-failed_at", "-pk")
-        journeys = self._open_journeys().select_related("journey_type")
+        journeys = self._open_journeys()
         if view == "stalled":
             journeys = journeys.filter(stalled_condition(now, self.periods))
         return journeys.order_by("last_event_at", "pk")
@@ -149,9 +153,9 @@ class Dashboard:
         and flagged after, for the page's rows only: asked for the flags of a whole list,
         PostgreSQL hashes every overdue step (tens of thousands) before returning 25 rows."""
         if view == "journeys":
-            return GroupedRows(self.attention_groups(), rows=self.rows("journeys"))
+            return GroupedRows(self.attention_groups(), rows=self._flagged())
         if view == "stalled":
-            return GroupedRows([self.rows("stalled")], rows=self.rows("journeys"))
+            return GroupedRows([self.rows("stalled")], rows=self._flagged())
         return self.rows(view)
 
 

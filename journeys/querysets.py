@@ -39,6 +39,19 @@ def stalled_condition(now: dt.datetime, periods: set[int] | None = None) -> Q:
     return condition
 
 
+def failed_handoff_exists(now: dt.datetime) -> Exists:
+    """The journey has a handoff still undelivered after the grace period."""
+    from journeys.models import Handoff
+
+    return Exists(
+        Handoff.objects.filter(
+            step__journey=OuterRef("pk"),
+            delivered_at__isnull=True,
+            created_at__lt=now - dt.timedelta(seconds=settings.HANDOFF_GRACE_SECONDS),
+        )
+    )
+
+
 class JourneyQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Own journeys for a citizen; journeys with a step in their units for a caseworker;
@@ -61,9 +74,8 @@ class JourneyQuerySet(models.QuerySet):
 
     def with_coordination_flags(self, *, now: dt.datetime, periods: set[int] | None = None):
         """Annotate what a coordinator scans for: overdue, stalled, failed handoff, who holds it."""
-        from journeys.models import Handoff, Step
+        from journeys.models import Step
 
-        handoff_failed_before = now - dt.timedelta(seconds=settings.HANDOFF_GRACE_SECONDS)
         holding = Step.objects.filter(journey=OuterRef("pk"), status__in=ACTIVE_STEP).order_by(
             "activated_at", "pk"
         )
@@ -71,13 +83,7 @@ class JourneyQuerySet(models.QuerySet):
             is_overdue=Exists(
                 Step.objects.filter(journey=OuterRef("pk"), status__in=ACTIVE_STEP, due_at__lt=now)
             ),
-            has_failed_handoff=Exists(
-                Handoff.objects.filter(
-                    step__journey=OuterRef("pk"),
-                    delivered_at__isnull=True,
-                    created_at__lt=handoff_failed_before,
-                )
-            ),
+            has_failed_handoff=failed_handoff_exists(now),
             is_stalled=models.ExpressionWrapper(
                 stalled_condition(now, periods), output_field=models.BooleanField()
             ),
