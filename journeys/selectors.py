@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.counting import capped_counts
@@ -96,22 +97,26 @@ QUEUE_FILTERS = {
 
 
 def _queue_conditions(*, user, now: dt.datetime) -> dict[str, Q]:
+    """Each filter of a unit's queue, the queue itself included. A filter on one status names
+    that status alone: with "status IN (the queue's three) AND status = one" PostgreSQL
+    neither reads the (unit, status, due date) index in order nor estimates the rows well,
+    and sorted all 8,560 waiting cases of a unit at a million journeys to show 25."""
+    in_queue = Q(status__in=Step.ACTIVE_STATUSES)
     return {
-        "all": Q(),
+        "all": in_queue,
         "new": Q(status=Step.Status.QUEUED),
         "in_progress": Q(status=Step.Status.IN_PROGRESS),
-        "mine": Q(assignee=user),
+        "mine": in_queue & Q(assignee=user),
         "waiting": Q(status=Step.Status.WAITING_FOR_APPLICANT),
-        "overdue": Q(due_at__lt=now),
-        "due_soon": Q(due_at__gte=now, due_at__lt=now + dt.timedelta(days=7)),
+        "overdue": in_queue & Q(due_at__lt=now),
+        "due_soon": in_queue & Q(due_at__gte=now, due_at__lt=now + dt.timedelta(days=7)),
     }
 
 
 def unit_queue(unit: Unit, *, user=None, now: dt.datetime | None = None, filter: str = "all"):
     """The unit's received, in-progress and waiting steps, earliest due first."""
-    steps = Step.objects.for_unit(unit).in_queue()
-    if filter != "all":
-        steps = steps.filter(_queue_conditions(user=user, now=now)[filter])
+    conditions = _queue_conditions(user=user, now=now or timezone.now())
+    steps = Step.objects.for_unit(unit).filter(conditions[filter])
     # Only the columns a queue row shows (the unit lead's workload page too): each column read
     # is a value converted, and 25 rows of four models cost more than the query behind them.
     return (
@@ -134,9 +139,9 @@ QUEUE_COLUMNS = [
 
 def unit_queue_counts(unit: Unit, *, user, now: dt.datetime) -> dict[str, int]:
     """How many cases each queue filter shows (capped: journeys.counting), in one query."""
-    queue = Step.objects.for_unit(unit).in_queue()
+    unit_steps = Step.objects.for_unit(unit)
     conditions = _queue_conditions(user=user, now=now)
-    return capped_counts({name: queue.filter(condition) for name, condition in conditions.items()})
+    return capped_counts({name: unit_steps.filter(c) for name, c in conditions.items()})
 
 
 def unit_workload(unit: Unit, *, now: dt.datetime):
