@@ -41,7 +41,8 @@ def tables(paths: list[str]) -> None:
         "Ratios compare each page to the hello view (`/healthz/`) measured in the same run.\n"
     )
     print("![The ratios beside their targets](performance.svg)\n")
-    print("### Pages\n")
+    targets_table(paths, runs)
+    print("\n### Pages\n")
     header = ["page"]
     for size in sizes:
         header += [
@@ -83,6 +84,57 @@ def tables(paths: list[str]) -> None:
     copies = [sibling(Path(path), "copy") for path in paths]
     if all(copies):
         copy_table(sizes, copies)
+
+
+def targets_table(paths: list[str], runs: list[dict]) -> None:
+    """Each of the issue's targets with the worst figure of this run against it."""
+    pages = [row for run in runs for row in run["pages"][1:]]
+    rows = [
+        ("every page ≥ 0.15 × the hello view's req/s", min(r["rps_ratio"] for r in pages), 0.15, 1),
+        (
+            "every page's p99 ≤ 10 × the hello view's p99",
+            max(r["p99_ratio"] for r in pages),
+            10,
+            -1,
+        ),
+    ]
+    if len(runs) == 2:
+        small, large = runs[0]["pages"][1:], runs[1]["pages"][1:]
+        ratios = [b["p50_ms"] / a["p50_ms"] for a, b in zip(small, large, strict=True)]
+        rows.append(
+            ("every page's p50 at the large size ≤ 1.2 × at the small", max(ratios), 1.2, -1)
+        )
+        same = all(a["queries"] == b["queries"] for a, b in zip(small, large, strict=True))
+        rows.append(("queries per page identical at both sizes", 1.0 if same else 0.0, 1.0, 1))
+    handoffs = [sibling(Path(path), "handoffs") for path in paths]
+    if all(handoffs):
+        rows.append(
+            (
+                "handoff p50 ≤ 2 × the no-op task's",
+                max(h["ratios"]["latency_p50"] for h in handoffs),
+                2,
+                -1,
+            )
+        )
+        rows.append(
+            (
+                "handoffs/s ≥ 0.5 × no-op tasks/s",
+                min(h["ratios"]["throughput"] for h in handoffs),
+                0.5,
+                1,
+            )
+        )
+    copies = [sibling(Path(path), "copy") for path in paths]
+    if all(copies):
+        rows.append(
+            ("seed_scale ≥ 0.25 × raw COPY rows/s", min(c["ratio"] for c in copies), 0.25, 1)
+        )
+    print("| target | worst figure in this run | met |")
+    print("|---|---|---|")
+    for label, value, limit, direction in rows:
+        met = value >= limit if direction > 0 else value <= limit
+        shown = ("yes" if value else "no") if label.startswith("queries") else f"{value:.2f}"
+        print(f"| {label} | {shown} | {'yes' if met else '**no**'} |")
 
 
 def sibling(pages_path: Path, suffix: str) -> dict | None:
