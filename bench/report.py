@@ -54,7 +54,7 @@ def tables(paths: list[str]) -> None:
             "queries",
         ]
     if len(runs) == 2:
-        header += ["p50 large/small", "queries equal"]
+        header += ["req/s large/small", "p50 large/small", "p99 large/small", "queries equal"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for index, row in enumerate(runs[0]["pages"]):
@@ -72,7 +72,9 @@ def tables(paths: list[str]) -> None:
         if len(runs) == 2:
             small, large = runs[0]["pages"][index], runs[1]["pages"][index]
             cells += [
+                f"{large['rps'] / small['rps']:.2f}",
                 f"{large['p50_ms'] / small['p50_ms']:.2f}",
+                f"{large['p99_ms'] / small['p99_ms']:.2f}",
                 "yes" if large["queries"] == small["queries"] else "NO",
             ]
         print("| " + " | ".join(cells) + " |")
@@ -149,8 +151,11 @@ def copy_table(sizes: list[int], runs: list[dict]) -> None:
         "and back in with binary COPY in a transaction that is rolled back: the same rows, "
         "indexes, constraints and triggers, with nothing to compute.\n"
     )
-    print("| | " + " | ".join(f"@{size:,}" for size in sizes) + " |")
-    print("|---|" + "---|" * len(sizes))
+    both = len(runs) == 2
+    print(
+        "| | " + " | ".join(f"@{size:,}" for size in sizes) + (" | large/small |" if both else " |")
+    )
+    print("|---|" + "---|" * (len(sizes) + both))
     rows = [
         ("seed_scale rows", lambda r: f"{r['seed_scale']['rows']:,}"),
         ("seed_scale seconds", lambda r: f"{r['seed_scale']['seconds']:.1f}"),
@@ -158,8 +163,18 @@ def copy_table(sizes: list[int], runs: list[dict]) -> None:
         ("raw COPY rows/s", lambda r: f"{r['raw_copy']['rows_per_s']:,}"),
         ("seed_scale ÷ raw COPY (target ≥ 0.25)", lambda r: f"{r['ratio']:.2f}"),
     ]
+    values = {
+        "seed_scale rows": lambda r: r["seed_scale"]["rows"],
+        "seed_scale seconds": lambda r: r["seed_scale"]["seconds"],
+        "seed_scale rows/s": lambda r: r["seed_scale"]["rows_per_s"],
+        "raw COPY rows/s": lambda r: r["raw_copy"]["rows_per_s"],
+    }
     for label, cell in rows:
-        print(f"| {label} | " + " | ".join(cell(run) for run in runs) + " |")
+        line = f"| {label} | " + " | ".join(cell(run) for run in runs)
+        if both:
+            value = values.get(label, lambda r: r["ratio"])
+            line += f" | {value(runs[1]) / value(runs[0]):.2f}"
+        print(line + " |")
 
 
 def handoffs_of(pages_path: Path) -> dict | None:
