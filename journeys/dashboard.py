@@ -185,4 +185,4 @@ class GroupedRows:
             ordered = sorted(cursor.fetchall(), key=lambda row: (row[0], row[2], row[1]))
         page_ids = [pk for _, pk, _ in ordered[start:stop]]
         rows = self.rows.in_bulk(page_ids)
-        return [rows[pk] for pk in page_ids]
+        return [rows[pk] for pk in page_ids if pk in rows]  # one may be gone since
