@@ -1,13 +1,19 @@
 """The coordinator sees failed handoffs, overdue and stalled journeys first, and who holds them."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from journeys.models import Step
-from tests.factories import CAFE_ANSWERS, make_coordinator, submitted_journey
+from journeys.models import Handoff, Step
+from tests.factories import (
+    CAFE_ANSWERS,
+    bulk_queued_steps,
+    make_coordinator,
+    submitted_journey,
+)
 
 QUIET = {**CAFE_ANSWERS, "outdoor_seating": False, "uses_lpg": False}
 
@@ -60,3 +66,20 @@ def test_the_coordinator_opens_any_journey_with_its_steps_and_timeline(coordinat
     assert journey.reference in html
     assert "Serving licence (alcohol)" in html
     assert "Application submitted" in html
+
+
+def test_the_list_pages_through_every_open_journey_once_failed_handoffs_first(
+    coordinator_client, cafe
+):
+    failed = submitted_journey(cafe, answers=QUIET, deliver=False)
+    Handoff.objects.filter(step__journey=failed).update(
+        created_at=timezone.now() - dt.timedelta(hours=1)  # past the grace period: failed
+    )
+    bulk_queued_steps(cafe.steps.get(key="building-permit"), 30)
+    seen = []
+    for page in (1, 2):
+        url = reverse("coordination:dashboard") + f"?page={page}"
+        html = coordinator_client.get(url).content.decode()
+        seen += re.findall(r'href="/coordination/journeys/[^"]+/">([^<]+)</a>', html)
+    assert seen[0] == failed.reference
+    assert len(seen) == len(set(seen)) == 31
