@@ -7,7 +7,7 @@ every page view costs time in proportion to the backlog; past COUNT_CAP a page s
 from functools import cached_property
 
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -35,7 +35,9 @@ def capped_counts(querysets: dict[str, QuerySet], cap: int = COUNT_CAP) -> dict[
 
 
 class CappedPaginator(Paginator):
-    """A paginator whose count is capped (and may be given, when the page already counted it)."""
+    """A paginator whose count is capped (and may be given, when the page already counted it).
+    Past the cap it still pages on: each page reads one row more than it shows, to know whether
+    a next page exists, instead of trusting a count it no longer has."""
 
     def __init__(self, object_list, per_page, *, count: int | None = None, cap: int = COUNT_CAP):
         super().__init__(object_list, per_page)
@@ -50,3 +52,33 @@ class CappedPaginator(Paginator):
     @property
     def is_capped(self) -> bool:
         return self.count > self.cap
+
+    def validate_number(self, number):
+        if not self.is_capped:
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as error:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from error
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+    def page(self, number):
+        if not self.is_capped:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        return CappedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
+
+
+class CappedPage(Page):
+    def __init__(self, object_list, number, paginator, *, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more
