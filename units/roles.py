@@ -59,10 +59,12 @@ def roles_of(user) -> Roles:
     if generation is not None and key in found and found[key][0] == generation:
         user._portal_roles = found[key][1]
         return user._portal_roles
-    roles = _roles_from_database(user)
-    if generation is None:
-        roles_changed()
+    if generation is None:  # first use, or the cache lost it: fix one before reading roles
+        cache.add(GENERATION_KEY, time.time_ns(), None)
         generation = cache.get(GENERATION_KEY)
+    # Read after the generation, so a change committed in between moves the generation on
+    # and these roles, if stale, are never taken for current.
+    roles = _roles_from_database(user)
     cache.set(key, (generation, roles), ROLES_CACHE_SECONDS)
     user._portal_roles = roles
     return roles

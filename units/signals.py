@@ -16,7 +16,9 @@ def _changed(**kwargs) -> None:
     transaction.on_commit(roles_changed)
 
 
-def _user_saved(update_fields=None, **kwargs) -> None:
+def _user_saved(created=False, update_fields=None, **kwargs) -> None:
+    if created:
+        return  # a new person has no cached roles, and nobody else's change
     if update_fields is not None and set(update_fields) <= {"last_login", "password"}:
         return  # signing in or changing a password changes no role
     _changed()

@@ -85,3 +85,28 @@ def test_roles_come_from_the_cache_without_a_query(units, django_assert_num_quer
     again = fresh(user)
     with django_assert_num_queries(0):
         assert roles_of(again).is_citizen
+
+
+def test_a_change_while_roles_are_read_is_not_cached_as_current(units, monkeypatch):
+    """The cache had lost its generation number; the membership is removed between reading
+    the roles and storing them: the next request must not see the removed role."""
+    from django.core.cache import cache
+
+    from units import roles as roles_module
+
+    user = make_user()
+    membership = Membership.objects.create(
+        user=user, unit=units["urban-planning"], role=Membership.Role.LEAD
+    )
+    cache.clear()
+    read = roles_module._roles_from_database
+
+    def read_then_lose_the_role(who):
+        found = read(who)
+        membership.delete()
+        return found
+
+    monkeypatch.setattr(roles_module, "_roles_from_database", read_then_lose_the_role)
+    assert roles_of(fresh(user)).lead_unit_ids  # what it read, before the change
+    monkeypatch.setattr(roles_module, "_roles_from_database", read)
+    assert roles_of(fresh(user)).is_citizen
