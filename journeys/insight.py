@@ -37,7 +37,7 @@ class Period:
     def cache_key(self) -> str:
         unit = self.unit.slug if self.unit else "-"
         language = translation.get_language() or settings.LANGUAGE_CODE
-        return f"insight:{self.journey_type.slug}:{unit}:{self.start}:{self.end}:{language}"
+        return f"insight:{self.journey_type.pk}:{unit}:{self.start}:{self.end}:{language}"
 
     @property
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
@@ -249,10 +249,10 @@ def insight_cached(period: Period) -> dict:
     return figures
 
 
-def insight_refresh(period: Period) -> dict:
+def insight_refresh(period: Period, *, kept: int | None = None) -> dict:
+    """Compute the figures and keep them for one refresh interval (or `kept` seconds)."""
     figures = insight(period)
-    # Kept twice the refresh interval, so the beat task replaces them before they expire.
-    cache.set(period.cache_key, figures, 2 * settings.INSIGHT_REFRESH_SECONDS)
+    cache.set(period.cache_key, figures, kept or settings.INSIGHT_REFRESH_SECONDS)
     return figures
 
 
@@ -262,6 +262,8 @@ def insight_refresh_defaults(*, today: dt.date) -> int:
     for journey_type in JourneyType.objects.filter(is_current=True):
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
-                insight_refresh(Period.default(journey_type, today))
+                # Kept a little past the next run, which replaces them before they expire.
+                kept = settings.INSIGHT_REFRESH_SECONDS + 60
+                insight_refresh(Period.default(journey_type, today), kept=kept)
             refreshed += 1
     return refreshed
