@@ -9,13 +9,10 @@ import sys
 from html import escape
 from pathlib import Path
 
+from report import sibling  # bench/report.py, beside this script
+
 WIDTH, LABEL, ROW, GAP = 900, 300, 18, 6
 COLOURS = ["#1d70b8", "#d4351c"]  # first size, second size
-
-
-def sibling(path: Path, suffix: str) -> dict | None:
-    other = path.with_name(f"{path.stem}-{suffix}.json")
-    return json.loads(other.read_text()) if other.exists() else None
 
 
 def panels(paths: list[Path]) -> list[dict]:

@@ -78,7 +78,7 @@ def tables(paths: list[str]) -> None:
                 "yes" if large["queries"] == small["queries"] else "NO",
             ]
         print("| " + " | ".join(cells) + " |")
-    handoffs = [handoffs_of(Path(path)) for path in paths]
+    handoffs = [sibling(Path(path), "handoffs") for path in paths]
     if all(handoffs):
         handoff_table(sizes, handoffs)
     else:
@@ -175,10 +175,6 @@ def copy_table(sizes: list[int], runs: list[dict]) -> None:
             value = values.get(label, lambda r: r["ratio"])
             line += f" | {value(runs[1]) / value(runs[0]):.2f}"
         print(line + " |")
-
-
-def handoffs_of(pages_path: Path) -> dict | None:
-    return sibling(pages_path, "handoffs")
 
 
 # (label, section, key, format); the ratios are the targets.
