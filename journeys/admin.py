@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from journeys.graph import GraphError, graph_check
 from journeys.models import (
     FailedTask,
     Handoff,
@@ -12,17 +15,89 @@ from journeys.models import (
 )
 
 
+class StepTypeForm(forms.ModelForm):
+    """A step type with its dependencies named by key, so that the steps of a journey type
+    being added can depend on one another (and on nothing outside it)."""
+
+    depends_on_keys = forms.CharField(
+        label=_("depends on"),
+        required=False,
+        help_text=_("The keys of the steps it waits for, separated by commas."),
+    )
+
+    class Meta:
+        model = StepType
+        fields = ["order", "key", "name", "unit", "deadline_days", "fee", "applies_if"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            keys = self.instance.depends_on.values_list("key", flat=True)
+            self.initial["depends_on_keys"] = ", ".join(keys)
+
+    def clean_depends_on_keys(self) -> list[str]:
+        text = self.cleaned_data["depends_on_keys"]
+        return [key.strip() for key in text.split(",") if key.strip()]
+
+
+class StepTypeFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        forms_kept = [
+            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        graph = {
+            form.cleaned_data.get("key"): form.cleaned_data.get("depends_on_keys", [])
+            for form in forms_kept
+        }
+        try:
+            graph_check(graph)
+        except GraphError as error:
+            if error.kind == "cycle":
+                message = _("The steps' dependencies form a cycle: %(cycle)s.") % {
+                    "cycle": " → ".join(str(key) for key in error.nodes)
+                }
+            else:
+                message = _(
+                    "Step %(step)s depends on %(key)s, which is not a step of this journey type."
+                ) % {
+                    "step": error.nodes[0],
+                    "key": error.nodes[1],
+                }
+            raise ValidationError(message) from None
+
+    def save(self, commit=True):
+        step_types = super().save(commit=commit)
+        by_key = {form.instance.key: form.instance for form in self.forms if form.instance.pk}
+        for form in self.forms:
+            if form.instance.pk and form.cleaned_data and not form.cleaned_data.get("DELETE"):
+                keys = form.cleaned_data.get("depends_on_keys", [])
+                form.instance.depends_on.set(by_key[key] for key in keys)
+        return step_types
+
+
 class StepTypeInline(admin.TabularInline):
     model = StepType
+    form = StepTypeForm
+    formset = StepTypeFormSet
     extra = 0
-    fields = ["order", "key", "name", "unit", "depends_on", "deadline_days", "fee", "applies_if"]
-    filter_horizontal = ["depends_on"]
+    fields = [
+        "order",
+        "key",
+        "name",
+        "unit",
+        "depends_on_keys",
+        "deadline_days",
+        "fee",
+        "applies_if",
+    ]
 
 
 @admin.register(JourneyType)
 class JourneyTypeAdmin(admin.ModelAdmin):
     """Published definitions come from `load_journey_type`; a change there makes a new version,
-    so published versions are shown here but not edited in place."""
+    so published versions are shown here but not edited in place. A journey type added here is
+    checked like a file: its steps' dependencies must form a graph of its own steps."""
 
     list_display = ["name", "slug", "version", "is_current", "published_at"]
     list_filter = ["is_current"]

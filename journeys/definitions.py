@@ -4,7 +4,6 @@ Loading the same definition twice changes nothing; a changed definition becomes 
 and journeys already running keep the version they started with.
 """
 
-import graphlib
 import hashlib
 import json
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
+from journeys.graph import GraphError, graph_check
 from journeys.models import JourneyType, StepType
 from units.models import Unit
 
@@ -160,15 +160,13 @@ class _Check:
             ):
                 self.fail(where, "deadline must be a mapping with whole 'days'")
             depends_on = step.get("depends_on", [])
-            for dep in depends_on:
-                if dep not in keys:
-                    self.fail(where, f"depends on unknown step '{dep}'")
+            if not isinstance(depends_on, list):
+                self.fail(where, "depends_on must be a list of step keys")
             graph[step["key"]] = depends_on
         try:
-            tuple(graphlib.TopologicalSorter(graph).static_order())
-        except graphlib.CycleError as error:
-            cycle = " -> ".join(error.args[1])
-            self.fail("steps", f"dependencies form a cycle: {cycle}")
+            graph_check(graph)
+        except GraphError as error:
+            self.fail("steps" if error.kind == "cycle" else f"step {error.nodes[0]}", error.detail)
 
     def text(self, where: str, key: str, value) -> None:
         if not _is_text(value):

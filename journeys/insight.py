@@ -14,6 +14,7 @@ from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, Sum
 from django.utils import timezone, translation
 
 from journeys.aggregates import Percentile, Seconds
+from journeys.graph import graph_longest_path, step_dependencies
 from journeys.models import Handoff, Journey, JourneyType, Step, StepType
 from units.models import Unit
 
@@ -209,23 +210,12 @@ def critical_path(period: Period, figures: list[dict]) -> list[dict]:
     """The chain of dependent steps with the longest median lead time: the steps that set how
     long the journey takes. Walks the journey type's few step types, not rows."""
     median = {row["key"]: row["median_days"] or 0 for row in figures}
-    step_types = list(
-        StepType.objects.filter(journey_type=period.journey_type).prefetch_related("depends_on")
-    )
-    by_key = {s.key: s for s in step_types}
-    best: dict[str, tuple[float, list[str]]] = {}
-
-    def longest(key: str) -> tuple[float, list[str]]:
-        if key not in best:
-            deps = [longest(d.key) for d in by_key[key].depends_on.all()]
-            length, path = max(deps, default=(0.0, []))
-            best[key] = (length + median.get(key, 0), [*path, key])
-        return best[key]
-
-    _, path = max((longest(key) for key in by_key), default=(0.0, []))
+    by_pk = {s.pk: s for s in StepType.objects.filter(journey_type=period.journey_type)}
+    weight = {pk: median.get(s.key, 0) for pk, s in by_pk.items()}
+    path = graph_longest_path(step_dependencies(period.journey_type.pk), weight)
     return [
-        {"key": key, "name": by_key[key].display_name, "median_days": median.get(key, 0)}
-        for key in path
+        {"key": by_pk[pk].key, "name": by_pk[pk].display_name, "median_days": weight[pk]}
+        for pk in path
     ]
 
 

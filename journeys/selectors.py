@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.counting import capped_counts
-from journeys.graph import step_dependencies
+from journeys.graph import graph_levels, step_dependencies
 from journeys.models import Journey, JourneyEvent, Step
 from units.models import Unit
 
@@ -58,16 +58,10 @@ def journey_steps(journey: Journey, *, now: dt.datetime | None = None) -> list[S
 
 def journey_type_stages(journey_type) -> list[list]:
     """The journey type's steps in stages: each stage's steps run at the same time, and start
-    when the stages before them are approved (the dependency graph's levels)."""
-    step_types = list(journey_type.steps.select_related("unit").prefetch_related("depends_on"))
-    level: dict[int, int] = {}
-    remaining = list(step_types)
-    while remaining:
-        for step_type in list(remaining):
-            deps = [d.pk for d in step_type.depends_on.all()]
-            if all(d in level for d in deps):
-                level[step_type.pk] = 1 + max((level[d] for d in deps), default=-1)
-                remaining.remove(step_type)
+    when the stages before them are approved (the dependency graph's levels). A corrupt graph
+    raises GraphError (journeys.graph) at once."""
+    step_types = list(journey_type.steps.select_related("unit"))
+    level = graph_levels(step_dependencies(journey_type.pk))
     stages: list[list] = [[] for _ in range(max(level.values(), default=-1) + 1)]
     for step_type in step_types:
         stages[level[step_type.pk]].append(step_type)
