@@ -15,6 +15,7 @@ from journeys.graph import GraphError, graph_check
 from journeys.models import JourneyType, StepType
 from units.models import Unit
 
+FIELD_KEYS = {"key", "label", "hint", "kind", "optional", "shared"}
 FIELD_KINDS = {"text", "textarea", "email", "phone", "orgnr", "personnummer", "date", "yesno"}
 TYPE_KEYS = {
     "slug",
@@ -185,6 +186,11 @@ class _Check:
                 self.fail(f"field {field['key']}", f"unknown kind '{kind}'")
             if field["key"] in fields:
                 self.fail(f"field {field['key']}", "is declared twice")
+            if unknown := set(field) - FIELD_KEYS:
+                self.fail(f"field {field['key']}", f"unknown key(s) {', '.join(sorted(unknown))}")
+            for flag in ("optional", "shared"):
+                if not isinstance(field.get(flag, False), bool):
+                    self.fail(f"field {field['key']}", f"'{flag}' must be true or false")
             fields[field["key"]] = kind
         return fields
 

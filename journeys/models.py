@@ -416,6 +416,10 @@ class JourneyEvent(models.Model):
         COMPLETED = "completed", _("Journey completed")
         CLOSED_REJECTED = "closed_rejected", _("Journey closed after a rejection")
 
+    # Kinds whose message is the applicant's data (an answer, a document's name): shown only
+    # to those who may see that step's data (journeys.disclosure).
+    APPLICANT_DATA_KINDS = (Kind.INFORMATION_ANSWERED, Kind.DOCUMENT_ADDED)
+
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="events")
     step = models.ForeignKey(
         Step, on_delete=models.CASCADE, null=True, blank=True, related_name="events"

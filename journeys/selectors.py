@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.counting import capped_counts
+from journeys.disclosure import Disclosure
 from journeys.graph import graph_levels, step_dependencies
 from journeys.models import Journey, JourneyEvent, Step
 from units.models import Unit
@@ -68,11 +69,20 @@ def journey_type_stages(journey_type) -> list[list]:
     return stages
 
 
-def journey_timeline(journey: Journey, *, for_applicant: bool) -> list[JourneyEvent]:
+def journey_timeline(
+    journey: Journey, *, for_applicant: bool, disclosure: Disclosure | None = None
+) -> list[JourneyEvent]:
+    """The journey's events, newest first. With a disclosure, an event that carries applicant
+    data the reader may not see keeps its title and loses its message (`withheld`)."""
     events = journey.events.select_related("step__step_type", "step__unit", "actor")
     if for_applicant:
         events = events.filter(visible_to_applicant=True)
-    return list(events.order_by("-created_at", "-pk"))
+    events = list(events.order_by("-created_at", "-pk"))
+    if disclosure is not None:
+        for event in events:
+            if not disclosure.shows_event(event):
+                event.message, event.withheld = "", True
+    return events
 
 
 def journey_for_page(queryset, **lookup) -> Journey:

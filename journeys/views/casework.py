@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from journeys import selectors, services
 from journeys.counting import CappedPaginator
+from journeys.disclosure import disclosed_answers, disclosed_documents, journey_disclosure
 from journeys.documents import document_response
 from journeys.forms import (
     DecisionForm,
@@ -113,13 +114,19 @@ def _render_case(request, step: Step, status: int = 200, **forms):
     in_unit = step.unit_id in roles.unit_ids
     holds = step.assignee_id == request.user.pk
     initial = {"version": step.version}
+    steps = selectors.journey_steps(journey, now=timezone.now())
+    disclosure = journey_disclosure(journey, request.user, steps=[row.step for row in steps])
     context = {
         "step": step,
         "journey": journey,
-        "steps": selectors.journey_steps(journey, now=timezone.now()),
-        "events": selectors.journey_timeline(journey, for_applicant=False),
+        "steps": steps,
+        "events": selectors.journey_timeline(journey, for_applicant=False, disclosure=disclosure),
         "requests": selectors.journey_information_requests(journey),
-        "documents": list(journey.documents.prefetch_related("steps__step_type")),
+        "disclosed_step_ids": disclosure.step_ids,
+        "reads_as_unit": in_unit,
+        "documents": list(
+            disclosed_documents(journey, disclosure).prefetch_related("steps__step_type")
+        ),
         "may_claim": in_unit and step.status == Step.Status.QUEUED,
         "may_work": in_unit and holds and step.status == Step.Status.IN_PROGRESS,
         "may_note": in_unit and step.status in Step.ACTIVE_STATUSES,
@@ -132,10 +139,7 @@ def _render_case(request, step: Step, status: int = 200, **forms):
         or DelayForm(initial={**initial, "reason": step.delay_reason}),
         "reassign_form": forms.get("reassign_form")
         or ReassignForm(initial=initial, members=_unit_members(step.unit)),
-        "answers": [
-            {"label": f["label"], "value": journey.data.get(f["key"])}
-            for f in journey.journey_type.fields
-        ],
+        "answers": disclosed_answers(journey, disclosure),
         "now": timezone.now(),
     }
     context["invalid_form"] = next(iter(forms.values()), None)
@@ -317,9 +321,12 @@ def case_reassign(request, pk: int):
 @login_required
 @require_GET
 def case_document(request, pk: int, document_pk: int):
-    """A document of the journey, for caseworkers of a unit the journey has reached."""
-    step = _case_step(request, pk)
-    return document_response(get_object_or_404(step.journey.documents, pk=document_pk))
+    """A document attached to a step of the caseworker's unit in this journey."""
+    journey = _case_step(request, pk).journey
+    disclosure = journey_disclosure(journey, request.user)
+    return document_response(
+        get_object_or_404(disclosed_documents(journey, disclosure), pk=document_pk)
+    )
 
 
 @login_required

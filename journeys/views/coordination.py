@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from journeys import selectors, services
 from journeys.counting import CappedPaginator
 from journeys.dashboard import VIEWS, Dashboard
+from journeys.disclosure import journey_disclosure
 from journeys.forms import CoordinationFilterForm, EscalateForm, InsightForm
 from journeys.insight import Period, insight_cached
 from journeys.insight_exports import insight_charts, insight_csv
@@ -79,7 +80,11 @@ def _render_journey(request, journey: Journey, escalate_form=None, status=200):
         "journey": journey,
         "steps": rows,
         "gantt": journey_gantt(journey, steps=[r.step for r in rows], now=now),
-        "events": selectors.journey_timeline(journey, for_applicant=False),
+        "events": selectors.journey_timeline(
+            journey,
+            for_applicant=False,
+            disclosure=journey_disclosure(journey, request.user, steps=[r.step for r in rows]),
+        ),
         "requests": selectors.journey_information_requests(journey),
         "failed_handoffs": list(
             Handoff.objects.overdue_for_delivery(now=now)

@@ -33,7 +33,8 @@ EXPECTED = {
     "other_unit_caseworker": {**dict.fromkeys(CASEWORK_URLS, 404), "queue": 200, "take_next": "ok"},
     "own_unit_caseworker": {**OWN_UNIT, "workload": 404, "reassign": 404},
     "unit_lead": OWN_UNIT,
-    "coordinator": {**dict.fromkeys(CASEWORK_URLS, 404), "case": 200, "document": 200},
+    # A coordinator reads the case, not the applicant's documents (journeys/disclosure.py).
+    "coordinator": {**dict.fromkeys(CASEWORK_URLS, 404), "case": 200},
 }
 
 

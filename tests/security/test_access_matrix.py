@@ -10,8 +10,14 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from journeys import services
-from journeys.models import Handoff
-from tests.factories import make_caseworker, make_coordinator, make_user, submitted_journey
+from journeys.models import Handoff, Journey
+from tests.factories import (
+    CAFE_ANSWERS,
+    make_caseworker,
+    make_coordinator,
+    make_user,
+    submitted_journey,
+)
 
 ROLES = [
     "anonymous",
@@ -63,7 +69,7 @@ MATRIX = {
     "casework:take_next": ("post", [], ANY_UNIT),
     "casework:workload": ("get", [], LEAD),
     "casework:case": ("get", ["step"], UNIT_READ),
-    "casework:document": ("get", ["step", "document"], UNIT_READ),
+    "casework:document": ("get", ["step", "document"], UNIT),
     "casework:claim": ("post", ["step"], UNIT),
     "casework:release": ("post", ["step"], UNIT),
     "casework:decide": ("post", ["step"], UNIT),
@@ -192,3 +198,40 @@ def test_every_url_answers_each_role_within_its_scope(client, world, role):
             assert response.status_code == 200, name
         else:
             assert response.status_code == 302 and "/admin/login/" in response.url, (role, name)
+
+
+def _allowed_fields(role: str, journey) -> set[str]:
+    """The answers each role may read anywhere (journeys/disclosure.py)."""
+    fields = journey.journey_type.fields
+    shared = {f["key"] for f in fields if f.get("shared")}
+    needs = {s.step_type.key: set(s.step_type.needs) for s in journey.steps.all()}
+    return {
+        "anonymous": set(),
+        "citizen_own": {f["key"] for f in fields},
+        "citizen_other": set(),
+        "caseworker_own_unit": needs["building-permit"] | shared,
+        "caseworker_other_unit": needs["company-registration"] | shared,
+        "unit_lead": needs["building-permit"] | shared,
+        "coordinator": shared,
+        "administrator": shared,
+    }[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_page_shows_a_role_an_answer_outside_its_fields(client, world, role):
+    """The matrix over fields: every page a role may read, searched for every answer's value."""
+    args, users = world
+    journey = Journey.objects.get(public_id=args["journey"])
+    allowed = _allowed_fields(role, journey)
+    if users[role]:
+        client.force_login(users[role])
+    for name, (method, arg_names, expected) in MATRIX.items():
+        if method != "get" or expected[role] != OK:
+            continue
+        response = client.get(reverse(name, args=[args[a] for a in arg_names]))
+        if "text/html" not in response.get("Content-Type", ""):
+            continue
+        page = response.content.decode()
+        for key, value in CAFE_ANSWERS.items():
+            if isinstance(value, str) and key not in allowed:
+                assert value not in page, (role, name, key)
