@@ -8,15 +8,22 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint install messages assets clean
+.PHONY: run test lint install install-dev messages assets clean
 
-$(BIN)/activate: requirements.txt requirements-dev.txt
+# `make run` needs the runtime requirements only; the test and lint tools come with `make test`.
+$(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
 
-install: $(BIN)/activate
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+
+install-dev: $(VENV)/.dev
 
 messages: install
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
@@ -40,7 +47,7 @@ run: messages assets
 	@echo "The portal is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops web, worker and beat)"
 	DEBUG=1 PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-lint: install assets
+lint: install-dev assets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
@@ -53,7 +60,7 @@ lint: install assets
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 ## Set up and run the whole suite against PostgreSQL and Redis.
-test: assets messages lint
+test: install-dev assets messages lint
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 	SECRET_KEY=test-only-secret-key DEBUG=0 SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 \
 	$(BIN)/pytest $(PYTEST_ARGS)

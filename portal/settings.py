@@ -252,7 +252,9 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
 
 # Celery. The filesystem transport needs no server; point CELERY_BROKER_URL at Redis in production.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+# The host in the filesystem URL means nothing to that transport; without one, kombu warns
+# "No hostname was supplied" on every connection.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
 # At-least-once delivery; every task is idempotent, so a repeat is harmless and a loss is not.
 # A task runs at most CELERY_TASK_TIME_LIMIT seconds; Redis hands an unacknowledged message to
 # another worker only after the visibility timeout, which must be longer.

@@ -1,11 +1,18 @@
 """seed_demo: every demo account signs in and lands on its own home page."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from journeys.management.commands.seed_demo import DEMO_PASSWORD
 from journeys.models import Journey
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_seed_demo_refuses_without_debug_or_force(db, settings):
@@ -63,3 +70,21 @@ def test_seed_demo_twice_adds_nothing(seeded):
     before = Journey.objects.count()
     call_command("seed_demo", "--force")
     assert Journey.objects.count() == before
+
+
+def test_a_first_run_on_the_embedded_default_prints_no_warning(tmp_path):
+    """What `make run` does before it starts the portal: migrate and seed on the embedded
+    default (SQLite, the filesystem broker), in a fresh folder, with nothing on stderr."""
+    env = {"PATH": os.environ["PATH"], "DEBUG": "1", "PORTAL_VAR_DIR": str(tmp_path / "var")}
+    for command in (["migrate", "--no-input", "-v0"], ["seed_demo"]):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == "", done.stderr
+    assert "Demo data ready" in done.stdout
