@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from citizens.identity_numbers import normalise_orgnr, normalise_personnummer
 from journeys.documents import check_upload
+from journeys.forms import BoundedDateField
 from journeys.models import JourneyType
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -73,12 +74,15 @@ class ApplicantDataForm(forms.Form):
             "required": not optional,
             "help_text": spec.get("hint", ""),
             "error_messages": {
-                "required": _("Enter %(label)s") % {"label": label[:1].lower() + label[1:]}
+                "required": _("Enter %(label)s") % {"label": label[:1].lower() + label[1:]},
+                "max_length": _("Shorten your answer to %(limit_value)d characters or fewer"),
             },
         }
         match spec["kind"]:
             case "textarea":
-                return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+                return forms.CharField(
+                    widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, **common
+                )
             case "email":
                 common["error_messages"]["invalid"] = _(
                     "Enter an e-mail address in the correct format, like name@example.com"
@@ -88,7 +92,7 @@ class ApplicantDataForm(forms.Form):
                 common["error_messages"]["invalid"] = _(
                     "Enter the date as year-month-day, for example 2027-03-15"
                 )
-                return forms.DateField(input_formats=["%Y-%m-%d"], **common)
+                return BoundedDateField(**common)
             case "yesno":
                 common["error_messages"]["required"] = _("Select yes or no")
                 return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)

@@ -23,6 +23,7 @@ from journeys.models import (
     JourneyType,
     Step,
 )
+from portal.redirects import safe_next
 
 
 @require_http_methods(["GET", "POST"])
@@ -32,7 +33,7 @@ def signup(request):
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Your account has been created."))
-        return redirect(request.GET.get("next") or "citizens:services")
+        return redirect(safe_next(request, default="citizens:services"))
     return render(request, "citizens/signup.html", {"form": form})
 
 

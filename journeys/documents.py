@@ -44,8 +44,10 @@ EXTENSIONS = {
     "image/png": (".png",),
     "image/jpeg": (".jpg", ".jpeg"),
 }
-# Markup anywhere near the start makes a file that a browser could take for a web page.
+# Markup anywhere in a file makes one that a browser (or a viewer sniffing past the header)
+# could take for a web page: the whole file is searched, chunk by chunk.
 MARKUP = (b"<html", b"<script", b"<!doctype", b"<body", b"<svg", b"<iframe")
+_OVERLAP = max(len(tag) for tag in MARKUP) - 1
 
 
 def check_upload(upload) -> tuple[str, str]:
@@ -69,11 +71,14 @@ def check_upload(upload) -> tuple[str, str]:
             _("The file's name does not match its content: send a PDF, JPG or PNG file"),
             code="mismatch",
         )
-    if any(tag in head.lower() for tag in MARKUP):
-        raise ValidationError(_("The file must be a PDF, JPG or PNG"), code="markup")
-    digest = hashlib.sha256()
+    digest, tail = hashlib.sha256(), b""
     for chunk in upload.chunks():
         digest.update(chunk)
+        window = (tail + chunk).lower()  # a tag split between two chunks is found too
+        if any(tag in window for tag in MARKUP):
+            upload.seek(0)
+            raise ValidationError(_("The file must be a PDF, JPG or PNG"), code="markup")
+        tail = window[-_OVERLAP:]
     upload.seek(0)
     return content_type, digest.hexdigest()
 

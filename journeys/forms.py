@@ -7,6 +7,26 @@ from django.utils.translation import gettext_lazy as _
 from journeys.models import JourneyEvent, Step
 
 
+class BoundedDateField(forms.DateField):
+    """A year-month-day date within the years a case can concern (1900-2100), so that no date
+    typed or put in an address can overflow the arithmetic done with it."""
+
+    EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.EARLIEST <= value <= self.LATEST:
+            raise forms.ValidationError(
+                _("Enter a date between %(earliest)s and %(latest)s"),
+                code="range",
+                params={"earliest": self.EARLIEST.isoformat(), "latest": self.LATEST.isoformat()},
+            )
+
+
 class CaseForm(forms.Form):
     """Every form that changes a case carries the version it was loaded at (optimistic lock)."""
 
@@ -72,10 +92,9 @@ class InformationRequestForm(CaseForm):
         max_length=3000,
         error_messages={"required": _("Enter at least one item the applicant needs to send")},
     )
-    due_date = forms.DateField(
+    due_date = BoundedDateField(
         label=_("Answer by"),
         help_text=_("For example 2027-03-15"),
-        input_formats=["%Y-%m-%d"],
         error_messages={
             "required": _("Enter the date the applicant should answer by"),
             "invalid": _("Enter the date as year-month-day, for example 2027-03-15"),
@@ -212,19 +231,17 @@ class InsightForm(forms.Form):
     use_required_attribute = False
     journey_type = forms.ChoiceField(label=_("Service"))
     unit = forms.ChoiceField(label=_("Unit"), required=False)
-    start = forms.DateField(
+    start = BoundedDateField(
         label=_("From"),
         help_text=_("For example 2026-01-01"),
-        input_formats=["%Y-%m-%d"],
         error_messages={
             "required": _("Enter the first day of the period"),
             "invalid": _("Enter the date as year-month-day, for example 2026-01-01"),
         },
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label=_("To"),
         help_text=_("For example 2026-12-31"),
-        input_formats=["%Y-%m-%d"],
         error_messages={
             "required": _("Enter the last day of the period"),
             "invalid": _("Enter the date as year-month-day, for example 2026-12-31"),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -65,10 +66,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view or CSRF check reads the body (and after the user and language are known,
+    # so the refusal is a page in the reader's language).
+    "portal.middleware.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "units.middleware.StaffIdleTimeoutMiddleware",
+    "units.middleware.IdleTimeoutMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -197,6 +201,9 @@ DOCUMENTS_ROOT = Path(os.environ.get("DOCUMENTS_ROOT", VAR_DIR / "documents"))
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The largest request body the portal reads at all: one document and the form around it. A
+# larger one is refused from its Content-Length before any of it is received.
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(DOCUMENT_MAX_BYTES + 1024 * 1024)))
 
 # The journey coordinator: the applicant's single contact, shown on every journey page.
 PORTAL_CONTACT = {
@@ -211,12 +218,17 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_AGE = 60 * 60 * 12
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_SAMESITE = "Lax"
-# Caseworkers, coordinators and administrators are signed out after this long without a request.
+# Caseworkers, coordinators and administrators are signed out after this long without a request;
+# citizens after the longer CITIZEN_IDLE_TIMEOUT_MINUTES (their drafts are kept).
 STAFF_IDLE_TIMEOUT_MINUTES = int(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES", "30"))
+CITIZEN_IDLE_TIMEOUT_MINUTES = int(os.environ.get("CITIZEN_IDLE_TIMEOUT_MINUTES", "60"))
 
 # HTTPS in production: redirect, HSTS, and headers that keep pages out of frames and sniffing.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only a reverse proxy that terminates TLS, sets X-Forwarded-Proto and drops any the client sent
+# may be believed; without one, a client could make its request "secure" by saying so.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)

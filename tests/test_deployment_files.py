@@ -69,3 +69,13 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_compose_keeps_uploaded_documents_in_a_volume():
+    """Recreating a container must not lose a document: they live in a named volume."""
+    config = compose()
+    assert "documents" in config["volumes"]
+    for name in ("web", "worker", "beat"):
+        service = config["services"][name]
+        assert "documents:/app/var/documents" in service["volumes"], name
+        assert service["environment"]["DOCUMENTS_ROOT"] == "/app/var/documents"

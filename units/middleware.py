@@ -1,5 +1,6 @@
-"""Staff sessions (caseworkers, unit leads, coordinators, administrators) end after a period
-without requests; citizens keep the ordinary session length."""
+"""Sessions end after a period without requests: staff (caseworkers, unit leads, coordinators,
+administrators) after STAFF_IDLE_TIMEOUT_MINUTES, citizens after CITIZEN_IDLE_TIMEOUT_MINUTES
+(longer: an application is filled in at home, often with pauses to find a document)."""
 
 import time
 
@@ -16,15 +17,20 @@ LAST_SEEN = "portal_last_seen"
 LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
-class StaffIdleTimeoutMiddleware:
+class IdleTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated and not roles_of(request.user).is_citizen:
+        if request.user.is_authenticated:
+            minutes = (
+                settings.CITIZEN_IDLE_TIMEOUT_MINUTES
+                if roles_of(request.user).is_citizen
+                else settings.STAFF_IDLE_TIMEOUT_MINUTES
+            )
             now = time.time()
             last_seen = request.session.get(LAST_SEEN, now)
-            if now - last_seen > settings.STAFF_IDLE_TIMEOUT_MINUTES * 60:
+            if now - last_seen > minutes * 60:
                 logout(request)
                 return redirect(f"{reverse('login')}?next={request.path}&timeout=1")
             if now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS or LAST_SEEN not in request.session:

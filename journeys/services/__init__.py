@@ -19,6 +19,7 @@ from journeys.services.applications import (
 from journeys.services.casework import (
     NotAssignee,
     StepChanged,
+    StepClosed,
     information_request_create,
     note_add,
     step_claim,
@@ -49,6 +50,7 @@ from journeys.services.messages import applicant_notify
 __all__ = [
     "NotAssignee",
     "StepChanged",
+    "StepClosed",
     "applicant_remind",
     "decision_request_create",
     "delay_notices_sweep",

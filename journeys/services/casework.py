@@ -19,6 +19,10 @@ class NotAssignee(StepChanged):
     """Only the caseworker who took the step may do this."""
 
 
+class StepClosed(StepChanged):
+    """The step is no longer in the unit's hands (decided, cancelled, or its journey closed)."""
+
+
 def _locked(step: Step, expected_version: int | None) -> tuple[Journey, Step]:
     """Lock the journey (so changes within one journey happen one after the other), reload the
     step, and refuse if it changed since the caseworker's form was loaded."""
@@ -169,8 +173,11 @@ def note_add(
     now: dt.datetime,
     expected_version: int | None = None,
 ) -> JourneyEvent:
-    """Journal a note, call or site visit on the case, with its author and time."""
+    """Journal a note, call or site visit on the case, with its author and time, while the case
+    is with the unit: a closed case's record is final."""
     journey, step = _locked(step, expected_version)
+    if step.status not in Step.ACTIVE_STATUSES or not journey.is_open:
+        raise StepClosed
     _bump(step)
     return journey_event_record(
         journey=journey,

@@ -34,6 +34,7 @@ STALE = gettext_lazy(
     "check it and try again."
 )
 NOT_YOURS = gettext_lazy("Another caseworker holds this case, so only they can do that.")
+CLOSED = gettext_lazy("This case is closed, so nothing more can be added to it.")
 
 
 def _member_units(request) -> list[Unit]:
@@ -162,7 +163,10 @@ def _act(request, step: Step, action: Callable[[], object], success: str):
         action()
     except services.StepChanged as refused:
         step.refresh_from_db()
-        messages.error(request, NOT_YOURS if isinstance(refused, services.NotAssignee) else STALE)
+        if isinstance(refused, services.NotAssignee):
+            messages.error(request, NOT_YOURS)
+        else:
+            messages.error(request, CLOSED if isinstance(refused, services.StepClosed) else STALE)
         return _render_case(request, step, status=409)
     messages.success(request, success)
     if request.POST.get("return_to") == "workload":
