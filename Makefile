@@ -56,7 +56,7 @@ lint: install-dev assets
 	@# it reports every package "not found" and the run goes on (docs/security.md).
 	-$(BIN)/pip-audit --progress-spinner off -r requirements.txt
 	SECRET_KEY=$$(python3 -c "import secrets; print(secrets.token_urlsafe(50))") \
-		ALLOWED_HOSTS=portal.example.org DEBUG=0 \
+		ALLOWED_HOSTS=portal.example.org SITE_URL=https://portal.example.org DEBUG=0 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 ## Set up and run the whole suite against PostgreSQL and Redis.

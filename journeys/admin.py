@@ -10,6 +10,7 @@ from journeys.models import (
     Journey,
     JourneyEvent,
     JourneyType,
+    OutgoingEmail,
     Step,
     StepType,
 )
@@ -154,9 +155,17 @@ class HandoffAdmin(ReadOnlyAdmin):
     list_select_related = ["step__journey", "step__step_type", "unit"]
 
 
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "journey", "queue", "sent_at", "attempts", "last_error"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["journey__reference"]
+    list_select_related = ["journey"]
+
+
 @admin.register(FailedTask)
 class FailedTaskAdmin(ReadOnlyAdmin):
-    list_display = ["failed_at", "task_name", "args", "handoff", "error"]
+    list_display = ["failed_at", "task_name", "args", "handoff", "outgoing_email", "error"]
     list_filter = ["task_name"]
 
 

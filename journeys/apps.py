@@ -10,4 +10,4 @@ class JourneysConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the percentile aggregate on SQLite connections (PostgreSQL has its own).
-        from journeys import aggregates  # noqa: F401
+        from journeys import aggregates, checks  # noqa: F401

@@ -137,7 +137,12 @@ class Dashboard:
             )
         if view == "failed_tasks":
             return FailedTask.objects.select_related(
-                "handoff__step__journey__journey_type", "handoff__step__step_type", "handoff__unit"
+                "handoff__step__journey__journey_type",
+                "handoff__step__step_type",
+                "handoff__step__unit",
+                "outgoing_email__journey",
+                "outgoing_email__step__step_type",
+                "outgoing_email__step__unit",
             ).order_by("-failed_at", "-pk")
         journeys = self._open_journeys()
         if view == "stalled":

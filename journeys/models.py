@@ -11,6 +11,7 @@ from journeys.querysets import (
     OPEN_JOURNEY,
     HandoffQuerySet,
     JourneyQuerySet,
+    OutgoingEmailQuerySet,
     StepQuerySet,
 )
 from units.models import Unit
@@ -589,6 +590,78 @@ class Handoff(models.Model):
         return f"{self.get_kind_display()}: {self.step} → {self.unit.queue_name}"
 
 
+class OutgoingEmail(models.Model):
+    """The e-mail outbox: one row per e-mail a change causes, written in that change's transaction.
+
+    A task sends it after commit and marks it sent; the sweep publishes again any left unsent, so
+    a lost message costs delay, never the e-mail. Recipients and the unit e-mails' text are worked
+    out when it is sent: a unit's members then (someone who left the unit in between no longer
+    sees its cases; someone who joined does), each in their own language. An applicant's e-mail
+    is the portal message written with the change (what they read in the portal) plus links.
+    """
+
+    class Kind(models.TextChoices):
+        APPLICANT_MESSAGE = "applicant_message", _("Message to the applicant")
+        STEP_QUEUED = "step_queued", _("New case, to the unit")
+        STEP_RESUMED = "step_resumed", _("The applicant answered, to the unit")
+        STEP_CANCELLED = "step_cancelled", _("Case cancelled, to the unit")
+        ESCALATION = "escalation", _("Escalation, to the unit's leads")
+
+    UNIT_KINDS = (Kind.STEP_QUEUED, Kind.STEP_RESUMED, Kind.STEP_CANCELLED)
+
+    kind = models.CharField(max_length=30, choices=Kind)
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="outgoing_emails")
+    step = models.ForeignKey(
+        Step, on_delete=models.CASCADE, null=True, blank=True, related_name="outgoing_emails"
+    )
+    event = models.ForeignKey(
+        JourneyEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    message = models.OneToOneField(
+        ApplicantMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="email"
+    )
+    queue = models.CharField(max_length=100, help_text=_("The Celery queue its task goes to."))
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    publish_count = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    objects = OutgoingEmailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        constraints = [
+            # Each kind names what it is about: the message, the step, or the escalation event.
+            models.CheckConstraint(
+                condition=~Q(kind="applicant_message") | Q(message__isnull=False),
+                name="outgoing_email_applicant_has_message",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["step_queued", "step_resumed", "step_cancelled"])
+                | Q(step__isnull=False),
+                name="outgoing_email_unit_notice_has_step",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="escalation") | Q(event__isnull=False, step__isnull=False),
+                name="outgoing_email_escalation_has_event",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="outgoing_email_unsent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.journey}"
+
+
 class FailedTask(models.Model):
     """The dead letter: a task that failed after its last retry, kept where coordinators see it."""
 
@@ -600,6 +673,9 @@ class FailedTask(models.Model):
     handoff = models.ForeignKey(
         Handoff, on_delete=models.SET_NULL, null=True, blank=True, related_name="failures"
     )
+    outgoing_email = models.ForeignKey(
+        OutgoingEmail, on_delete=models.SET_NULL, null=True, blank=True, related_name="failures"
+    )
 
     class Meta:
         ordering = ["-failed_at"]
@@ -608,6 +684,19 @@ class FailedTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}{tuple(self.args)}: {self.error[:60]}"
+
+    @property
+    def journey(self) -> Journey | None:
+        """The journey the failed handoff or e-mail concerns, if it was one of those."""
+        if self.handoff is not None:
+            return self.handoff.step.journey
+        return self.outgoing_email.journey if self.outgoing_email is not None else None
+
+    @property
+    def step(self) -> Step | None:
+        if self.handoff is not None:
+            return self.handoff.step
+        return self.outgoing_email.step if self.outgoing_email is not None else None
 
 
 class ReferenceSequence(models.Model):

@@ -1,28 +1,54 @@
-"""E-mails: to a unit's members (a case landed in or left their queue, the daily digest of
-overdue cases) and to applicants (the messages the portal wrote to them)."""
+"""E-mails: to a unit's members (a case landed in or left their queue, an escalation, the daily
+digest of overdue cases), each in the member's language, and to applicants (the messages the
+portal wrote to them). Links are absolute, from settings.SITE_URL. The outbox
+(journeys.services.emails) decides when; this module writes and sends them."""
 
 import datetime as dt
+from itertools import groupby
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
-from journeys.models import ApplicantMessage, JourneyEvent, Step
+from journeys.models import ApplicantMessage, JourneyEvent, OutgoingEmail, Step
 from units.models import Unit
 
 
+def absolute_url(path: str) -> str:
+    """A page's address for someone reading an e-mail outside the portal."""
+    return f"{settings.SITE_URL}{path}"
+
+
 def _send(unit: Unit, template: str, context: dict, *, leads_only: bool = False) -> int:
-    recipients = unit.member_emails(leads_only=leads_only)
-    if not recipients:
-        return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        subject, _, body = render_to_string(template, context).strip().partition("\n")
-    return send_mail(subject.strip(), body.strip(), None, recipients)
+    """One e-mail per language the unit's members read, each written in that language.
+    Returns how many e-mails were sent."""
+    recipients = sorted(unit.member_recipients(leads_only=leads_only), key=lambda r: r[1])
+    sent = 0
+    for language, group in groupby(recipients, key=lambda r: r[1]):
+        with translation.override(language):
+            subject, _, body = render_to_string(template, context).strip().partition("\n")
+        sent += send_mail(subject.strip(), body.strip(), None, [email for email, _ in group])
+    return sent
 
 
-def unit_notify(*, step_id: int, what: str) -> int:
+def outgoing_email_deliver(email: OutgoingEmail) -> int:
+    """Write and send one outbox e-mail to its recipients as they are now. Returns how many
+    e-mails went out (none when nobody has an address)."""
+    if email.kind == OutgoingEmail.Kind.APPLICANT_MESSAGE:
+        return applicant_message_email(email.message)
+    if email.kind == OutgoingEmail.Kind.ESCALATION:
+        return unit_escalation_email(email.event_id)
+    what = {
+        OutgoingEmail.Kind.STEP_QUEUED: "queued",
+        OutgoingEmail.Kind.STEP_RESUMED: "resumed",
+        OutgoingEmail.Kind.STEP_CANCELLED: "cancelled",
+    }[email.kind]
+    return unit_step_email(email.step_id, what)
+
+
+def unit_step_email(step_id: int, what: str) -> int:
     """Tell the unit's members that a step was queued, resumed or cancelled in their queue."""
     step = (
         Step.objects.select_related("journey__journey_type", "step_type", "unit")
@@ -34,12 +60,56 @@ def unit_notify(*, step_id: int, what: str) -> int:
     return _send(
         step.unit,
         "emails/unit_step.txt",
-        {"step": step, "what": what, "case_path": reverse("casework:case", args=[step.pk])},
+        {
+            "step": step,
+            "what": what,
+            "case_url": absolute_url(reverse("casework:case", args=[step.pk])),
+        },
     )
 
 
+def unit_escalation_email(event_id: int) -> int:
+    """E-mail a coordinator's escalation to the leads of the step's unit."""
+    event = (
+        JourneyEvent.objects.select_related("journey", "step__step_type", "step__unit", "actor")
+        .filter(pk=event_id, kind=JourneyEvent.Kind.ESCALATED)
+        .first()
+    )
+    if event is None or event.step is None:
+        return 0
+    return _send(
+        event.step.unit,
+        "emails/unit_escalation.txt",
+        {
+            "event": event,
+            "case_url": absolute_url(reverse("casework:case", args=[event.step_id])),
+        },
+        leads_only=True,
+    )
+
+
+def applicant_message_email(message: ApplicantMessage) -> int:
+    """E-mail a portal message to its recipient's current address, with links to the
+    application's page and to the message, in the journey's language."""
+    address = message.recipient.email
+    if not address:
+        return 0
+    journey = message.journey
+    with translation.override(journey.language):
+        links = render_to_string(
+            "emails/applicant_links.txt",
+            {
+                "tracking_url": absolute_url(
+                    reverse("citizens:application_track", args=[journey.public_id])
+                ),
+                "message_url": absolute_url(f"{reverse('citizens:messages')}#message-{message.pk}"),
+            },
+        ).strip()
+    return send_mail(message.subject, f"{message.body}\n\n{links}\n", None, [address])
+
+
 def units_overdue_digest(*, now: dt.datetime) -> int:
-    """One e-mail per unit with overdue cases, listing them earliest due first."""
+    """One e-mail per unit with overdue cases (per language), listing them earliest due first."""
     overdue = (
         Step.objects.overdue(now=now)
         .select_related("journey", "step_type", "assignee")
@@ -54,32 +124,3 @@ def units_overdue_digest(*, now: dt.datetime) -> int:
             unit, "emails/unit_overdue_digest.txt", {"unit": unit, "steps": by_unit[unit.pk]}
         )
     return sent
-
-
-def applicant_message_email(*, message_id: int) -> bool:
-    """E-mail a portal message to its recipient once; a repeat run sends nothing."""
-    message = ApplicantMessage.objects.select_related("recipient").filter(pk=message_id).first()
-    if message is None or message.emailed_at is not None or not message.recipient.email:
-        return False
-    send_mail(message.subject, message.body, None, [message.recipient.email])
-    ApplicantMessage.objects.filter(pk=message.pk, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
-    )
-    return True
-
-
-def unit_escalation_email(*, event_id: int) -> int:
-    """E-mail a coordinator's escalation to the leads of the step's unit."""
-    event = (
-        JourneyEvent.objects.select_related("journey", "step__step_type", "step__unit", "actor")
-        .filter(pk=event_id, kind=JourneyEvent.Kind.ESCALATED)
-        .first()
-    )
-    if event is None or event.step is None:
-        return 0
-    return _send(
-        event.step.unit,
-        "emails/unit_escalation.txt",
-        {"event": event, "case_path": reverse("casework:case", args=[event.step_id])},
-        leads_only=True,
-    )

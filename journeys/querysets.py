@@ -139,3 +139,18 @@ class HandoffQuerySet(models.QuerySet):
             .filter(created_at__lt=cutoff)
             .filter(Q(published_at__isnull=True) | Q(published_at__lt=cutoff))
         )
+
+
+class OutgoingEmailQuerySet(models.QuerySet):
+    def unsent(self):
+        return self.filter(sent_at__isnull=True)
+
+    def overdue_for_sending(self, *, now: dt.datetime):
+        """Unsent past the grace period (lost in the broker, or failing in a worker), and not yet
+        a dead letter: one whose retries ran out waits for a person, not for the sweep."""
+        cutoff = now - dt.timedelta(seconds=settings.HANDOFF_GRACE_SECONDS)
+        return (
+            self.unsent()
+            .filter(created_at__lt=cutoff, failures__isnull=True)
+            .filter(Q(published_at__isnull=True) | Q(published_at__lt=cutoff))
+        )

@@ -39,25 +39,20 @@ def handoffs_sweep() -> int:
     return services.handoffs_sweep(now=timezone.now())
 
 
-@shared_task(name="journeys.tasks.unit_notify", base=RecordedTask)
-def unit_notify(step_id: int, what: str) -> int:
-    """Runs on the unit's own queue, after the step landed in (or left) it."""
-    return notifications.unit_notify(step_id=step_id, what=what)
+@shared_task(name="journeys.tasks.outgoing_email_send", base=RecordedTask)
+def outgoing_email_send(email_id: int) -> bool:
+    """Runs on the row's queue: a unit's own for its notices, `portal` for the rest."""
+    return services.outgoing_email_send(email_id=email_id, now=timezone.now())
+
+
+@shared_task(name="journeys.tasks.outgoing_emails_sweep")
+def outgoing_emails_sweep() -> int:
+    return services.outgoing_emails_sweep(now=timezone.now())
 
 
 @shared_task(name="journeys.tasks.units_overdue_digest")
 def units_overdue_digest() -> int:
     return notifications.units_overdue_digest(now=timezone.now())
-
-
-@shared_task(name="journeys.tasks.applicant_message_email", base=RecordedTask)
-def applicant_message_email(message_id: int) -> bool:
-    return notifications.applicant_message_email(message_id=message_id)
-
-
-@shared_task(name="journeys.tasks.unit_escalation_email", base=RecordedTask)
-def unit_escalation_email(event_id: int) -> int:
-    return notifications.unit_escalation_email(event_id=event_id)
 
 
 @shared_task(name="journeys.tasks.stuck_sweep")

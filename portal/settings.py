@@ -36,6 +36,13 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for a local development key).")
     SECRET_KEY = "insecure-development-key-only-used-with-debug"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# The portal's address as people reach it: e-mails link to pages with it (no request to ask).
+# Production sets it (an https address whose host is in ALLOWED_HOSTS: `check --deploy` says so).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")) or "/" in SITE_URL.split("://", 1)[1]:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"SITE_URL must be scheme://host[:port], not {SITE_URL!r}.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -303,7 +310,8 @@ CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# Journey rules (see DESIGN.md "Clocks and deadlines").
+# Journey rules (see DESIGN.md "Clocks and deadlines"). The grace period and sweep interval apply
+# to both outboxes: handoffs and outgoing e-mails.
 HANDOFF_GRACE_SECONDS = int(os.environ.get("HANDOFF_GRACE_SECONDS", "60"))
 HANDOFF_SWEEP_INTERVAL_SECONDS = int(os.environ.get("HANDOFF_SWEEP_INTERVAL_SECONDS", "30"))
 STALLED_AFTER_DAYS = int(os.environ.get("STALLED_AFTER_DAYS", "5"))
@@ -314,6 +322,10 @@ TRACKING_REFRESH_SECONDS = int(os.environ.get("TRACKING_REFRESH_SECONDS", "30"))
 CELERY_BEAT_SCHEDULE = {
     "handoffs-sweep": {
         "task": "journeys.tasks.handoffs_sweep",
+        "schedule": float(HANDOFF_SWEEP_INTERVAL_SECONDS),
+    },
+    "outgoing-emails-sweep": {
+        "task": "journeys.tasks.outgoing_emails_sweep",
         "schedule": float(HANDOFF_SWEEP_INTERVAL_SECONDS),
     },
     "stuck-sweep": {"task": "journeys.tasks.stuck_sweep", "schedule": 15 * 60.0},

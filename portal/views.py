@@ -1,11 +1,16 @@
 """Site-wide pages: the role-aware home page and the statements every footer links to."""
 
+from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.utils import translation
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
+from citizens.forms import LoginForm
 from journeys.models import JourneyType
 from units.roles import roles_of
+from units.services import staff_language_remember
 
 
 @require_GET
@@ -43,3 +48,22 @@ def contact(request):
 def health(request):
     """The lightest page the stack can serve: a liveness probe, and the benchmark's ceiling."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in; a member of staff's e-mails then follow the language they sign in with."""
+
+    authentication_form = LoginForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        staff_language_remember(user=form.get_user(), language=translation.get_language())
+        return response
+
+
+@require_POST
+def language_set(request):
+    """Django's language switch; a member of staff's e-mails follow the language they choose."""
+    response = set_language(request)
+    staff_language_remember(user=request.user, language=request.POST.get("language", ""))
+    return response

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from journeys import services
 from journeys.definitions import journey_type_load
-from journeys.models import Handoff, Journey, JourneyType, Step
+from journeys.models import Handoff, Journey, JourneyType, OutgoingEmail, Step
 from units.models import Membership, Unit
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "journeys" / "catalogue"
@@ -73,6 +73,16 @@ def deliver_all(now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
     for pk in Handoff.objects.undelivered().values_list("pk", flat=True):
         services.handoff_deliver(handoff_id=pk, now=now)
+
+
+def send_emails(now: dt.datetime | None = None, **filters) -> int:
+    """Send every unsent outbox e-mail (matching `filters`) in-process, as a worker would."""
+    now = now or timezone.now()
+    unsent = OutgoingEmail.objects.unsent().filter(**filters).order_by("pk")
+    return sum(
+        services.outgoing_email_send(email_id=pk, now=now)
+        for pk in unsent.values_list("pk", flat=True)
+    )
 
 
 def submitted_journey(

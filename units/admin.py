@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from units.models import Membership, Unit
+from units.models import Membership, StaffProfile, Unit
 
 
 class MembershipInline(admin.TabularInline):
@@ -16,3 +16,11 @@ class UnitAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "language"]
+    list_filter = ["language"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]

@@ -83,9 +83,16 @@ class Unit(Translated):
             weekdays=self.working_weekdays,
         )
 
-    def member_emails(self, *, leads_only: bool = False) -> list[str]:
+    def member_recipients(self, *, leads_only: bool = False) -> list[tuple[str, str]]:
+        """Each member's e-mail address and language (the site's default if they have none)."""
         members = self.memberships.leads() if leads_only else self.memberships.all()
-        return [email for email in members.values_list("user__email", flat=True) if email]
+        return [
+            (email, language or settings.LANGUAGE_CODE)
+            for email, language in members.order_by("user__email").values_list(
+                "user__email", "user__staff_profile__language"
+            )
+            if email
+        ]
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -117,3 +124,28 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.unit} ({self.get_role_display()})"
+
+
+class StaffProfile(models.Model):
+    """What a member of staff prefers: the language the portal's e-mails to them are written in.
+
+    It follows the interface: set from the language they sign in with and each time they choose
+    one, so nobody has to find a setting to get e-mails in the language they work in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("E-mails from the portal are written in this language."),
+    )
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language})"

@@ -4,9 +4,11 @@ its handoffs only after commit (DESIGN.md, "The handoff protocol").
 - `applications`: what the applicant does (start, answer, submit, answer a request);
 - `casework`: what a unit's caseworkers do (claim, take next, ask, note, decide);
 - `coordination`: what coordinators do (escalate, remind, re-publish) and the watching sweeps;
-- `handoffs`: the outbox (create, publish, deliver, sweep);
+- `handoffs`: the handoff outbox (create, publish, deliver, sweep);
+- `emails`: the e-mail outbox (create, publish, send, sweep);
+- `outbox`: publishing either outbox's rows after commit, never raising into the caller;
 - `events`: the append-only journey log;
-- `messages`: messages to the applicant, e-mailed after commit.
+- `messages`: messages to the applicant, written in the portal and e-mailed through the outbox.
 """
 
 from journeys.services.applications import (
@@ -37,6 +39,12 @@ from journeys.services.coordination import (
     journey_escalate,
     may_request_decision,
     stuck_sweep,
+)
+from journeys.services.emails import (
+    outgoing_email_send,
+    outgoing_emails_create,
+    outgoing_emails_publish,
+    outgoing_emails_sweep,
 )
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import (
@@ -70,6 +78,10 @@ __all__ = [
     "journey_start",
     "journey_submit",
     "note_add",
+    "outgoing_email_send",
+    "outgoing_emails_create",
+    "outgoing_emails_publish",
+    "outgoing_emails_sweep",
     "step_claim",
     "step_decide",
     "step_delay_explain",

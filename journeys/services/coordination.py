@@ -1,20 +1,18 @@
 """What a coordinator does above the units, and the sweeps that watch every journey."""
 
 import datetime as dt
-from functools import partial
 
-from celery import current_app
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from journeys.models import DecisionRequest, Handoff, Journey, JourneyEvent, Step
+from journeys.models import DecisionRequest, Handoff, Journey, JourneyEvent, OutgoingEmail, Step
 from journeys.querysets import stalled_condition
+from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_publish
 from journeys.services.messages import applicant_notify
 
-ESCALATION_TASK = "journeys.tasks.unit_escalation_email"
 DECISION_REQUEST_AFTER = dt.timedelta(days=183)  # six months (FL 12 §)
 DECISION_REQUEST_ANSWER_WITHIN = dt.timedelta(weeks=4)
 DELAY_NOTICE_BEFORE = dt.timedelta(days=3)
@@ -32,8 +30,8 @@ def journey_escalate(*, journey: Journey, step: Step, by, message: str, now: dt.
         message=message,
         visible_to_applicant=False,
     )
-    transaction.on_commit(
-        partial(current_app.send_task, ESCALATION_TASK, args=[event.pk], queue="portal")
+    outgoing_emails_create(
+        kind=OutgoingEmail.Kind.ESCALATION, journey=journey, step=step, event=event, now=now
     )
     return event
 

@@ -1,22 +1,26 @@
 """The outbox: a handoff is a database fact first, a message second."""
 
 import datetime as dt
-import logging
 from functools import partial
 
-from celery import current_app
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from journeys.graph import step_dependencies
-from journeys.models import Handoff, InformationRequest, Journey, JourneyEvent, Step
+from journeys.models import (
+    Handoff,
+    InformationRequest,
+    Journey,
+    JourneyEvent,
+    OutgoingEmail,
+    Step,
+)
+from journeys.services.emails import OUTGOING_EMAIL_TASK, outgoing_emails_create
 from journeys.services.events import journey_event_record
-
-logger = logging.getLogger(__name__)
+from journeys.services.outbox import outbox_publish
 
 HANDOFF_TASK = "journeys.tasks.handoff_deliver"
-NOTIFY_TASK = "journeys.tasks.unit_notify"
 
 
 def ready_steps(journey: Journey) -> list[Step]:
@@ -80,20 +84,14 @@ def handoffs_create(
 def handoffs_publish(handoff_ids: list[int], *, now: dt.datetime | None = None) -> int:
     """Send each handoff's task to its unit's queue. A failure is recorded, not raised: the
     sweep publishes it again. Returns how many were published."""
-    now = now or timezone.now()
-    published = 0
-    for handoff in Handoff.objects.filter(pk__in=handoff_ids).select_related("unit"):
-        try:
-            current_app.send_task(HANDOFF_TASK, args=[handoff.pk], queue=handoff.unit.queue_name)
-        except Exception as error:  # the broker is down or unreachable: the sweep retries
-            logger.warning("Handoff %s not published: %s", handoff.pk, error)
-            Handoff.objects.filter(pk=handoff.pk).update(last_error=f"publish: {error}"[:2000])
-            continue
-        Handoff.objects.filter(pk=handoff.pk).update(
-            published_at=now, publish_count=F("publish_count") + 1
-        )
-        published += 1
-    return published
+    from journeys import tasks  # the tasks call these services
+
+    return outbox_publish(
+        Handoff.objects.filter(pk__in=handoff_ids).select_related("unit"),
+        task=tasks.handoff_deliver,
+        queue=lambda handoff: handoff.unit.queue_name,
+        now=now or timezone.now(),
+    )
 
 
 @transaction.atomic
@@ -125,10 +123,11 @@ def handoff_deliver(*, handoff_id: int, now: dt.datetime) -> Handoff | None:
     return handoff
 
 
-def _notify_unit(step: Step, unit, what: str) -> None:
-    """Tell the unit's members by e-mail, from a task on the unit's own queue, after commit."""
-    transaction.on_commit(
-        partial(current_app.send_task, NOTIFY_TASK, args=[step.pk, what], queue=unit.queue_name)
+def _notify_unit(step: Step, unit, kind: OutgoingEmail.Kind, now: dt.datetime) -> None:
+    """Tell the unit's members by e-mail (an outbox row in this transaction), sent from a task on
+    the unit's own queue after commit."""
+    outgoing_emails_create(
+        kind=kind, journey=step.journey, step=step, queue=unit.queue_name, now=now
     )
 
 
@@ -156,7 +155,7 @@ def _step_activate(*, step: Step, unit, now: dt.datetime) -> None:
         status_before=Step.Status.WAITING,
         status_after=Step.Status.QUEUED,
     )
-    _notify_unit(step, unit, "queued")
+    _notify_unit(step, unit, OutgoingEmail.Kind.STEP_QUEUED, now)
 
 
 def _step_resume(*, step: Step, unit, now: dt.datetime) -> None:
@@ -190,7 +189,7 @@ def _step_resume(*, step: Step, unit, now: dt.datetime) -> None:
         status_before=Step.Status.WAITING_FOR_APPLICANT,
         status_after=Step.Status.IN_PROGRESS,
     )
-    _notify_unit(step, unit, "resumed")
+    _notify_unit(step, unit, OutgoingEmail.Kind.STEP_RESUMED, now)
 
 
 def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
@@ -206,7 +205,7 @@ def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
             status_before=step.status,
             status_after=Step.Status.CANCELLED,
         )
-        _notify_unit(step, unit, "cancelled")
+        _notify_unit(step, unit, OutgoingEmail.Kind.STEP_CANCELLED, now)
 
 
 def handoffs_sweep(*, now: dt.datetime) -> int:
@@ -219,10 +218,14 @@ def task_failure_record(
     *, task_id: str, task_name: str, args: list, error: str, now: dt.datetime
 ) -> None:
     """Keep a task that failed after its last retry as a dead-letter row (once per task id);
-    a failed handoff also keeps the error, so coordinators see it beside the journey."""
+    a failed handoff or e-mail also keeps the error, so coordinators see it beside the journey.
+    A dead-lettered e-mail is left out of the sweep: it needs a person."""
     from journeys.models import FailedTask
 
-    handoff_id = args[0] if task_name == HANDOFF_TASK and args else None
+    outbox = {HANDOFF_TASK: Handoff, OUTGOING_EMAIL_TASK: OutgoingEmail}.get(task_name)
+    row_id = args[0] if outbox is not None and args else None
+    if row_id is not None and not outbox.objects.filter(pk=row_id).exists():
+        row_id = None
     _, created = FailedTask.objects.get_or_create(
         task_id=task_id,
         defaults={
@@ -230,8 +233,9 @@ def task_failure_record(
             "args": args,
             "error": error[:5000],
             "failed_at": now,
-            "handoff_id": handoff_id if Handoff.objects.filter(pk=handoff_id).exists() else None,
+            "handoff_id": row_id if outbox is Handoff else None,
+            "outgoing_email_id": row_id if outbox is OutgoingEmail else None,
         },
     )
-    if created and handoff_id:
-        Handoff.objects.filter(pk=handoff_id).update(last_error=error[:2000])
+    if created and row_id is not None:
+        outbox.objects.filter(pk=row_id).update(last_error=error[:2000])

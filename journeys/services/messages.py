@@ -1,22 +1,19 @@
 """Messages to the applicant: written in the portal (their language) and e-mailed after commit."""
 
 import datetime as dt
-from functools import partial
 
-from celery import current_app
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from journeys.models import ApplicantMessage, Journey
-
-EMAIL_TASK = "journeys.tasks.applicant_message_email"
+from journeys.models import ApplicantMessage, Journey, OutgoingEmail
+from journeys.services.emails import outgoing_emails_create
 
 
 def applicant_notify(
     *, journey: Journey, what: str, now: dt.datetime, **context
 ) -> ApplicantMessage:
-    """Write the message `emails/applicant_<what>.txt` (first line: subject) to the applicant."""
+    """Write the message `emails/applicant_<what>.txt` (first line: subject) to the applicant, and
+    its e-mail in the outbox, in the caller's transaction."""
     with translation.override(journey.language):
         text = render_to_string(f"emails/applicant_{what}.txt", {"journey": journey, **context})
     subject, _, body = text.strip().partition("\n")
@@ -27,7 +24,7 @@ def applicant_notify(
         body=body.strip(),
         created_at=now,
     )
-    transaction.on_commit(
-        partial(current_app.send_task, EMAIL_TASK, args=[message.pk], queue="portal")
+    outgoing_emails_create(
+        kind=OutgoingEmail.Kind.APPLICANT_MESSAGE, journey=journey, message=message, now=now
     )
     return message

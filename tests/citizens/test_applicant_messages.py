@@ -5,13 +5,14 @@ import datetime as dt
 from django.core import mail
 from django.utils import timezone, translation
 
-from journeys import notifications, services
-from journeys.models import ApplicantMessage
+from journeys import services
+from journeys.models import ApplicantMessage, OutgoingEmail
 from tests.factories import (
     CAFE_ANSWERS,
     decide,
     deliver_all,
     make_caseworker,
+    send_emails,
     submitted_journey,
 )
 
@@ -68,10 +69,37 @@ def test_messages_are_written_in_the_language_the_applicant_applied_in(cafe):
     assert "Skatteverket" in receipt.body
 
 
-def test_each_message_is_emailed_once(cafe):
+def test_each_message_is_emailed_once_with_links_to_the_application_and_the_message(cafe, settings):
+    settings.SITE_URL = "https://portal.example.org"
     journey = submitted_journey(cafe)
     message = ApplicantMessage.objects.get(journey=journey)
-    assert notifications.applicant_message_email(message_id=message.pk) is True
-    assert notifications.applicant_message_email(message_id=message.pk) is False
+    email_row = OutgoingEmail.objects.get(message=message)
+    assert email_row.kind == OutgoingEmail.Kind.APPLICANT_MESSAGE and email_row.queue == "portal"
+    now = timezone.now()
+    assert services.outgoing_email_send(email_id=email_row.pk, now=now) is True
+    assert services.outgoing_email_send(email_id=email_row.pk, now=now) is False
     (email,) = mail.outbox
     assert email.to == [journey.applicant.email] and email.subject == message.subject
+    assert email.body.startswith(message.body)
+    assert (
+        f"Your application in the portal: https://portal.example.org/applications/"
+        f"{journey.public_id}/" in email.body
+    )
+    assert (
+        f"This message in the portal: https://portal.example.org/messages/#message-{message.pk}"
+        in email.body
+    )
+    message.refresh_from_db()
+    email_row.refresh_from_db()
+    assert message.emailed_at == now == email_row.sent_at and email_row.attempts == 1
+
+
+def test_the_links_are_in_the_applicants_language(cafe, settings):
+    settings.SITE_URL = "https://portal.example.org"
+    with translation.override("sv"):
+        journey = submitted_journey(cafe)
+    send_emails()
+    (email,) = mail.outbox
+    assert "Din ansökan i portalen: https://portal.example.org/applications/" in email.body
+    assert "Meddelandet i portalen: https://portal.example.org/messages/#message-" in email.body
+    assert email.subject == f"Vi har tagit emot din ansökan {journey.reference}"

@@ -8,14 +8,15 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from journeys import notifications, services
-from journeys.models import DecisionRequest, Handoff, JourneyEvent
+from journeys import services
+from journeys.models import DecisionRequest, Handoff, JourneyEvent, OutgoingEmail
 from journeys.timelines import journey_gantt
 from tests.factories import (
     deliver_all,
     make_caseworker,
     make_coordinator,
     make_user,
+    send_emails,
     submitted_journey,
 )
 
@@ -27,7 +28,10 @@ def coordinator(client, db):
     return user
 
 
-def test_escalating_writes_the_timeline_and_emails_the_units_leads(client, coordinator, cafe):
+def test_escalating_writes_the_timeline_and_emails_the_units_leads(
+    client, coordinator, cafe, settings
+):
+    settings.SITE_URL = "http://testserver.example"
     journey = submitted_journey(cafe)
     permit = journey.steps.get(step_type__key="building-permit")
     make_caseworker(permit.unit, lead=True, username="planning-lead")
@@ -39,10 +43,11 @@ def test_escalating_writes_the_timeline_and_emails_the_units_leads(client, coord
     assert response.status_code == 302
     event = journey.events.get(kind=JourneyEvent.Kind.ESCALATED)
     assert event.actor == coordinator and event.step == permit and not event.visible_to_applicant
-    assert notifications.unit_escalation_email(event_id=event.pk) == 1
+    assert send_emails(kind=OutgoingEmail.Kind.ESCALATION) == 1
     (email,) = mail.outbox
     assert email.to == ["planning-lead@example.org"]
     assert "Please look at this today." in email.body
+    assert f"http://testserver.example/work/steps/{permit.pk}/" in email.body
 
 
 def test_an_escalation_without_a_message_is_explained(client, coordinator, cafe):

@@ -5,9 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from journeys import services
+from journeys import services, tasks
 from journeys.models import Handoff, Journey, JourneyEvent, Step
-from journeys.services import handoffs
 from tests.factories import CAFE_ANSWERS, decide, deliver_all, make_caseworker, submitted_journey
 
 
@@ -162,7 +161,7 @@ def test_the_sweep_publishes_only_handoffs_left_undelivered_past_the_grace_perio
     cafe, settings, monkeypatch
 ):
     published = []
-    monkeypatch.setattr(handoffs.current_app, "send_task", lambda *a, **kw: published.append(kw))
+    monkeypatch.setattr(tasks.handoff_deliver, "apply_async", lambda *a, **kw: published.append(kw))
     now = timezone.now()
     submitted_journey(cafe, now=now, deliver=False)
     assert services.handoffs_sweep(now=now) == 0

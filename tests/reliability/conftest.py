@@ -3,6 +3,7 @@ processes. Each test records its figures; `manage.py reliability_figures` prints
 
 import json
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,8 @@ from celery import Celery
 from django.conf import settings
 from django.utils import timezone
 
+from journeys import tasks
 from journeys.models import Handoff, Journey, Step
-from journeys.services import handoffs as handoff_services
 from tests.factories import load_catalogue, make_units, make_user
 from tests.workers import RedisServer, WorkerProcess
 
@@ -48,11 +49,13 @@ def own_redis(tmp_path):
 @pytest.fixture
 def broker(own_redis, monkeypatch):
     """Publish the test's handoffs to its own Redis (a real Celery app, only the URL differs;
-    Celery lets CELERY_BROKER_URL in the environment win over any configuration)."""
+    Celery lets CELERY_BROKER_URL in the environment win over any configuration). The outbox
+    publishes with the task's apply_async; here the same message goes through this app."""
     monkeypatch.setenv("CELERY_BROKER_URL", own_redis.url)
     app = Celery("portal-reliability", broker=own_redis.url, set_as_current=False)
     assert app.conf.broker_url == own_redis.url
-    monkeypatch.setattr(handoff_services, "current_app", app)
+    task = tasks.handoff_deliver
+    monkeypatch.setattr(task, "apply_async", partial(app.send_task, task.name))
     yield app
     app.close()
 

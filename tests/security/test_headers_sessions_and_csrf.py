@@ -121,23 +121,39 @@ def test_production_cookies_are_secure_httponly_and_samesite():
     assert result.stdout.split() == ["True", "True", "True", "Lax", "True", "True"], result.stderr
 
 
-def test_check_deploy_reports_nothing_with_production_settings():
+def check_deploy(**env) -> subprocess.CompletedProcess:
     env = {
         "PATH": "/usr/bin:/bin",
         "SECRET_KEY": "k3y-" + "x9Z" * 20,
         "DEBUG": "0",
         "ALLOWED_HOSTS": "portal.example.org",
+        "SITE_URL": "https://portal.example.org",
         "PORTAL_VAR_DIR": "/tmp/portal-deploy-check",
+        **env,
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=env,
+        env={name: value for name, value in env.items() if value is not None},
         capture_output=True,
         text=True,
     )
+
+
+def test_check_deploy_reports_nothing_with_production_settings():
+    result = check_deploy()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_wants_the_portals_https_address_for_links_in_e_mails():
+    unset = check_deploy(SITE_URL=None)  # the development default, 127.0.0.1
+    assert unset.returncode == 1 and "journeys.E001" in unset.stderr
+    plain = check_deploy(SITE_URL="http://portal.example.org")
+    assert plain.returncode == 1 and "journeys.W001" in plain.stderr
+    assert "journeys.E001" not in plain.stderr
+    with_path = check_deploy(SITE_URL="https://portal.example.org/cases")
+    assert with_path.returncode == 1 and "SITE_URL must be scheme://host[:port]" in with_path.stderr
 
 
 @pytest.mark.parametrize("attempts", [5])
