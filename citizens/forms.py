@@ -28,6 +28,7 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].error_messages["required"] = _("Enter your username")
         self.fields["password"].error_messages["required"] = _("Enter your password")
+        _focus_the_error_summary_when_shown_again(self)
 
 
 class SignupForm(UserCreationForm):
@@ -50,6 +51,14 @@ class SignupForm(UserCreationForm):
         self.fields["username"].error_messages["required"] = _("Enter a username")
         self.fields["password1"].error_messages["required"] = _("Enter a password")
         self.fields["password2"].error_messages["required"] = _("Enter the password again")
+        _focus_the_error_summary_when_shown_again(self)
+
+
+def _focus_the_error_summary_when_shown_again(form: forms.Form) -> None:
+    """Django autofocuses the username; a submitted form is only shown again with errors, and
+    then the error summary takes the focus (a page has one autofocus)."""
+    if form.is_bound:
+        form.fields["username"].widget.attrs.pop("autofocus", None)
 
 
 class ApplicantDataForm(forms.Form):

@@ -32,9 +32,17 @@ class CaseForm(forms.Form):
 
     use_required_attribute = False
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # The case page shows several of these forms at once, so each prefixes its fields' ids
+    # (id="decision-version"); the field names, which the views bind, stay as they are.
+    id_prefix: str
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
 
 
 class DecisionForm(CaseForm):
+    id_prefix = "decision"
     outcome = forms.ChoiceField(
         label=_("Decision"),
         choices=Step.Outcome.choices,
@@ -85,6 +93,7 @@ class DecisionForm(CaseForm):
 
 
 class InformationRequestForm(CaseForm):
+    id_prefix = "request"
     items = forms.CharField(
         label=_("What the applicant needs to send"),
         help_text=_("One item per line, in words the applicant understands."),
@@ -112,6 +121,7 @@ class InformationRequestForm(CaseForm):
 
 
 class NoteForm(CaseForm):
+    id_prefix = "note"
     kind = forms.ChoiceField(
         label=_("What to record"),
         choices=[
@@ -135,6 +145,7 @@ class NoteForm(CaseForm):
 
 
 class DelayForm(CaseForm):
+    id_prefix = "delay"
     reason = forms.CharField(
         label=_("Why the step will be late"),
         help_text=_(
@@ -148,6 +159,7 @@ class DelayForm(CaseForm):
 
 
 class ReassignForm(CaseForm):
+    id_prefix = "reassign"
     assignee = forms.ModelChoiceField(
         label=_("Caseworker"),
         queryset=None,

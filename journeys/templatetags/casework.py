@@ -9,6 +9,8 @@ from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, ngettext
 
+from journeys.templatetags.times import datetime_attribute
+
 register = template.Library()
 
 
@@ -38,7 +40,7 @@ def _due(step) -> SafeString | str:
         return "–"
     return format_html(
         '<time datetime="{}">{}</time>',
-        template_localtime(step.due_at).isoformat(),
+        datetime_attribute(step.due_at),
         _day(step.due_at),
     )
 

@@ -1,7 +1,16 @@
 """Browser tests: Playwright driving Debian's Chromium against pytest-django's live server."""
 
+import json
 import os
 import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import weakref
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +26,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+VNU_JAR = Path(__file__).resolve().parents[2] / "node_modules/vnu-jar/build/dist/vnu.jar"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def pytest_collection_modifyitems(items):
@@ -37,12 +48,37 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A page that fails the test if the Content Security Policy blocked anything on it."""
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+class DocumentWatch:
+    """The server's HTML of a page's current document, and whether htmx has swapped parts of
+    it since: the checker reads the markup as sent, which the DOM would have tidied up."""
+
+    def __init__(self, page):
+        self.document = None
+        self.swapped = False
+        page.on("response", lambda response: self._seen(page, response))
+
+    def _seen(self, page, response) -> None:
+        request = response.request
+        if request.is_navigation_request() and response.frame == page.main_frame:
+            # Pages shown again with errors (422) or a conflict (409) are documents too.
+            redirect = 300 <= response.status < 400
+            if not redirect and "text/html" in response.headers.get("content-type", ""):
+                self.document, self.swapped = response, False
+        elif request.headers.get("hx-request"):
+            self.swapped = True
+
+
+_watches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def browser_page(browser, live_server, **context_options):
+    """A new page on the live server whose documents `assert_accessible` can validate; the test
+    fails if the Content Security Policy blocked anything on it."""
+    context = browser.new_context(base_url=live_server.url, **context_options)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    _watches[page] = DocumentWatch(page)
     blocked = []
     page.on(
         "console",
@@ -50,29 +86,137 @@ def page(browser, live_server):
             blocked.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
     assert not blocked, f"The Content Security Policy blocked: {blocked}"
 
 
 @pytest.fixture
-def assert_accessible():
-    """Run axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page and fail on any violation."""
+def page(browser, live_server):
+    with browser_page(browser, live_server, locale="en-GB") as page:
+        yield page
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class NuChecker:
+    """The W3C Nu HTML Checker (npm's vnu-jar) as a local HTTP service: Java starts once per
+    session rather than once per page."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def errors(self, html: str) -> list[dict]:
+        request = urllib.request.Request(
+            f"{self.url}?out=json",
+            data=html.encode(),
+            headers={"Content-Type": "text/html; charset=utf-8"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            messages = json.load(response)["messages"]
+        return [m for m in messages if m["type"] in ("error", "non-document-error")]
+
+
+@pytest.fixture(scope="session")
+def nu_checker(tmp_path_factory):
+    java = shutil.which("java")
+    if not java or not VNU_JAR.exists():
+        pytest.fail(f"Browser tests need Java and {VNU_JAR} (`npm install`, or `make assets`).")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("vnu") / "vnu.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                java,
+                "-Dnu.validator.servlet.bind-address=127.0.0.1",
+                "-cp",
+                str(VNU_JAR),
+                "nu.validator.servlet.Main",
+                str(port),
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    checker = NuChecker(f"http://127.0.0.1:{port}/")
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                checker.errors("<!DOCTYPE html><html lang=en><title>-</title></html>")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"The Nu HTML Checker did not start:\n{log.read_text()}")
+                time.sleep(0.5)
+        yield checker
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+# What makes a page wider than its viewport: the outermost boxes or texts sticking out of it
+# (not those inside a region that scrolls on its own).
+WIDER_THAN_VIEWPORT = """() => {
+  const width = document.documentElement.clientWidth;
+  const clipped = (el) => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  const sticksOut = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.right > width + 0.5 || box.left + el.scrollWidth > width + 0.5;
+  };
+  const culprits = [...document.body.querySelectorAll("*")].filter(
+    (el) => sticksOut(el) && !clipped(el) && ![...el.children].some(sticksOut));
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    width,
+    culprits: culprits.slice(0, 8).map((el) =>
+      `<${el.tagName.toLowerCase()} class="${el.getAttribute("class") || ""}">`
+      + ` to ${Math.round(el.getBoundingClientRect().left + el.scrollWidth)} px: `
+      + (el.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 60)),
+  };
+}"""
+
+
+@pytest.fixture
+def assert_accessible(nu_checker):
+    """Fail on any axe-core violation (WCAG 2.0/2.1/2.2 A and AA rules), any error of the Nu
+    HTML Checker, and a page wider than its viewport (it would scroll sideways: WCAG 1.4.10)."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
 
     def check(page, what: str = ""):
-        results = axe.run(
-            page,
-            options={
-                "runOnly": {
-                    "type": "tag",
-                    "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
-                }
-            },
+        what = what or page.url
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        assert results.violations_count == 0, f"{what}:\n{results.generate_report()}"
+
+        watch = _watches[page]
+        assert watch.document is not None, f"{what}: no HTML document was loaded"
+        sources = [("as sent", watch.document.text())]
+        if watch.swapped:
+            sources.append(("after htmx swapped parts of it", page.content()))
+        for how, html in sources:
+            errors = nu_checker.errors(html)
+            assert not errors, f"{what} ({how}): {len(errors)} HTML errors:\n" + "\n".join(
+                f"line {e.get('lastLine', '?')}: {e['message']}\n    {e.get('extract', '')!r}"
+                for e in errors
+            )
+
+        width = page.evaluate(WIDER_THAN_VIEWPORT)
+        assert width["scrollWidth"] <= width["width"], (
+            f"{what}: {width['scrollWidth']} px wide in a {width['width']} px viewport; "
+            "sticking out:\n" + "\n".join(width["culprits"])
         )
-        assert results.violations_count == 0, f"{what or page.url}:\n{results.generate_report()}"
 
     return check
 

@@ -1,10 +1,15 @@
 """A citizen finds a service, answers one question per page, checks, submits and tracks."""
 
+import datetime as dt
+
 import pytest
+from django.test.html import Element, parse_html
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from journeys.models import ApplicantMessage, Journey
-from tests.factories import answer_questions, make_user
+from tests.factories import answer_questions, decide, make_user, submitted_journey
 
 ANSWERS = {
     "company_name": "Kaffekoppen AB",
@@ -175,6 +180,55 @@ def test_the_tracking_page_refreshes_its_progress_region_for_htmx(client, draft)
     partial = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert partial.lstrip().startswith('<div id="progress"')
     assert "<html" not in partial
+
+
+def _elements(node, name: str):
+    for child in node.children:
+        if isinstance(child, Element):
+            if child.name == name:
+                yield child
+            yield from _elements(child, name)
+
+
+def _text(node) -> str:
+    return " ".join(c if isinstance(c, str) else _text(c) for c in node.children).strip()
+
+
+def _decision_cells(html: str) -> dict[str, Element]:
+    """The steps table's "Decision" cell of each step, by the step's name."""
+    (table,) = (t for t in _elements(parse_html(html), "table") if "Steps" in _text(t))
+    headings = [_text(th) for th in _elements(next(_elements(table, "thead")), "th")]
+    column = headings.index("Decision")
+    cells = {}
+    for row in _elements(next(_elements(table, "tbody")), "tr"):
+        row_cells = [c for c in row.children if isinstance(c, Element)]
+        name = next(c for c in row_cells[0].children if isinstance(c, str)).strip()
+        cells[name] = row_cells[column]
+    return cells
+
+
+def test_the_tracking_page_dates_a_decided_step_by_its_decision_and_an_open_one_by_its_due_date(
+    client, citizen, cafe
+):
+    now = timezone.now()
+    journey = submitted_journey(cafe, citizen, now=now - dt.timedelta(days=5))
+    registration = decide(
+        journey.steps.get(step_type__key="company-registration"), now=now - dt.timedelta(days=2)
+    )
+    permit = journey.steps.get(step_type__key="building-permit")
+    url = reverse("citizens:application_track", args=[journey.public_id])
+    cells = _decision_cells(client.get(url).content.decode())
+
+    for step, said, date in (
+        (registration, "Decided", registration.decided_at),
+        (permit, "Expected by", permit.due_at),
+    ):
+        cell = cells[step.step_type.name]
+        (time,) = _elements(cell, "time")
+        day = timezone.localtime(date)
+        assert _text(cell) == f"{said} {date_format(day, 'j F Y')}", step
+        assert dict(time.attributes)["datetime"] == day.replace(microsecond=0).isoformat()
+    assert registration.decided_at.date() != registration.due_at.date()
 
 
 def test_a_submitted_application_cannot_be_edited(client, draft):

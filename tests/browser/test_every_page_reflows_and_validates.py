@@ -1,0 +1,191 @@
+"""Every page of every role, in English and Swedish, at 320 CSS pixels (400 % zoom of a 1280 px
+window): no sideways scrolling (WCAG 1.4.10), no axe-core violation, no Nu HTML Checker error."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from journeys import services
+from journeys.dashboard import VIEWS
+from journeys.models import Handoff
+from journeys.selectors import QUEUE_FILTERS
+from tests.browser.conftest import browser_page
+from tests.factories import (
+    CAFE_ANSWERS,
+    decide,
+    make_caseworker,
+    make_coordinator,
+    make_user,
+    submitted_journey,
+)
+
+LANGUAGES = {"en": "en-GB", "sv": "sv-SE"}
+CONTINUE = {"en": "Continue", "sv": "Fortsätt"}
+PUBLIC_PAGES = [
+    "/",
+    "/accessibility/",
+    "/privacy/",
+    "/contact/",
+    "/accounts/login/",
+    "/accounts/signup/",
+    "/services/",
+    "/services/open-a-cafe/",
+]
+
+
+@pytest.fixture(params=list(LANGUAGES))
+def language(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def narrow_page(browser, live_server, language):
+    """A 320 x 640 page whose browser asks for the language (Accept-Language)."""
+    options = {"locale": LANGUAGES[language], "viewport": {"width": 320, "height": 640}}
+    with browser_page(browser, live_server, **options) as page:
+        yield page
+
+
+@pytest.fixture
+def visit(narrow_page, language, assert_accessible):
+    """Check the page at `path`, or the page as it is now: in the language, 320 px wide."""
+
+    def check(path: str | None = None) -> None:
+        if path is not None:
+            narrow_page.goto(path)
+        expect(narrow_page.locator("html")).to_have_attribute("lang", language)
+        assert narrow_page.viewport_size["width"] == 320
+        assert_accessible(narrow_page, f"{narrow_page.url} ({language}, 320 px)")
+
+    return check
+
+
+def sign_in(page, username: str, password: str = "pw-for-tests-only") -> None:
+    """Sign in through the form, whichever language it speaks."""
+    page.goto("/accounts/login/")
+    page.locator("[name=username]").fill(username)
+    page.locator("[name=password]").fill(password)
+    page.locator("main form button[type=submit]").click()
+
+
+@pytest.fixture
+def portal(cafe):
+    """Journeys in the states every page shows: a decided step, a step held by the unit lead,
+    a request waiting for the applicant, an overdue and a stalled journey, a failed handoff
+    and a draft."""
+    now = timezone.now()
+    anna = make_user("anna")
+    journey = submitted_journey(cafe, anna, now=now - dt.timedelta(days=3))
+    steps = {step.step_type.key: step for step in journey.steps.select_related("unit")}
+    decide(steps["company-registration"], now=now - dt.timedelta(days=2))
+    lead = make_caseworker(steps["building-permit"].unit, lead=True, username="planning-lead")
+    make_caseworker(steps["building-permit"].unit, username="planner")
+    services.step_claim(step=steps["building-permit"], by=lead, now=now)
+    fire = make_caseworker(steps["gas-permit"].unit)
+    gas = services.step_claim(step=steps["gas-permit"], by=fire, now=now)
+    services.information_request_create(
+        step=gas,
+        by=fire,
+        items=["Floor plan of the kitchen", "Where the bottles are kept"],
+        due_date=timezone.localdate() + dt.timedelta(days=10),
+        now=now,
+    )
+    quiet = {**CAFE_ANSWERS, "outdoor_seating": False, "uses_lpg": False}
+    overdue = submitted_journey(cafe, answers=quiet, now=now - dt.timedelta(days=80))
+    stalled = submitted_journey(cafe, answers=quiet, now=now - dt.timedelta(days=12))
+    services.step_claim(
+        step=stalled.steps.get(step_type__key="building-permit"),
+        by=lead,
+        now=now - dt.timedelta(days=11),
+    )
+    failed = submitted_journey(cafe, answers=quiet, deliver=False)
+    Handoff.objects.filter(step__journey=failed).update(created_at=now - dt.timedelta(hours=1))
+    make_coordinator("coordinator")
+    return {
+        "journey": journey,
+        "draft": services.journey_start(journey_type=cafe, applicant=anna, now=now),
+        "held": steps["building-permit"],
+        "queued": overdue.steps.get(step_type__key="building-permit"),
+        "stalled": stalled,
+    }
+
+
+def test_public_pages(narrow_page, portal, visit):
+    for path in PUBLIC_PAGES:
+        visit(path)
+    # Forms shown again with their errors.
+    sign_in(narrow_page, "anna", password="not-the-password")
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+    narrow_page.goto("/accounts/signup/")
+    narrow_page.locator("[name=username]").fill("anna")
+    narrow_page.locator("main form button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+
+
+def test_citizen_pages(narrow_page, language, portal, visit):
+    journey, draft = portal["journey"], portal["draft"]
+    sign_in(narrow_page, "anna")
+    expect(narrow_page).not_to_have_url(re.compile("/accounts/login/"))
+    for path in (
+        "/services/",
+        "/services/open-a-cafe/",
+        "/applications/",
+        "/messages/",
+        f"/applications/{draft.public_id}/questions/company_name/",
+        f"/applications/{draft.public_id}/questions/serves_alcohol/",
+        f"/applications/{draft.public_id}/check/",
+        f"/applications/{journey.public_id}/confirmation/",
+        f"/applications/{journey.public_id}/",
+    ):
+        visit(path)
+    narrow_page.goto(f"/applications/{draft.public_id}/questions/company_name/")
+    narrow_page.get_by_role("button", name=CONTINUE[language]).click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+
+
+def test_caseworker_pages(narrow_page, portal, visit):
+    sign_in(narrow_page, "planner")
+    expect(narrow_page).not_to_have_url(re.compile("/accounts/login/"))
+    for key in QUEUE_FILTERS:
+        visit(f"/work/?filter={key}")
+    # A filter chosen on the page swaps the results in place (htmx).
+    narrow_page.locator(".portal-filters a").last.click()
+    expect(narrow_page).to_have_url(re.compile(r"filter=due_soon"))
+    visit()
+    visit(f"/work/steps/{portal['queued'].pk}/")
+    visit(f"/work/steps/{portal['held'].pk}/")
+
+
+def test_unit_lead_pages(narrow_page, portal, visit):
+    sign_in(narrow_page, "planning-lead")
+    expect(narrow_page).not_to_have_url(re.compile("/accounts/login/"))
+    visit("/work/")
+    visit("/work/workload/")
+    # The lead holds this case: every form of the case page at once.
+    visit(f"/work/steps/{portal['held'].pk}/")
+    narrow_page.locator("#decide-heading ~ form button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+
+
+def test_coordinator_pages(narrow_page, portal, visit):
+    sign_in(narrow_page, "coordinator")
+    expect(narrow_page).not_to_have_url(re.compile("/accounts/login/"))
+    for view in VIEWS:
+        visit(f"/coordination/?view={view}")
+    visit("/coordination/?view=journeys&min_age_days=7")
+    narrow_page.locator("#results .portal-filters a").nth(2).click()
+    expect(narrow_page).to_have_url(re.compile(r"view=stalled"))
+    visit()
+    visit(f"/coordination/journeys/{portal['stalled'].public_id}/")
+    narrow_page.locator("form[action$='/escalate/'] button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+    visit("/coordination/insight/")
+    visit("/coordination/insight/?start=2026-13-01")
