@@ -36,7 +36,7 @@ def session_for(username: str) -> str:
     user = get_user_model().objects.get(username=username)
     store = SessionStore()
     store["_auth_user_id"] = str(user.pk)
-    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    store["_auth_user_backend"] = "accounts.backends.ThrottledModelBackend"
     store["_auth_user_hash"] = user.get_session_auth_hash()
     store.create()
     return store.session_key

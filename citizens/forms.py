@@ -1,8 +1,6 @@
 import datetime as dt
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -12,53 +10,6 @@ from journeys.forms import BoundedDateField
 from journeys.models import JourneyType
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-
-
-class LoginForm(AuthenticationForm):
-    use_required_attribute = False
-    error_messages = {
-        "invalid_login": _(
-            "Enter a correct username and password. Both are case-sensitive. After five wrong "
-            "attempts, signing in is locked for an hour."
-        ),
-        "inactive": _("This account is closed. Contact us if you need it again."),
-    }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["username"].error_messages["required"] = _("Enter your username")
-        self.fields["password"].error_messages["required"] = _("Enter your password")
-        _focus_the_error_summary_when_shown_again(self)
-
-
-class SignupForm(UserCreationForm):
-    use_required_attribute = False
-    email = forms.EmailField(
-        label=_("E-mail address"),
-        help_text=_("We send receipts and decisions here."),
-        error_messages={
-            "required": _("Enter your e-mail address"),
-            "invalid": _("Enter an e-mail address in the correct format, like name@example.com"),
-        },
-    )
-
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ["username", "email"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["username"].error_messages["required"] = _("Enter a username")
-        self.fields["password1"].error_messages["required"] = _("Enter a password")
-        self.fields["password2"].error_messages["required"] = _("Enter the password again")
-        _focus_the_error_summary_when_shown_again(self)
-
-
-def _focus_the_error_summary_when_shown_again(form: forms.Form) -> None:
-    """Django autofocuses the username; a submitted form is only shown again with errors, and
-    then the error summary takes the focus (a page has one autofocus)."""
-    if form.is_bound:
-        form.fields["username"].widget.attrs.pop("autofocus", None)
 
 
 class ApplicantDataForm(forms.Form):

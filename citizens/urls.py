@@ -5,7 +5,6 @@ from citizens import views
 app_name = "citizens"
 application = "applications/<uuid:public_id>"
 urlpatterns = [
-    path("accounts/signup/", views.signup, name="signup"),
     path("services/", views.service_list, name="services"),
     path("services/<slug:slug>/", views.service_start, name="service_start"),
     path("services/<slug:slug>/apply/", views.application_start, name="application_start"),

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from citizens.forms import ApplicantDataForm, InformationAnswerForm, SignupForm
+from citizens.forms import ApplicantDataForm, InformationAnswerForm
 from journeys import selectors, services
 from journeys.documents import document_response
 from journeys.models import (
@@ -23,18 +22,6 @@ from journeys.models import (
     JourneyType,
     Step,
 )
-from portal.redirects import safe_next
-
-
-@require_http_methods(["GET", "POST"])
-def signup(request):
-    form = SignupForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Your account has been created."))
-        return redirect(safe_next(request, default="citizens:services"))
-    return render(request, "citizens/signup.html", {"form": form})
 
 
 @require_GET

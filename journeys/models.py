@@ -606,11 +606,18 @@ class OutgoingEmail(models.Model):
         STEP_RESUMED = "step_resumed", _("The applicant answered, to the unit")
         STEP_CANCELLED = "step_cancelled", _("Case cancelled, to the unit")
         ESCALATION = "escalation", _("Escalation, to the unit's leads")
+        ACCOUNT = "account", _("About an account, to its address")
 
     UNIT_KINDS = (Kind.STEP_QUEUED, Kind.STEP_RESUMED, Kind.STEP_CANCELLED)
 
     kind = models.CharField(max_length=30, choices=Kind)
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="outgoing_emails")
+    journey = models.ForeignKey(
+        Journey,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outgoing_emails",
+    )
     step = models.ForeignKey(
         Step, on_delete=models.CASCADE, null=True, blank=True, related_name="outgoing_emails"
     )
@@ -620,6 +627,12 @@ class OutgoingEmail(models.Model):
     message = models.OneToOneField(
         ApplicantMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="email"
     )
+    # An account e-mail (no journey): its address, its template (emails/<template>.txt) and
+    # what the template needs, written when the account's change was made.
+    address = models.EmailField(blank=True)
+    template = models.CharField(max_length=100, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=8, blank=True)
     queue = models.CharField(max_length=100, help_text=_("The Celery queue its task goes to."))
     created_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True)
@@ -649,6 +662,12 @@ class OutgoingEmail(models.Model):
                 condition=~Q(kind="escalation") | Q(event__isnull=False, step__isnull=False),
                 name="outgoing_email_escalation_has_event",
             ),
+            # Every e-mail but an account's concerns a journey; an account's names its address.
+            models.CheckConstraint(
+                condition=(Q(kind="account") & ~Q(address="") & ~Q(template=""))
+                | (~Q(kind="account") & Q(journey__isnull=False)),
+                name="outgoing_email_journey_or_account",
+            ),
         ]
         indexes = [
             models.Index(
@@ -659,7 +678,7 @@ class OutgoingEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.journey}"
+        return f"{self.get_kind_display()}: {self.journey or self.template}"
 
 
 class FailedTask(models.Model):

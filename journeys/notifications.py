@@ -38,6 +38,8 @@ def outgoing_email_deliver(email: OutgoingEmail) -> int:
     e-mails went out (none when nobody has an address)."""
     if email.kind == OutgoingEmail.Kind.APPLICANT_MESSAGE:
         return applicant_message_email(email.message)
+    if email.kind == OutgoingEmail.Kind.ACCOUNT:
+        return account_email(email)
     if email.kind == OutgoingEmail.Kind.ESCALATION:
         return unit_escalation_email(email.event_id)
     what = {
@@ -124,3 +126,14 @@ def units_overdue_digest(*, now: dt.datetime) -> int:
             unit, "emails/unit_overdue_digest.txt", {"unit": unit, "steps": by_unit[unit.pk]}
         )
     return sent
+
+
+def account_email(email: OutgoingEmail) -> int:
+    """An e-mail about an account (finishing a sign-up, failed sign-ins), written from its
+    template and context in the language of the person it was written for."""
+    with translation.override(email.language or settings.LANGUAGE_CODE):
+        text = render_to_string(
+            f"emails/{email.template}.txt", {**email.context, "site_url": settings.SITE_URL}
+        )
+    subject, _, body = text.strip().partition("\n")
+    return send_mail(subject.strip(), body.strip() + "\n", None, [email.address])

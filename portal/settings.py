@@ -57,9 +57,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials.apps.SimpleAppConfig",
     "csp",
-    "axes",
     "units",
     "journeys",
+    "accounts",
     "citizens",
 ]
 
@@ -80,21 +80,22 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "units.middleware.IdleTimeoutMiddleware",
-    # Last, as django-axes asks: it turns a lockout into the lockout page.
-    "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
-    # Login throttling first: too many failures lock the username and address for a while.
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Passwords are judged only when the sign-in throttle lets the attempt through.
+    "accounts.backends.ThrottledModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
-AXES_VERBOSE = False
+# Sign-in throttling (accounts.throttling): after SIGNIN_FREE_FAILURES failures for a username
+# from one address, or SIGNIN_USERNAME_CEILING from any addresses in a day, each attempt waits
+# (30 s, doubling, at most 15 minutes). Nothing locks an account.
+SIGNIN_FREE_FAILURES = int(os.environ.get("SIGNIN_FREE_FAILURES", "5"))
+SIGNIN_USERNAME_CEILING = int(os.environ.get("SIGNIN_USERNAME_CEILING", "20"))
+# Sign-up: the e-mailed link is valid this long; at most this many sign-ups an hour from one
+# address, and e-mails a day to one e-mail address.
+SIGNUP_LINK_HOURS = int(os.environ.get("SIGNUP_LINK_HOURS", "24"))
+SIGNUP_LIMIT_PER_ADDRESS = int(os.environ.get("SIGNUP_LIMIT_PER_ADDRESS", "10"))
+SIGNUP_LIMIT_PER_EMAIL = int(os.environ.get("SIGNUP_LIMIT_PER_EMAIL", "3"))
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -232,9 +233,11 @@ CITIZEN_IDLE_TIMEOUT_MINUTES = int(os.environ.get("CITIZEN_IDLE_TIMEOUT_MINUTES"
 
 # HTTPS in production: redirect, HSTS, and headers that keep pages out of frames and sniffing.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-# Only a reverse proxy that terminates TLS, sets X-Forwarded-Proto and drops any the client sent
-# may be believed; without one, a client could make its request "secure" by saying so.
-if env_bool("TRUST_X_FORWARDED_PROTO", False):
+# Only a reverse proxy that terminates TLS, sets X-Forwarded-Proto and X-Forwarded-For and drops
+# any the client sent may be believed; without one, a client could make its request "secure" (or
+# choose the address sign-in throttling counts it under) by saying so.
+TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
+if TRUSTED_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

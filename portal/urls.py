@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.views import SignInView
 from journeys.urls import casework_patterns, coordination_patterns
 from portal import views
 
@@ -11,8 +12,9 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("contact/", views.contact, name="contact"),
     path("healthz/", views.health, name="health"),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", views.language_set, name="set_language"),
     path("work/", include(casework_patterns)),
     path("coordination/", include(coordination_patterns)),

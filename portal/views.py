@@ -1,13 +1,10 @@
 """Site-wide pages: the role-aware home page and the statements every footer links to."""
 
-from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
-from citizens.forms import LoginForm
 from journeys.models import JourneyType
 from units.roles import roles_of
 from units.services import staff_language_remember
@@ -48,17 +45,6 @@ def contact(request):
 def health(request):
     """The lightest page the stack can serve: a liveness probe, and the benchmark's ceiling."""
     return HttpResponse("ok", content_type="text/plain")
-
-
-class LoginView(auth_views.LoginView):
-    """Django's sign-in; a member of staff's e-mails then follow the language they sign in with."""
-
-    authentication_form = LoginForm
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        staff_language_remember(user=form.get_user(), language=translation.get_language())
-        return response
 
 
 @require_POST

@@ -23,6 +23,18 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _each_test_starts_in_the_default_language():
+    """A request in Swedish leaves Swedish active in the thread (LocaleMiddleware activates
+    it and nothing deactivates it); the next test must not inherit it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _documents_in_a_temporary_folder(settings, tmp_path):
     settings.DOCUMENTS_ROOT = tmp_path / "documents"
 

@@ -7,7 +7,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "locale" / "sv" / "LC_MESSAGES" / "django.po"
-SOURCES = ["manage.py", "portal", "units", "journeys", "citizens", "templates", "locale"]
+SOURCES = [
+    "manage.py",
+    "portal",
+    "units",
+    "journeys",
+    "accounts",
+    "citizens",
+    "templates",
+    "locale",
+]
 
 
 def test_every_message_in_the_code_has_a_swedish_translation(tmp_path):

@@ -27,14 +27,16 @@ PORTAL_QUEUE = "portal"
 def outgoing_emails_create(
     *,
     kind: OutgoingEmail.Kind,
-    journey: Journey,
     now: dt.datetime,
+    journey: Journey | None = None,
     step: Step | None = None,
     event: JourneyEvent | None = None,
     message: ApplicantMessage | None = None,
     queue: str = PORTAL_QUEUE,
+    **account,
 ) -> OutgoingEmail:
-    """Write the outbox row in the caller's transaction and publish it once that commits."""
+    """Write the outbox row in the caller's transaction and publish it once that commits. An
+    account e-mail gives `address`, `template`, `context` and `language` instead of a journey."""
     email = OutgoingEmail.objects.create(
         kind=kind,
         journey=journey,
@@ -43,6 +45,7 @@ def outgoing_emails_create(
         message=message,
         queue=queue,
         created_at=now,
+        **account,
     )
     transaction.on_commit(partial(outgoing_emails_publish, [email.pk]))
     return email

@@ -5,9 +5,11 @@ import datetime as dt
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.tokens import signup_token_make
 from journeys import services
 from journeys.dashboard import VIEWS
 from journeys.models import Handoff
@@ -31,6 +33,7 @@ PUBLIC_PAGES = [
     "/contact/",
     "/accounts/login/",
     "/accounts/signup/",
+    "/accounts/signup/sent/",
     "/services/",
     "/services/open-a-cafe/",
 ]
@@ -125,6 +128,16 @@ def test_public_pages(narrow_page, portal, visit):
     narrow_page.locator("main form button[type=submit]").click()
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
     visit()
+    # The page the sign-up e-mail links to, as it first opens and with its errors.
+    confirm = reverse(
+        "accounts:signup_confirm",
+        args=[signup_token_make(username="newcomer", email="newcomer@example.org")],
+    )
+    visit(confirm)
+    narrow_page.locator("main form button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+    visit(reverse("accounts:signup_confirm", args=["not-a-token"]))
 
 
 def test_citizen_pages(narrow_page, language, portal, visit):

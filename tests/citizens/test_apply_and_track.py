@@ -49,20 +49,6 @@ def submit(client, journey):
     return journey
 
 
-def test_signing_up_logs_the_citizen_in(client, cafe):
-    response = client.post(
-        reverse("citizens:signup"),
-        {
-            "username": "newcomer",
-            "email": "new@example.org",
-            "password1": "a-long-enough-passphrase",
-            "password2": "a-long-enough-passphrase",
-        },
-    )
-    assert response.status_code == 302
-    assert client.get(reverse("citizens:applications")).status_code == 200
-
-
 def test_the_start_page_lists_steps_units_stages_cost_and_documents(client, cafe):
     page = client.get(reverse("citizens:service_start", args=["open-a-cafe"])).content.decode()
     for text in (

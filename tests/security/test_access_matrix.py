@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from accounts.tokens import signup_token_make
 from journeys import services
 from journeys.models import Handoff, Journey
 from tests.factories import (
@@ -51,7 +52,9 @@ MATRIX = {
     "login": ("get", [], EVERYONE),
     "logout": ("post", [], EVERYONE),
     "set_language": ("post", [], EVERYONE),
-    "citizens:signup": ("get", [], EVERYONE),
+    "accounts:signup": ("get", [], EVERYONE),
+    "accounts:signup_sent": ("get", [], EVERYONE),
+    "accounts:signup_confirm": ("get", ["signup_token"], EVERYONE),
     "citizens:services": ("get", [], EVERYONE),
     "citizens:service_start": ("get", ["slug"], EVERYONE),
     "citizens:application_start": ("post", ["slug"], SIGNED_IN),
@@ -154,6 +157,7 @@ def world(cafe):
         "document": document.pk,
         "step": step.pk,
         "handoff": Handoff.objects.filter(step=step).first().pk,
+        "signup_token": signup_token_make(username="not-yet", email="not-yet@example.org"),
     }
     users = {
         "anonymous": None,

@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -154,17 +153,3 @@ def test_check_deploy_wants_the_portals_https_address_for_links_in_e_mails():
     assert "journeys.E001" not in plain.stderr
     with_path = check_deploy(SITE_URL="https://portal.example.org/cases")
     assert with_path.returncode == 1 and "SITE_URL must be scheme://host[:port]" in with_path.stderr
-
-
-@pytest.mark.parametrize("attempts", [5])
-def test_too_many_failed_sign_ins_lock_the_account_with_a_clear_message(client, db, attempts):
-    make_user("anna")
-    for _ in range(attempts - 1):
-        response = client.post(reverse("login"), {"username": "anna", "password": "wrong"})
-        assert response.status_code == 200
-        assert "Enter a correct username and password" in response.content.decode()
-    response = client.post(reverse("login"), {"username": "anna", "password": "wrong"})
-    assert response.status_code == 429
-    assert "Sign-in locked for now" in response.content.decode()
-    response = client.post(reverse("login"), {"username": "anna", "password": "pw-for-tests-only"})
-    assert response.status_code == 429  # still locked, even with the right password

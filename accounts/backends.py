@@ -1,0 +1,33 @@
+"""Django's password backend behind the sign-in throttle (accounts.throttling)."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from accounts.addresses import client_address
+from accounts.services import signin_warning_send
+from accounts.throttling import signin_failed, signin_succeeded, signin_wait
+
+
+class ThrottledModelBackend(ModelBackend):
+    """Judge a password only when the username may try again from this address; otherwise
+    refuse at once (PermissionDenied stops Django trying other backends) and leave the wait on
+    the request, where the sign-in form reads it."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None or username is None:
+            return super().authenticate(request, username, password, **kwargs)
+        address = client_address(request)
+        wait = signin_wait(username=username, address=address)
+        if wait:
+            request.signin_wait = wait
+            raise PermissionDenied
+        user = super().authenticate(request, username, password, **kwargs)
+        if user is not None:
+            signin_succeeded(username=username, address=address)
+        elif signin_failed(username=username, address=address):
+            holder = get_user_model().objects.filter(username=username).first()
+            if holder is not None:
+                signin_warning_send(user=holder, now=timezone.now())
+        return user
