@@ -9,5 +9,4 @@ class JourneysConfig(AppConfig):
     verbose_name = _("Journeys")
 
     def ready(self) -> None:
-        # Registers the percentile aggregate on SQLite connections (PostgreSQL has its own).
-        from journeys import aggregates, checks  # noqa: F401
+        from journeys import checks  # noqa: F401

@@ -6,7 +6,7 @@ from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 from django.utils import timezone
 
-from journeys import insight, notifications, services
+from journeys import notifications, services
 
 
 class RecordedTask(DjangoTask):
@@ -69,8 +69,3 @@ def delay_notices_sweep() -> int:
 def always_fails(label: str) -> None:
     """For the reliability tests and drills: fails every time, so its retries run out."""
     raise RuntimeError(f"always fails: {label}")
-
-
-@shared_task(name="journeys.tasks.insight_refresh")
-def insight_refresh() -> int:
-    return insight.insight_refresh_defaults(today=timezone.localdate())

@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "journeys",
     "accounts",
     "citizens",
+    "casework",
+    "coordination",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -341,7 +344,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),
     },
     "insight-refresh": {
-        "task": "journeys.tasks.insight_refresh",
+        "task": "coordination.tasks.insight_refresh",
         "schedule": float(INSIGHT_REFRESH_SECONDS),
     },
 }

@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts.views import SignInView
-from journeys.urls import casework_patterns, coordination_patterns
 from portal import views
 
 urlpatterns = [
@@ -16,8 +15,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", views.language_set, name="set_language"),
-    path("work/", include(casework_patterns)),
-    path("coordination/", include(coordination_patterns)),
+    path("work/", include("casework.urls")),
+    path("coordination/", include("coordination.urls")),
     path("", include("citizens.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -38,7 +38,7 @@ def make_user(username: str | None = None, **extra):
 
 def make_units() -> dict[str, Unit]:
     """The demo units, with their Swedish names."""
-    from journeys.management.commands.seed_demo import UNITS
+    from demo.management.commands.seed_demo import UNITS
 
     return {
         slug: Unit.objects.get_or_create(

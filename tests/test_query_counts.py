@@ -68,7 +68,7 @@ def test_the_queue_runs_as_many_queries_for_1000_cases_as_for_10(
 def test_the_coordinator_dashboard_runs_as_many_queries_for_1000_journeys_as_for_10(
     client, cafe, a_few, django_assert_max_num_queries
 ):
-    from journeys.dashboard import VIEWS as COORDINATION_VIEWS
+    from coordination.dashboard import VIEWS as COORDINATION_VIEWS
 
     client.force_login(make_coordinator())
     permit = cafe.steps.get(key="building-permit")

@@ -14,6 +14,9 @@ SOURCES = [
     "journeys",
     "accounts",
     "citizens",
+    "casework",
+    "coordination",
+    "demo",
     "templates",
     "locale",
 ]

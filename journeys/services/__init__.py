@@ -1,9 +1,10 @@
-"""Use-cases that change journeys. Each runs in one transaction, writes its events, and publishes
-its handoffs only after commit (DESIGN.md, "The handoff protocol").
+"""Use-cases that change journeys (a coordinator's own are in coordination.services). Each runs
+in one transaction, writes its events, and publishes its handoffs only after commit (DESIGN.md,
+"The handoff protocol").
 
 - `applications`: what the applicant does (start, answer, submit, answer a request);
 - `casework`: what a unit's caseworkers do (claim, take next, ask, note, decide);
-- `coordination`: what coordinators do (escalate, remind, re-publish) and the watching sweeps;
+- `watching`: the sweeps that watch every journey, and the applicant's request for a decision;
 - `handoffs`: the handoff outbox (create, publish, deliver, sweep);
 - `emails`: the e-mail outbox (create, publish, send, sweep);
 - `outbox`: publishing either outbox's rows after commit, never raising into the caller;
@@ -31,15 +32,6 @@ from journeys.services.casework import (
     step_release,
     step_take_next,
 )
-from journeys.services.coordination import (
-    applicant_remind,
-    decision_request_create,
-    delay_notices_sweep,
-    handoff_republish,
-    journey_escalate,
-    may_request_decision,
-    stuck_sweep,
-)
 from journeys.services.emails import (
     outgoing_email_send,
     outgoing_emails_create,
@@ -54,16 +46,19 @@ from journeys.services.handoffs import (
     task_failure_record,
 )
 from journeys.services.messages import applicant_notify
+from journeys.services.watching import (
+    decision_request_create,
+    delay_notices_sweep,
+    may_request_decision,
+    stuck_sweep,
+)
 
 __all__ = [
     "NotAssignee",
     "StepChanged",
     "StepClosed",
-    "applicant_remind",
     "decision_request_create",
     "delay_notices_sweep",
-    "handoff_republish",
-    "journey_escalate",
     "may_request_decision",
     "stuck_sweep",
     "applicant_notify",

@@ -10,10 +10,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.tokens import signup_token_make
+from casework.selectors import QUEUE_FILTERS
+from coordination.dashboard import VIEWS
 from journeys import services
-from journeys.dashboard import VIEWS
 from journeys.models import Handoff
-from journeys.selectors import QUEUE_FILTERS
 from tests.browser.conftest import browser_page
 from tests.factories import (
     CAFE_ANSWERS,

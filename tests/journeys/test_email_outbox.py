@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu import Connection
 
+from coordination import services as coordination_services
 from journeys import services, tasks
 from journeys.models import ApplicantMessage, FailedTask, Journey, OutgoingEmail
 from tests.factories import (
@@ -118,7 +119,7 @@ def test_every_kind_of_message_is_a_row_on_the_right_queue(cafe):
     journey = submitted_journey(cafe)  # a receipt; four steps queued in their units
     permit = journey.steps.get(step_type__key="building-permit")
     coordinator = make_coordinator()
-    services.journey_escalate(
+    coordination_services.journey_escalate(
         journey=journey, step=permit, by=coordinator, message="Look.", now=timezone.now()
     )
     rows = OutgoingEmail.objects.order_by("pk")

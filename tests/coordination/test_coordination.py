@@ -8,9 +8,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from coordination.timelines import journey_gantt
 from journeys import services
 from journeys.models import DecisionRequest, Handoff, JourneyEvent, OutgoingEmail
-from journeys.timelines import journey_gantt
 from tests.factories import (
     deliver_all,
     make_caseworker,

@@ -10,15 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from journeys import selectors, services
+from coordination import services
+from coordination.dashboard import VIEWS, Dashboard
+from coordination.forms import CoordinationFilterForm, EscalateForm, InsightForm
+from coordination.insight import Period, insight_cached
+from coordination.insight_exports import insight_charts, insight_csv
+from coordination.timelines import journey_gantt
+from journeys import selectors
 from journeys.counting import CappedPaginator
-from journeys.dashboard import VIEWS, Dashboard
 from journeys.disclosure import journey_disclosure
-from journeys.forms import CoordinationFilterForm, EscalateForm, InsightForm
-from journeys.insight import Period, insight_cached
-from journeys.insight_exports import insight_charts, insight_csv
 from journeys.models import Handoff, Journey, JourneyType
-from journeys.timelines import journey_gantt
 from units.models import Unit
 from units.roles import roles_of
 
@@ -62,7 +63,7 @@ def dashboard(request):
         "query": query.urlencode(),
         "now": now,
     }
-    template = "journeys/coordination/dashboard.html"
+    template = "coordination/dashboard.html"
     if request.htmx:
         template += "#results"
     return render(request, template, context)
@@ -95,7 +96,7 @@ def _render_journey(request, journey: Journey, escalate_form=None, status=200):
         "invalid_form": escalate_form if escalate_form is not None else None,
         "now": now,
     }
-    return render(request, "journeys/coordination/journey.html", context, status=status)
+    return render(request, "coordination/journey.html", context, status=status)
 
 
 @login_required
@@ -164,14 +165,14 @@ def insight(request):
     data.setdefault("end", default.end.isoformat())
     form = InsightForm(data, units=Unit.objects.order_by("name"), journey_types=journey_types)
     if not form.is_valid():
-        return render(request, "journeys/coordination/insight.html", {"form": form}, status=422)
+        return render(request, "coordination/insight.html", {"form": form}, status=422)
     period = form.period()
     figures = insight_cached(period)
     if request.GET.get("format") == "csv":
         return insight_csv(period, figures)
     return render(
         request,
-        "journeys/coordination/insight.html",
+        "coordination/insight.html",
         {
             "form": form,
             "period": period,

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, Sum
 from django.utils import timezone, translation
 
-from journeys.aggregates import Percentile, Seconds
+from coordination.aggregates import Percentile, Seconds
 from journeys.graph import graph_longest_path, step_dependencies
 from journeys.models import Handoff, Journey, JourneyType, Step, StepType
 from units.models import Unit

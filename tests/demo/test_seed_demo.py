@@ -9,10 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from journeys.management.commands.seed_demo import DEMO_PASSWORD
+from demo.management.commands.seed_demo import DEMO_PASSWORD
 from journeys.models import Journey
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def test_seed_demo_refuses_without_debug_or_force(db, settings):

@@ -16,7 +16,7 @@ from journeys.models import Handoff, Journey, JourneyType, Step
 from units.models import Membership, Unit
 
 DEMO_PASSWORD = "demo-portal-2026"
-CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue"
+CATALOGUE = Path(__file__).resolve().parents[3] / "journeys" / "catalogue"
 
 # slug, English name, Swedish name, level, phone
 UNITS = [

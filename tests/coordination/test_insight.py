@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from journeys.insight import Period, insight
+from coordination.insight import Period, insight
 from journeys.models import Handoff, Journey, Step
 from tests.factories import make_coordinator, make_user
 

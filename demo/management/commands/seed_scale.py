@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
-from journeys import scale
+from demo import scale
 
 
 class Command(BaseCommand):

@@ -13,17 +13,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from journeys import selectors, services
-from journeys.counting import CappedPaginator
-from journeys.disclosure import disclosed_answers, disclosed_documents, journey_disclosure
-from journeys.documents import document_response
-from journeys.forms import (
+from casework import selectors as queue_selectors
+from casework.forms import (
     DecisionForm,
     DelayForm,
     InformationRequestForm,
     NoteForm,
     ReassignForm,
 )
+from journeys import selectors, services
+from journeys.counting import CappedPaginator
+from journeys.disclosure import disclosed_answers, disclosed_documents, journey_disclosure
+from journeys.documents import document_response
 from journeys.models import Step
 from units.models import Unit
 from units.roles import roles_of
@@ -56,10 +57,10 @@ def queue(request):
     unit = _chosen_unit(request, units)
     now = timezone.now()
     chosen = request.GET.get("filter", "all")
-    if chosen not in selectors.QUEUE_FILTERS:
+    if chosen not in queue_selectors.QUEUE_FILTERS:
         chosen = "all"
-    steps = selectors.unit_queue(unit, user=request.user, now=now, filter=chosen)
-    counts = selectors.unit_queue_counts(unit, user=request.user, now=now)
+    steps = queue_selectors.unit_queue(unit, user=request.user, now=now, filter=chosen)
+    counts = queue_selectors.unit_queue_counts(unit, user=request.user, now=now)
     context = {
         "units": units,
         "unit": unit,
@@ -68,13 +69,13 @@ def queue(request):
         ),
         "filters": [
             {"key": key, "label": label, "count": counts[key], "current": key == chosen}
-            for key, label in selectors.QUEUE_FILTERS.items()
+            for key, label in queue_selectors.QUEUE_FILTERS.items()
         ],
         "chosen": chosen,
         "is_lead": unit.pk in roles_of(request.user).lead_unit_ids,
         "now": now,
     }
-    template = "journeys/casework/queue.html"
+    template = "casework/queue.html"
     if request.htmx and not request.htmx.boosted:
         template += "#queue-results"
     return render(request, template, context)
@@ -144,7 +145,7 @@ def _render_case(request, step: Step, status: int = 200, **forms):
         "now": timezone.now(),
     }
     context["invalid_form"] = next(iter(forms.values()), None)
-    return render(request, "journeys/casework/case.html", context, status=status)
+    return render(request, "casework/case.html", context, status=status)
 
 
 def _unit_members(unit: Unit):
@@ -343,17 +344,17 @@ def workload(request):
         raise Http404
     unit = _chosen_unit(request, units)
     now = timezone.now()
-    counts = selectors.unit_queue_counts(unit, user=request.user, now=now)
+    counts = queue_selectors.unit_queue_counts(unit, user=request.user, now=now)
     members = _unit_members(unit)
-    page = CappedPaginator(selectors.unit_queue(unit), QUEUE_PAGE_SIZE, count=counts["all"])
+    page = CappedPaginator(queue_selectors.unit_queue(unit), QUEUE_PAGE_SIZE, count=counts["all"])
     page = page.get_page(request.GET.get("page"))
     return render(
         request,
-        "journeys/casework/workload.html",
+        "casework/workload.html",
         {
             "unit": unit,
             "units": units,
-            "members": selectors.unit_workload(unit, now=now),
+            "members": queue_selectors.unit_workload(unit, now=now),
             "assignable": list(members),
             "page": page,
             "unassigned": counts["new"],

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from journeys.insight import insight_refresh_defaults
+from coordination.insight import insight_refresh_defaults
 
 
 class Command(BaseCommand):

@@ -1,0 +1,155 @@
+"""The case page's forms: each carries the version the case was loaded at."""
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from journeys.forms import BoundedDateField
+from journeys.models import JourneyEvent, Step
+
+
+class CaseForm(forms.Form):
+    """Every form that changes a case carries the version it was loaded at (optimistic lock)."""
+
+    use_required_attribute = False
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    # The case page shows several of these forms at once, so each prefixes its fields' ids
+    # (id="decision-version"); the field names, which the views bind, stay as they are.
+    id_prefix: str
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
+
+
+class DecisionForm(CaseForm):
+    id_prefix = "decision"
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=Step.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select approve or reject")},
+    )
+    reasons = forms.CharField(
+        label=_("Reasons for the decision"),
+        help_text=_("The applicant reads these. Say what the decision rests on."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        error_messages={"required": _("Enter the reasons for the decision")},
+    )
+    appeal_instructions = forms.CharField(
+        label=_("How to appeal (for a rejection)"),
+        help_text=_("Your unit's standard text; adapt it to this case if needed."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        required=False,
+    )
+    communication_note = forms.CharField(
+        label=_("The applicant's chance to comment (for a rejection)"),
+        help_text=_(
+            "When and how the applicant was told of the material and could comment, "
+            "or why that was not needed."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") == Step.Outcome.REJECT:
+            if not cleaned.get("appeal_instructions", "").strip():
+                self.add_error(
+                    "appeal_instructions", _("Enter how the applicant can appeal the rejection")
+                )
+            if not cleaned.get("communication_note", "").strip():
+                self.add_error(
+                    "communication_note",
+                    _(
+                        "Record when the applicant could comment on the material, "
+                        "or why that was not needed"
+                    ),
+                )
+        return cleaned
+
+
+class InformationRequestForm(CaseForm):
+    id_prefix = "request"
+    items = forms.CharField(
+        label=_("What the applicant needs to send"),
+        help_text=_("One item per line, in words the applicant understands."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=3000,
+        error_messages={"required": _("Enter at least one item the applicant needs to send")},
+    )
+    due_date = BoundedDateField(
+        label=_("Answer by"),
+        help_text=_("For example 2027-03-15"),
+        error_messages={
+            "required": _("Enter the date the applicant should answer by"),
+            "invalid": _("Enter the date as year-month-day, for example 2027-03-15"),
+        },
+    )
+
+    def clean_items(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["items"].splitlines() if line.strip()]
+
+    def clean_due_date(self) -> dt.date:
+        due = self.cleaned_data["due_date"]
+        if due <= timezone.localdate():
+            raise forms.ValidationError(_("Enter a date after today"))
+        return due
+
+
+class NoteForm(CaseForm):
+    id_prefix = "note"
+    kind = forms.ChoiceField(
+        label=_("What to record"),
+        choices=[
+            (JourneyEvent.Kind.NOTE, _("Note")),
+            (JourneyEvent.Kind.CALL, _("Phone call")),
+            (JourneyEvent.Kind.SITE_VISIT, _("Site visit")),
+        ],
+        widget=forms.RadioSelect,
+        initial=JourneyEvent.Kind.NOTE,
+        error_messages={"required": _("Select note, phone call or site visit")},
+    )
+    text = forms.CharField(
+        label=_("Journal entry"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": _("Enter what happened")},
+    )
+    visible_to_applicant = forms.BooleanField(
+        label=_("The applicant may read this entry"), required=False
+    )
+
+
+class DelayForm(CaseForm):
+    id_prefix = "delay"
+    reason = forms.CharField(
+        label=_("Why the step will be late"),
+        help_text=_(
+            "The applicant is told this when the step is about to miss its due date "
+            "(Administrative Procedure Act, section 11)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=3000,
+        error_messages={"required": _("Enter the reason for the delay")},
+    )
+
+
+class ReassignForm(CaseForm):
+    id_prefix = "reassign"
+    assignee = forms.ModelChoiceField(
+        label=_("Caseworker"),
+        queryset=None,
+        error_messages={"required": _("Select a caseworker of the unit")},
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = members
+        self.fields["assignee"].label_from_instance = lambda user: user.get_username()

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from casework import views
+
+app_name = "casework"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("take-next/", views.take_next, name="take_next"),
+    path("workload/", views.workload, name="workload"),
+    path("steps/<int:pk>/", views.case, name="case"),
+    path("steps/<int:pk>/claim/", views.case_claim, name="claim"),
+    path("steps/<int:pk>/release/", views.case_release, name="release"),
+    path("steps/<int:pk>/decide/", views.case_decide, name="decide"),
+    path(
+        "steps/<int:pk>/request-information/",
+        views.case_request_information,
+        name="request_information",
+    ),
+    path("steps/<int:pk>/journal/", views.case_note, name="note"),
+    path("steps/<int:pk>/delay/", views.case_delay, name="delay"),
+    path("steps/<int:pk>/reassign/", views.case_reassign, name="reassign"),
+    path(
+        "steps/<int:pk>/documents/<int:document_pk>/",
+        views.case_document,
+        name="document",
+    ),
+]

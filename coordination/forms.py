@@ -1,0 +1,123 @@
+"""The coordinator's forms: escalation, the dashboard's filters, the insight period."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from journeys.forms import BoundedDateField
+from journeys.models import Step
+
+
+class EscalateForm(forms.Form):
+    use_required_attribute = False
+    step = forms.ModelChoiceField(
+        label=_("Step to escalate"),
+        queryset=None,
+        empty_label=None,
+        error_messages={"required": _("Select the step to escalate")},
+    )
+    message = forms.CharField(
+        label=_("Message to the unit lead"),
+        help_text=_("Say what is stuck and what you ask the unit to do."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=3000,
+        error_messages={"required": _("Enter a message to the unit lead")},
+    )
+
+    def __init__(self, *args, journey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["step"].queryset = journey.steps.filter(
+            status__in=Step.ACTIVE_STATUSES
+        ).select_related("step_type", "unit")
+        self.fields["step"].label_from_instance = lambda step: (
+            f"{step.step_type.display_name} – {step.unit.display_name}"
+        )
+
+
+class CoordinationFilterForm(forms.Form):
+    """The dashboard's filters; an unknown value is ignored, never an error page."""
+
+    use_required_attribute = False
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    journey_type = forms.ChoiceField(label=_("Service"), required=False)
+    min_age_days = forms.TypedChoiceField(
+        label=_("Older than"),
+        required=False,
+        coerce=int,
+        empty_value=0,
+        choices=[
+            ("", _("Any age")),
+            (7, _("1 week")),
+            (30, _("30 days")),
+            (90, _("90 days")),
+            (183, _("6 months")),
+        ],
+    )
+
+    def __init__(self, *args, units, journey_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("All units"))] + [
+            (u.slug, u.display_name) for u in units
+        ]
+        self.fields["journey_type"].choices = [("", _("All services"))] + [
+            (t.slug, t.display_name) for t in journey_types
+        ]
+
+    def filters(self):
+        from coordination.dashboard import CoordinationFilters
+
+        if not self.is_valid():
+            return CoordinationFilters()
+        return CoordinationFilters(
+            unit=self.cleaned_data["unit"],
+            journey_type=self.cleaned_data["journey_type"],
+            min_age_days=self.cleaned_data["min_age_days"] or 0,
+        )
+
+
+class InsightForm(forms.Form):
+    use_required_attribute = False
+    journey_type = forms.ChoiceField(label=_("Service"))
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    start = BoundedDateField(
+        label=_("From"),
+        help_text=_("For example 2026-01-01"),
+        error_messages={
+            "required": _("Enter the first day of the period"),
+            "invalid": _("Enter the date as year-month-day, for example 2026-01-01"),
+        },
+    )
+    end = BoundedDateField(
+        label=_("To"),
+        help_text=_("For example 2026-12-31"),
+        error_messages={
+            "required": _("Enter the last day of the period"),
+            "invalid": _("Enter the date as year-month-day, for example 2026-12-31"),
+        },
+    )
+
+    def __init__(self, *args, units, journey_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.journey_types = {t.slug: t for t in journey_types}
+        self.units = {u.slug: u for u in units}
+        self.fields["journey_type"].choices = [(t.slug, t.display_name) for t in journey_types]
+        self.fields["unit"].choices = [("", _("All units"))] + [
+            (u.slug, u.display_name) for u in units
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("Enter an end date on or after the start date"))
+        return cleaned
+
+    def period(self):
+        from coordination.insight import Period
+
+        data = self.cleaned_data
+        return Period(
+            journey_type=self.journey_types[data["journey_type"]],
+            unit=self.units.get(data["unit"]),
+            start=data["start"],
+            end=data["end"],
+        )

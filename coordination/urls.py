@@ -1,0 +1,13 @@
+from django.urls import path
+
+from coordination import views
+
+app_name = "coordination"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("insight/", views.insight, name="insight"),
+    path("journeys/<uuid:public_id>/", views.journey_detail, name="journey"),
+    path("journeys/<uuid:public_id>/escalate/", views.journey_escalate, name="escalate"),
+    path("journeys/<uuid:public_id>/remind/", views.journey_remind, name="remind"),
+    path("handoffs/<int:pk>/republish/", views.handoff_republish, name="republish"),
+]
