@@ -318,16 +318,19 @@ STALLED_AFTER_DAYS = int(os.environ.get("STALLED_AFTER_DAYS", "5"))
 # How often an applicant's open tracking page refreshes its progress (htmx polling).
 TRACKING_REFRESH_SECONDS = int(os.environ.get("TRACKING_REFRESH_SECONDS", "30"))
 
-# Every periodic task, in one place. Each has a management command of the same name.
+# The outboxes (journeys/services/outbox.py). Publishing after commit gives up on the broker
+# after this many seconds at each step (connect, each command) and never raises; after a failure
+# a process leaves publishing to the relay for OUTBOX_PUBLISH_PAUSE_SECONDS. The relay
+# (`manage.py outbox_relay`, a process of its own) publishes every OUTBOX_RELAY_INTERVAL_SECONDS
+# what was never published, and runs both sweeps every HANDOFF_SWEEP_INTERVAL_SECONDS.
+OUTBOX_PUBLISH_TIMEOUT_SECONDS = float(os.environ.get("OUTBOX_PUBLISH_TIMEOUT_SECONDS", "0.25"))
+OUTBOX_PUBLISH_PAUSE_SECONDS = float(os.environ.get("OUTBOX_PUBLISH_PAUSE_SECONDS", "5"))
+OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("OUTBOX_RELAY_INTERVAL_SECONDS", "1"))
+
+# Every periodic task, in one place. Each has a management command of the same name. The outbox
+# sweeps (handoffs_sweep, outgoing_emails_sweep) are not here: the relay runs them on
+# HANDOFF_SWEEP_INTERVAL_SECONDS, so they do not depend on beat or on a worker being alive.
 CELERY_BEAT_SCHEDULE = {
-    "handoffs-sweep": {
-        "task": "journeys.tasks.handoffs_sweep",
-        "schedule": float(HANDOFF_SWEEP_INTERVAL_SECONDS),
-    },
-    "outgoing-emails-sweep": {
-        "task": "journeys.tasks.outgoing_emails_sweep",
-        "schedule": float(HANDOFF_SWEEP_INTERVAL_SECONDS),
-    },
     "stuck-sweep": {"task": "journeys.tasks.stuck_sweep", "schedule": 15 * 60.0},
     "delay-notices-sweep": {
         "task": "journeys.tasks.delay_notices_sweep",

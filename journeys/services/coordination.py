@@ -80,7 +80,7 @@ def handoff_republish(*, handoff: Handoff, by, now: dt.datetime) -> bool:
             now=now,
             visible_to_applicant=False,
         )
-    return handoffs_publish([handoff.pk], now=now) == 1
+    return handoffs_publish([handoff.pk], now=now, after_commit=False) == 1
 
 
 def stuck_sweep(*, now: dt.datetime) -> dict[str, int]:
