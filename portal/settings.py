@@ -284,7 +284,16 @@ if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT.")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# The workers' and beat's own connections: a broker that stops answering on an open connection
+# (frozen, or gone without closing it) is given up after 30 s and reconnected; the consumer's
+# BRPOP replies within a second, so this never cuts a healthy wait short. Publishing after
+# commit uses far shorter timeouts of its own (OUTBOX_PUBLISH_TIMEOUT_SECONDS below).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_timeout": 30,
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -295,6 +304,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir),
         "control_folder": str(VAR_DIR / "broker-control"),
     }
+# A worker (and beat) outlives any broker outage: it keeps reconnecting, with backoff, for ever
+# (Celery's default gives up after 100 tries and exits), also when the broker is down as it
+# starts. Workers run without gossip and mingle (Procfile.dev, docker-compose.yml): their
+# broadcast channels are what failed to restart after an outage, and work here needs neither.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_DEFAULT_QUEUE = "portal"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
