@@ -40,11 +40,11 @@ build/static/css/portal.css: node_modules/.installed static/scss/portal.scss
 
 assets: build/static/css/portal.css
 
-## Set up and start web, Celery worker and beat on the embedded default (SQLite, filesystem broker).
+## Set up and start web, Celery worker, beat and the outbox relay on the embedded default (SQLite, filesystem broker).
 run: messages assets
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input -v0
 	DEBUG=1 $(BIN)/python manage.py seed_demo
-	@echo "The portal is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops web, worker and beat)"
+	@echo "The portal is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops web, worker, beat and relay)"
 	DEBUG=1 PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
 lint: install-dev assets

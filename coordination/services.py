@@ -75,4 +75,4 @@ def handoff_republish(*, handoff: Handoff, by, now: dt.datetime) -> bool:
             now=now,
             visible_to_applicant=False,
         )
-    return handoffs_publish([handoff.pk], now=now) == 1
+    return handoffs_publish([handoff.pk], now=now, after_commit=False) == 1

@@ -140,6 +140,11 @@ class HandoffQuerySet(models.QuerySet):
             .filter(Q(published_at__isnull=True) | Q(published_at__lt=cutoff))
         )
 
+    def unpublished(self, *, before: dt.datetime):
+        """Undelivered and never published, written before `before`: the publish after commit
+        failed (the broker was down or silent) or its process died first. The relay's work."""
+        return self.undelivered().filter(published_at__isnull=True, created_at__lt=before)
+
 
 class OutgoingEmailQuerySet(models.QuerySet):
     def unsent(self):
@@ -153,4 +158,10 @@ class OutgoingEmailQuerySet(models.QuerySet):
             self.unsent()
             .filter(created_at__lt=cutoff, failures__isnull=True)
             .filter(Q(published_at__isnull=True) | Q(published_at__lt=cutoff))
+        )
+
+    def unpublished(self, *, before: dt.datetime):
+        """Unsent and never published, written before `before` (see HandoffQuerySet)."""
+        return self.unsent().filter(
+            published_at__isnull=True, created_at__lt=before, failures__isnull=True
         )

@@ -290,7 +290,16 @@ if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT.")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# The workers' and beat's own connections: a broker that stops answering on an open connection
+# (frozen, or gone without closing it) is given up after 30 s and reconnected; the consumer's
+# BRPOP replies within a second, so this never cuts a healthy wait short. Publishing after
+# commit uses far shorter timeouts of its own (OUTBOX_PUBLISH_TIMEOUT_SECONDS below).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_timeout": 30,
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -301,6 +310,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir),
         "control_folder": str(VAR_DIR / "broker-control"),
     }
+# A worker (and beat) outlives any broker outage: it keeps reconnecting, with backoff, for ever
+# (Celery's default gives up after 100 tries and exits), also when the broker is down as it
+# starts. Workers run without gossip and mingle (Procfile.dev, docker-compose.yml): their
+# broadcast channels are what failed to restart after an outage, and work here needs neither.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_DEFAULT_QUEUE = "portal"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -324,16 +340,19 @@ STALLED_AFTER_DAYS = int(os.environ.get("STALLED_AFTER_DAYS", "5"))
 # How often an applicant's open tracking page refreshes its progress (htmx polling).
 TRACKING_REFRESH_SECONDS = int(os.environ.get("TRACKING_REFRESH_SECONDS", "30"))
 
-# Every periodic task, in one place. Each has a management command of the same name.
+# The outboxes (journeys/services/outbox.py). Publishing after commit gives up on the broker
+# after this many seconds at each step (connect, each command) and never raises; after a failure
+# a process leaves publishing to the relay for OUTBOX_PUBLISH_PAUSE_SECONDS. The relay
+# (`manage.py outbox_relay`, a process of its own) publishes every OUTBOX_RELAY_INTERVAL_SECONDS
+# what was never published, and runs both sweeps every HANDOFF_SWEEP_INTERVAL_SECONDS.
+OUTBOX_PUBLISH_TIMEOUT_SECONDS = float(os.environ.get("OUTBOX_PUBLISH_TIMEOUT_SECONDS", "0.25"))
+OUTBOX_PUBLISH_PAUSE_SECONDS = float(os.environ.get("OUTBOX_PUBLISH_PAUSE_SECONDS", "5"))
+OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("OUTBOX_RELAY_INTERVAL_SECONDS", "1"))
+
+# Every periodic task, in one place. Each has a management command of the same name. The outbox
+# sweeps (handoffs_sweep, outgoing_emails_sweep) are not here: the relay runs them on
+# HANDOFF_SWEEP_INTERVAL_SECONDS, so they do not depend on beat or on a worker being alive.
 CELERY_BEAT_SCHEDULE = {
-    "handoffs-sweep": {
-        "task": "journeys.tasks.handoffs_sweep",
-        "schedule": float(HANDOFF_SWEEP_INTERVAL_SECONDS),
-    },
-    "outgoing-emails-sweep": {
-        "task": "journeys.tasks.outgoing_emails_sweep",
-        "schedule": float(HANDOFF_SWEEP_INTERVAL_SECONDS),
-    },
     "stuck-sweep": {"task": "journeys.tasks.stuck_sweep", "schedule": 15 * 60.0},
     "delay-notices-sweep": {
         "task": "journeys.tasks.delay_notices_sweep",

@@ -35,6 +35,16 @@ def _each_test_starts_in_the_default_language():
 
 
 @pytest.fixture(autouse=True)
+def _publishing_not_paused():
+    """A publish that failed pauses publishing in this process; no test inherits the pause."""
+    from journeys.services.outbox import publish_resume
+
+    publish_resume()
+    yield
+    publish_resume()
+
+
+@pytest.fixture(autouse=True)
 def _documents_in_a_temporary_folder(settings, tmp_path):
     settings.DOCUMENTS_ROOT = tmp_path / "documents"
 

@@ -16,7 +16,7 @@ def compose() -> dict:
 def test_compose_runs_web_worker_beat_postgres_and_redis_from_the_repository_image():
     services = compose()["services"]
     assert {"web", "worker", "beat", "postgres", "redis"} <= set(services)
-    for name in ("web", "worker", "beat", "migrate"):
+    for name in ("web", "worker", "beat", "relay", "migrate"):
         assert services[name]["build"] == ".", name
         env = services[name]["environment"]
         assert (
@@ -30,6 +30,7 @@ def test_compose_runs_web_worker_beat_postgres_and_redis_from_the_repository_ima
     assert "worker" in " ".join(services["worker"]["command"])
     assert "unit_queues" in " ".join(services["worker"]["command"])
     assert "beat" in services["beat"]["command"]
+    assert "outbox_relay" in services["relay"]["command"]
     assert (ROOT / "Dockerfile").is_file()
 
 
@@ -79,3 +80,14 @@ def test_compose_keeps_uploaded_documents_in_a_volume():
         service = config["services"][name]
         assert "documents:/app/var/documents" in service["volumes"], name
         assert service["environment"]["DOCUMENTS_ROOT"] == "/app/var/documents"
+
+
+def test_compose_restarts_the_worker_and_relay_and_the_worker_skips_gossip_and_mingle():
+    """Both outlive a broker outage on their own; the supervisor restarts them if they die."""
+    services = compose()["services"]
+    for name in ("worker", "beat", "relay"):
+        assert services[name]["restart"] == "unless-stopped", name
+    worker = " ".join(services["worker"]["command"])
+    assert "--without-gossip" in worker and "--without-mingle" in worker
+    procfile = (ROOT / "Procfile.dev").read_text()
+    assert "--without-gossip --without-mingle" in procfile and "outbox_relay" in procfile

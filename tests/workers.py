@@ -5,6 +5,7 @@ broker and writing to the test PostgreSQL database; nothing about Celery is mock
 """
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -165,5 +166,58 @@ class RedisServer:
             self.process.kill()
             self.process.wait()
 
+    def freeze(self) -> None:
+        """SIGSTOP: connections are still accepted by the kernel, nothing is answered."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.thaw()
         self.kill()
+
+
+class RelayProcess:
+    """A real `manage.py outbox_relay` process (the production one) on the test database."""
+
+    def __init__(self, log_path: Path, *, broker_url: str, env: dict | None = None):
+        self.log_path = log_path
+        self.broker_url = broker_url
+        self.extra_env = env or {}
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> "RelayProcess":
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": self.broker_url,
+            "SECRET_KEY": "test-only-secret-key",
+            "DEBUG": "0",
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+        self.log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "outbox_relay"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(lambda: "outbox relay: every" in self.output(), timeout, "the relay", self)
+        return self
+
+    def output(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()

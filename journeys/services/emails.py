@@ -51,7 +51,9 @@ def outgoing_emails_create(
     return email
 
 
-def outgoing_emails_publish(email_ids: list[int], *, now: dt.datetime | None = None) -> int:
+def outgoing_emails_publish(
+    email_ids: list[int], *, now: dt.datetime | None = None, after_commit: bool = True
+) -> int:
     """Send each e-mail's task to its queue; never raises (see outbox_publish). Returns how many
     were published."""
     from journeys import tasks  # the tasks call these services
@@ -61,6 +63,7 @@ def outgoing_emails_publish(email_ids: list[int], *, now: dt.datetime | None = N
         task=tasks.outgoing_email_send,
         queue=lambda email: email.queue,
         now=now or timezone.now(),
+        after_commit=after_commit,
     )
 
 
@@ -94,4 +97,12 @@ def outgoing_email_send(*, email_id: int, now: dt.datetime) -> bool:
 def outgoing_emails_sweep(*, now: dt.datetime) -> int:
     """Publish again every e-mail left unsent past the grace period. Returns the count."""
     stuck = list(OutgoingEmail.objects.overdue_for_sending(now=now).values_list("pk", flat=True))
-    return outgoing_emails_publish(stuck, now=now) if stuck else 0
+    return outgoing_emails_publish(stuck, now=now, after_commit=False) if stuck else 0
+
+
+def outgoing_emails_relay(*, now: dt.datetime, after: dt.timedelta) -> int:
+    """Publish every unsent e-mail never published and older than `after` (its publish after
+    commit failed, or never ran). Returns the count."""
+    unpublished = OutgoingEmail.objects.unpublished(before=now - after).values_list("pk", flat=True)
+    ids = list(unpublished)
+    return outgoing_emails_publish(ids, now=now, after_commit=False) if ids else 0

@@ -81,9 +81,11 @@ def handoffs_create(
     return handoffs
 
 
-def handoffs_publish(handoff_ids: list[int], *, now: dt.datetime | None = None) -> int:
+def handoffs_publish(
+    handoff_ids: list[int], *, now: dt.datetime | None = None, after_commit: bool = True
+) -> int:
     """Send each handoff's task to its unit's queue. A failure is recorded, not raised: the
-    sweep publishes it again. Returns how many were published."""
+    relay publishes it again (see outbox_publish). Returns how many were published."""
     from journeys import tasks  # the tasks call these services
 
     return outbox_publish(
@@ -91,6 +93,7 @@ def handoffs_publish(handoff_ids: list[int], *, now: dt.datetime | None = None) 
         task=tasks.handoff_deliver,
         queue=lambda handoff: handoff.unit.queue_name,
         now=now or timezone.now(),
+        after_commit=after_commit,
     )
 
 
@@ -211,7 +214,15 @@ def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
 def handoffs_sweep(*, now: dt.datetime) -> int:
     """Publish again every handoff left undelivered past the grace period. Returns the count."""
     stuck = list(Handoff.objects.overdue_for_delivery(now=now).values_list("pk", flat=True))
-    return handoffs_publish(stuck, now=now) if stuck else 0
+    return handoffs_publish(stuck, now=now, after_commit=False) if stuck else 0
+
+
+def handoffs_relay(*, now: dt.datetime, after: dt.timedelta) -> int:
+    """Publish every undelivered handoff never published and older than `after` (its publish
+    after commit failed, or never ran). Returns the count."""
+    unpublished = Handoff.objects.unpublished(before=now - after).values_list("pk", flat=True)
+    ids = list(unpublished)
+    return handoffs_publish(ids, now=now, after_commit=False) if ids else 0
 
 
 def task_failure_record(

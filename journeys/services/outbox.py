@@ -1,46 +1,97 @@
 """Publishing outbox rows (handoffs, outgoing e-mails): a row is the truth, its task a message.
 
 Publishing runs after commit, in the request or task that wrote the rows, so it must neither
-raise nor wait long: a failure is logged and kept on the row, and the sweep publishes it again.
+raise nor wait long: a failure is logged and kept on the row, and the relay (`outbox_relay`)
+publishes it again. Each publish opens its own broker connection with timeouts of a fraction of
+a second (`OUTBOX_PUBLISH_TIMEOUT_SECONDS`), so a broker that is down, unreachable or frozen
+(accepting connections, answering nothing) costs a request at most about that long. After a
+failure, publishing after commit stops for `OUTBOX_PUBLISH_PAUSE_SECONDS` in this process: the
+next requests do not try a broker just found dead, and the relay publishes their rows.
 """
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 
 from celery import Task
+from django.conf import settings
 from django.db.models import F, Model, QuerySet
+from kombu import Connection
 
 logger = logging.getLogger(__name__)
 
-# One immediate reconnect-and-retry (a pooled connection gone stale after a broker restart), no
-# sleeping between tries: a broker that is down costs the request milliseconds, not seconds.
-PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0,
-    "interval_max": 0,
-}
+
+class _Breaker:
+    """Until when, in this process, publishing after commit is skipped (monotonic seconds)."""
+
+    paused_until = 0.0
+
+
+def publish_paused() -> bool:
+    return time.monotonic() < _Breaker.paused_until
+
+
+def publish_resume() -> None:
+    _Breaker.paused_until = 0.0
+
+
+def publishing_connection(task: Task) -> Connection:
+    """A connection of its own (not the app's pool, whose timeouts suit the workers) that gives
+    up on a silent broker within OUTBOX_PUBLISH_TIMEOUT_SECONDS at each step: connecting, and
+    each command (the channel's PING, the LPUSH)."""
+    timeout = settings.OUTBOX_PUBLISH_TIMEOUT_SECONDS
+    return task.app.connection_for_write(
+        connect_timeout=timeout,
+        # One try to connect: kombu otherwise sleeps and tries again (2 s for a refused one).
+        transport_options={
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+            "max_retries": 0,
+        },
+    )
 
 
 def outbox_publish(
-    rows: QuerySet, *, task: Task, queue: Callable[[Model], str], now: dt.datetime
+    rows: QuerySet,
+    *,
+    task: Task,
+    queue: Callable[[Model], str],
+    now: dt.datetime,
+    after_commit: bool = True,
 ) -> int:
-    """Send `task(row.pk)` for each row to its queue and count the publish on the row. A failure
-    is recorded as the row's last error, not raised. Returns how many were published."""
-    published = 0
+    """Send `task(row.pk)` for each row to its queue and count the publish on the row. Never
+    raises: the first failure ends the batch (the broker is not tried once per row), and every
+    row left unpublished keeps why as its last error, for the relay to publish. After commit
+    (`after_commit`), a failure also pauses publishing in this process; the relay and the sweep
+    pass False, as they exist to try. Returns how many were published."""
     model = rows.model
-    for row in rows:
-        try:
-            task.apply_async(
-                args=[row.pk], queue=queue(row), retry=True, retry_policy=PUBLISH_RETRY_POLICY
+    rows = list(rows)
+    if after_commit and publish_paused():
+        _not_published(model, rows, "paused after a failed publish in this process")
+        return 0
+    published = 0
+    with publishing_connection(task) as connection:
+        for index, row in enumerate(rows):
+            try:
+                task.apply_async(
+                    args=[row.pk], queue=queue(row), connection=connection, retry=False
+                )
+            except Exception as error:  # the broker is down, unreachable or silent
+                logger.warning("%s %s not published: %s", model.__name__, row.pk, error)
+                _not_published(model, rows[index:], str(error))
+                if after_commit:
+                    _Breaker.paused_until = time.monotonic() + settings.OUTBOX_PUBLISH_PAUSE_SECONDS
+                break
+            model.objects.filter(pk=row.pk).update(
+                published_at=now, publish_count=F("publish_count") + 1
             )
-        except Exception as error:  # the broker is down or unreachable: the sweep retries
-            logger.warning("%s %s not published: %s", model.__name__, row.pk, error)
-            model.objects.filter(pk=row.pk).update(last_error=f"publish: {error}"[:2000])
-            continue
-        model.objects.filter(pk=row.pk).update(
-            published_at=now, publish_count=F("publish_count") + 1
-        )
-        published += 1
+            published += 1
     return published
+
+
+def _not_published(model: type[Model], rows: list[Model], why: str) -> None:
+    if rows:
+        model.objects.filter(pk__in=[row.pk for row in rows]).update(
+            last_error=f"publish: {why}"[:2000]
+        )

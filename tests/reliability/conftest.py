@@ -3,7 +3,6 @@ processes. Each test records its figures; `manage.py reliability_figures` prints
 
 import json
 import os
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from journeys import tasks
 from journeys.models import Handoff, Journey, Step
+from journeys.services.outbox import publish_resume
 from tests.factories import load_catalogue, make_units, make_user
 from tests.workers import RedisServer, WorkerProcess
 
@@ -48,16 +48,16 @@ def own_redis(tmp_path):
 
 @pytest.fixture
 def broker(own_redis, monkeypatch):
-    """Publish the test's handoffs to its own Redis (a real Celery app, only the URL differs;
-    Celery lets CELERY_BROKER_URL in the environment win over any configuration). The outbox
-    publishes with the task's apply_async; here the same message goes through this app."""
+    """Point the portal's own Celery app at the test's Redis: Celery lets CELERY_BROKER_URL in
+    the environment win over any configuration, so the outbox publishes there exactly as it does
+    in production (its own short-timeout connection). Yields an app for sending other tasks."""
     monkeypatch.setenv("CELERY_BROKER_URL", own_redis.url)
+    assert tasks.handoff_deliver.app.conf.broker_write_url == own_redis.url
+    publish_resume()  # no pause left over from an earlier test's dead broker
     app = Celery("portal-reliability", broker=own_redis.url, set_as_current=False)
-    assert app.conf.broker_url == own_redis.url
-    task = tasks.handoff_deliver
-    monkeypatch.setattr(task, "apply_async", partial(app.send_task, task.name))
     yield app
     app.close()
+    publish_resume()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from journeys.services import handoffs_sweep
 
 
 class Command(BaseCommand):
-    help = "Publish again every handoff left undelivered past the grace period (also run by beat)."
+    help = "Publish again every handoff left undelivered past the grace (the relay runs it too)."
 
     def handle(self, *args, **options):
         count = handoffs_sweep(now=timezone.now())

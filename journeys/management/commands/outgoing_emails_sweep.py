@@ -5,7 +5,7 @@ from journeys.services import outgoing_emails_sweep
 
 
 class Command(BaseCommand):
-    help = "Publish again every e-mail left unsent past the grace period (also run by beat)."
+    help = "Publish again every e-mail left unsent past the grace (the relay runs it too)."
 
     def handle(self, *args, **options):
         count = outgoing_emails_sweep(now=timezone.now())
