@@ -53,7 +53,7 @@ from django.utils import timezone  # noqa: E402
 from bench import tasks as bench_tasks  # noqa: E402
 from journeys import services  # noqa: E402
 from journeys.models import Handoff, Journey, JourneyType, Step, StepType  # noqa: E402
-from journeys.services.handoffs import HANDOFF_TASK  # noqa: E402
+from journeys.tasks import handoff_deliver  # noqa: E402
 
 NOOP_SAMPLES = int(os.environ.get("BENCH_NOOP_SAMPLES", "300"))
 NOOP_BATCH = int(os.environ.get("BENCH_NOOP_BATCH", "2000"))
@@ -171,7 +171,7 @@ class Tracker:
         for raw in [item[1], *(self.redis.lpop(bench_tasks.FINISHED, 10_000) or [])]:
             record = json.loads(raw)
             self.finished.append(record)
-            if record["task"] == HANDOFF_TASK and record["state"] == "SUCCESS":
+            if record["task"] == handoff_deliver.name and record["state"] == "SUCCESS":
                 self.delivered.setdefault(record["args"][0], record["at"])
                 self.started.setdefault(record["args"][0], record["started"])
 

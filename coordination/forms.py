@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coordination.dashboard import CoordinationFilters
+from coordination.insight import Period
 from journeys.forms import BoundedDateField
 from journeys.models import Step
 
@@ -63,8 +65,6 @@ class CoordinationFilterForm(forms.Form):
         ]
 
     def filters(self):
-        from coordination.dashboard import CoordinationFilters
-
         if not self.is_valid():
             return CoordinationFilters()
         return CoordinationFilters(
@@ -112,8 +112,6 @@ class InsightForm(forms.Form):
         return cleaned
 
     def period(self):
-        from coordination.insight import Period
-
         data = self.cleaned_data
         return Period(
             journey_type=self.journey_types[data["journey_type"]],

@@ -6,7 +6,14 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from journeys.models import Handoff, Journey, JourneyEvent, OutgoingEmail, Step
+from journeys.models import (
+    Handoff,
+    InformationRequest,
+    Journey,
+    JourneyEvent,
+    OutgoingEmail,
+    Step,
+)
 from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_publish
@@ -55,8 +62,6 @@ def applicant_remind(*, journey: Journey, by, now: dt.datetime) -> int:
 
 
 def _unanswered(journey: Journey, today: dt.date):
-    from journeys.models import InformationRequest
-
     return InformationRequest.objects.filter(
         step__journey=journey, answered_at__isnull=True, due_date__lt=today
     )

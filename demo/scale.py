@@ -13,7 +13,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from journeys.graph import graph_levels, step_dependencies
 from journeys.models import Handoff, Journey, JourneyEvent, JourneyType, Step
+from journeys.states import JourneyStatus as J
+from journeys.states import StepStatus as S
 from units.models import Unit
 
 APPLICANT_PREFIX = "scale-applicant-"
@@ -86,12 +89,14 @@ class Generator:
 
     @staticmethod
     def _plan(journey_type: JourneyType) -> dict:
-        steps = list(journey_type.steps.prefetch_related("depends_on").order_by("order"))
+        """The journey type's steps in an order where each comes after what it waits for (the
+        services' graph, so a definition listing a step before its dependency still works)."""
+        graph = step_dependencies(journey_type.pk)
+        level = graph_levels(graph)
+        steps = sorted(journey_type.steps.all(), key=lambda s: (level[s.pk], s.order))
         return {
             "type": journey_type,
-            "steps": [
-                (s, [d.pk for d in s.depends_on.all()], s.deadline_days or 30) for s in steps
-            ],
+            "steps": [(s, sorted(graph[s.pk]), s.deadline_days or 30) for s in steps],
         }
 
     def applicants(self, count: int) -> list[int]:
@@ -139,14 +144,14 @@ class Generator:
         if outcome == "draft":
             tables.journeys.append(
                 self._journey_row(
-                    journey_id, jt, applicant, None, "draft", created, None, None, created
+                    journey_id, jt, applicant, None, J.DRAFT, created, None, None, created
                 )
             )
             tables.events.extend(events)
             return
         submitted = created + dt.timedelta(minutes=rng.uniform(5, 600))
         events.append(
-            (journey_id, None, E.SUBMITTED, applicant, submitted, "draft", "submitted", "", True)
+            (journey_id, None, E.SUBMITTED, applicant, submitted, J.DRAFT, J.SUBMITTED, "", True)
         )
         decided_at: dict[int, dt.datetime] = {}
         last = submitted
@@ -166,7 +171,7 @@ class Generator:
                         step_id,
                         journey_id,
                         step_type,
-                        "cancelled" if status == "rejected" else "waiting",
+                        S.CANCELLED if status == "rejected" else S.WAITING,
                     )
                 )
                 continue
@@ -186,7 +191,7 @@ class Generator:
                     step_id,
                     step_type.unit_id,
                     None,
-                    "activate",
+                    Handoff.Kind.ACTIVATE,
                     ready,
                     ready,
                     activated,
@@ -197,7 +202,7 @@ class Generator:
             )
             events.append((journey_id, step_id, E.HANDOFF_SENT, None, ready, "", "", "", False))
             events.append(
-                (journey_id, step_id, E.STEP_QUEUED, None, activated, "waiting", "queued", "", True)
+                (journey_id, step_id, E.STEP_QUEUED, None, activated, S.WAITING, S.QUEUED, "", True)
             )
             if open_outcome and (
                 decided > now or index == pause_index or outcome in ("stalled", "overdue")
@@ -215,8 +220,8 @@ class Generator:
                             E.STEP_CLAIMED,
                             None,
                             claimed_at,
-                            "queued",
-                            "in_progress",
+                            S.QUEUED,
+                            S.IN_PROGRESS,
                             "",
                             True,
                         )
@@ -230,8 +235,8 @@ class Generator:
                             E.INFORMATION_REQUESTED,
                             None,
                             paused_at,
-                            "in_progress",
-                            "waiting_for_applicant",
+                            S.IN_PROGRESS,
+                            S.WAITING_FOR_APPLICANT,
                             "Floor plan",
                             True,
                         )
@@ -251,7 +256,7 @@ class Generator:
                 status = "open"
                 last = max(last, paused_at or claimed_at or activated)
                 continue
-            outcome_status = "rejected" if index == reject_at else "approved"
+            outcome_status = S.REJECTED if index == reject_at else S.APPROVED
             events.append(
                 (
                     journey_id,
@@ -259,8 +264,8 @@ class Generator:
                     E.STEP_CLAIMED,
                     None,
                     claimed,
-                    "queued",
-                    "in_progress",
+                    S.QUEUED,
+                    S.IN_PROGRESS,
                     "",
                     True,
                 )
@@ -269,10 +274,10 @@ class Generator:
                 (
                     journey_id,
                     step_id,
-                    E.STEP_APPROVED if outcome_status == "approved" else E.STEP_REJECTED,
+                    E.STEP_APPROVED if outcome_status == S.APPROVED else E.STEP_REJECTED,
                     None,
                     decided,
-                    "in_progress",
+                    S.IN_PROGRESS,
                     outcome_status,
                     "Reasons.",
                     True,
@@ -293,7 +298,7 @@ class Generator:
                 )
             )
             last = max(last, decided)
-            if outcome_status == "rejected":
+            if outcome_status == S.REJECTED:
                 status = "rejected"
                 closed = decided
             else:
@@ -301,9 +306,9 @@ class Generator:
         if status == "completed":
             closed = last
             events.append(
-                (journey_id, None, E.COMPLETED, None, closed, "in_progress", "completed", "", True)
+                (journey_id, None, E.COMPLETED, None, closed, J.IN_PROGRESS, J.COMPLETED, "", True)
             )
-            journey_status = "completed"
+            journey_status = J.COMPLETED
         elif status == "rejected":
             events.append(
                 (
@@ -312,15 +317,15 @@ class Generator:
                     E.CLOSED_REJECTED,
                     None,
                     closed,
-                    "in_progress",
-                    "rejected",
+                    J.IN_PROGRESS,
+                    J.REJECTED,
                     "",
                     True,
                 )
             )
-            journey_status = "rejected"
+            journey_status = J.REJECTED
         else:
-            journey_status = "waiting_for_applicant" if paused_any else "in_progress"
+            journey_status = J.WAITING_FOR_APPLICANT if paused_any else J.IN_PROGRESS
             if outcome == "stalled":
                 last = min(last, now - dt.timedelta(days=rng.uniform(12, 40)))
         tables.journeys.append(
@@ -341,10 +346,10 @@ class Generator:
     def _open_state(self, outcome, pause, activated, claimed):
         now = self.now
         if pause:
-            return "waiting_for_applicant", claimed, min(claimed + dt.timedelta(hours=2), now)
+            return S.WAITING_FOR_APPLICANT, claimed, min(claimed + dt.timedelta(hours=2), now)
         if outcome == "stalled" or self.rng.random() < 0.4:
-            return "queued", None, None
-        return "in_progress", min(claimed, now), None
+            return S.QUEUED, None, None
+        return S.IN_PROGRESS, min(claimed, now), None
 
     def _journey_row(self, pk, jt, applicant, reference, status, created, submitted, closed, last):
         return {

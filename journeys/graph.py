@@ -14,6 +14,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from functools import lru_cache
 
 from journeys.models import StepType
+from journeys.states import StepStatus
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,24 @@ def graph_longest_path(graph: Graph, weight: Mapping[Hashable, float]) -> list[H
         length, path = max((best[d] for d in graph[node]), default=(0.0, []))
         best[node] = (length + weight.get(node, 0), [*path, node])
     return max(best.values(), key=lambda item: item[0], default=(0.0, []))[1]
+
+
+def graph_blockers(graph: Graph, node: Hashable, status: Mapping[Hashable, str]) -> list:
+    """What a waiting step still waits for: its dependencies in the journey not yet approved
+    (a dependency the journey does not have, an inapplicable step, holds nothing up)."""
+    if status.get(node) != StepStatus.WAITING:
+        return []
+    return [d for d in graph.get(node, ()) if d in status and status[d] != StepStatus.APPROVED]
+
+
+def graph_ready(graph: Graph, status: Mapping[Hashable, str]) -> list:
+    """The waiting steps that may start now: every dependency they have in the journey is
+    approved. `status` holds the journey's steps, by the same keys as the graph."""
+    return [
+        node
+        for node, state in status.items()
+        if state == StepStatus.WAITING and not graph_blockers(graph, node, status)
+    ]
 
 
 @lru_cache(maxsize=256)

@@ -3,16 +3,24 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.documents import DocumentStorage
 from journeys.querysets import (
-    ACTIVE_STEP,
-    OPEN_JOURNEY,
     HandoffQuerySet,
     JourneyQuerySet,
     OutgoingEmailQuerySet,
     StepQuerySet,
+)
+from journeys.states import (
+    ACTIVE_STEP,
+    DECIDED_STEP,
+    OPEN_JOURNEY,
+    OPEN_STEP,
+    JourneyStatus,
+    StepOutcome,
+    StepStatus,
 )
 from units.models import Unit
 from units.translated import Translated, current_language
@@ -144,16 +152,8 @@ class StepType(Translated):
 class Journey(models.Model):
     """One applicant's run through a journey type, from draft to a final outcome."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
-        IN_PROGRESS = "in_progress", _("In progress")
-        WAITING_FOR_APPLICANT = "waiting_for_applicant", _("Waiting for you")
-        COMPLETED = "completed", _("Completed")
-        REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-
-    OPEN_STATUSES = (Status.SUBMITTED, Status.IN_PROGRESS, Status.WAITING_FOR_APPLICANT)
+    Status = JourneyStatus
+    OPEN_STATUSES = OPEN_JOURNEY
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     journey_type = models.ForeignKey(JourneyType, on_delete=models.PROTECT, related_name="journeys")
@@ -225,26 +225,11 @@ TAG_CLASSES = {
 class Step(models.Model):
     """One step of a journey, worked by its unit; its status drives the unit's queue."""
 
-    class Status(models.TextChoices):
-        WAITING = "waiting", _("Cannot start yet")
-        QUEUED = "queued", _("Received")
-        IN_PROGRESS = "in_progress", _("In progress")
-        WAITING_FOR_APPLICANT = "waiting_for_applicant", _("Waiting for you")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        CANCELLED = "cancelled", _("Cancelled")
-
-    class Outcome(models.TextChoices):
-        APPROVE = "approve", _("Approve")
-        REJECT = "reject", _("Reject")
-
-    OPEN_STATUSES = (
-        Status.WAITING,
-        Status.QUEUED,
-        Status.IN_PROGRESS,
-        Status.WAITING_FOR_APPLICANT,
-    )
-    ACTIVE_STATUSES = (Status.QUEUED, Status.IN_PROGRESS, Status.WAITING_FOR_APPLICANT)
+    Status = StepStatus
+    Outcome = StepOutcome
+    OPEN_STATUSES = OPEN_STEP
+    ACTIVE_STATUSES = ACTIVE_STEP
+    DECIDED_STATUSES = DECIDED_STEP
 
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="steps")
     step_type = models.ForeignKey(StepType, on_delete=models.PROTECT, related_name="+")
@@ -340,14 +325,12 @@ class Step(models.Model):
 
     @property
     def is_decided(self) -> bool:
-        return self.status in (self.Status.APPROVED, self.Status.REJECTED)
+        return self.status in DECIDED_STEP
 
     def days_remaining(self, now) -> int | None:
         """Whole days until the due date (negative when overdue); None without a deadline."""
         if self.due_at is None:
             return None
-        from django.utils import timezone
-
         return (timezone.localtime(self.due_at).date() - timezone.localtime(now).date()).days
 
 

@@ -2,20 +2,24 @@
 
 import datetime as dt
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 
+from journeys.states import ACTIVE_STEP, OPEN_JOURNEY, OPEN_STEP, StepStatus
 from units.roles import roles_of
 
-OPEN_JOURNEY = ("submitted", "in_progress", "waiting_for_applicant")
-ACTIVE_STEP = ("queued", "in_progress", "waiting_for_applicant")
-OPEN_STEP = ("waiting", *ACTIVE_STEP)
+
+def _model(name: str):
+    """A model of this app by name: the querysets are defined before their models (models.py
+    imports this module), so they ask the app registry instead of importing models.py."""
+    return apps.get_model("journeys", name)
 
 
 def stalled_periods() -> set[int]:
     """The stalled periods the journey types set: a handful, whatever the number of journeys."""
-    from journeys.models import JourneyType
+    JourneyType = _model("JourneyType")
 
     return set(
         JourneyType.objects.filter(stalled_after_days__isnull=False).values_list(
@@ -41,7 +45,7 @@ def stalled_condition(now: dt.datetime, periods: set[int] | None = None) -> Q:
 
 def failed_handoff_exists(now: dt.datetime) -> Exists:
     """The journey has a handoff still undelivered after the grace period."""
-    from journeys.models import Handoff
+    Handoff = _model("Handoff")
 
     return Exists(
         Handoff.objects.filter(
@@ -61,7 +65,7 @@ class JourneyQuerySet(models.QuerySet):
             return self.none()
         if roles.is_coordinator:
             return self
-        from journeys.models import Step
+        Step = _model("Step")
 
         in_their_queue = Step.objects.filter(journey=OuterRef("pk")).reached_units(roles.unit_ids)
         return self.filter(Q(applicant=user) | Exists(in_their_queue))
@@ -74,7 +78,7 @@ class JourneyQuerySet(models.QuerySet):
 
     def with_coordination_flags(self, *, now: dt.datetime, periods: set[int] | None = None):
         """Annotate what a coordinator scans for: overdue, stalled, failed handoff, who holds it."""
-        from journeys.models import Step
+        Step = _model("Step")
 
         holding = Step.objects.filter(journey=OuterRef("pk"), status__in=ACTIVE_STEP).order_by(
             "activated_at", "pk"
@@ -106,7 +110,7 @@ class StepQuerySet(models.QuerySet):
 
     def reached_units(self, unit_ids):
         """Steps of these units that have reached their queue (a waiting step is not theirs yet)."""
-        return self.filter(unit_id__in=unit_ids).exclude(status="waiting")
+        return self.filter(unit_id__in=unit_ids).exclude(status=StepStatus.WAITING)
 
     def for_unit(self, unit_or_ids):
         if isinstance(unit_or_ids, int | models.Model):

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from django.shortcuts import get_object_or_404
 
 from journeys.disclosure import Disclosure
-from journeys.graph import graph_levels, step_dependencies
-from journeys.models import Journey, JourneyEvent, Step
+from journeys.graph import graph_blockers, graph_levels, step_dependencies
+from journeys.models import InformationRequest, Journey, JourneyEvent, Step
 
 
 @dataclass(frozen=True)
@@ -33,18 +33,16 @@ def journey_steps(journey: Journey, *, now: dt.datetime | None = None) -> list[S
     steps = list(journey.steps.select_related("step_type", "unit", "assignee"))
     dependencies = step_dependencies(journey.journey_type_id)
     by_type = {s.step_type_id: s for s in steps}
+    status = {type_id: s.status for type_id, s in by_type.items()}
     rows = []
     for step in steps:
-        blockers = []
-        if step.status == Step.Status.WAITING:
-            blockers = [
-                by_type[dep].step_type.display_name
-                for dep in sorted(
-                    (d for d in dependencies.get(step.step_type_id, ()) if d in by_type),
-                    key=lambda d: by_type[d].step_type.order,
-                )
-                if by_type[dep].status != Step.Status.APPROVED
-            ]
+        blockers = [
+            by_type[dep].step_type.display_name
+            for dep in sorted(
+                graph_blockers(dependencies, step.step_type_id, status),
+                key=lambda d: by_type[d].step_type.order,
+            )
+        ]
         rows.append(
             StepRow(step=step, blocked_by=blockers, days_with_unit=_days_with_unit(step, now))
         )
@@ -84,8 +82,6 @@ def journey_for_page(queryset, **lookup) -> Journey:
 
 
 def journey_information_requests(journey: Journey):
-    from journeys.models import InformationRequest
-
     return list(
         InformationRequest.objects.filter(step__journey=journey)
         .select_related("step__step_type", "step__unit", "requested_by")

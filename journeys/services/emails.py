@@ -20,7 +20,6 @@ from journeys import notifications
 from journeys.models import ApplicantMessage, Journey, JourneyEvent, OutgoingEmail, Step
 from journeys.services.outbox import outbox_publish
 
-OUTGOING_EMAIL_TASK = "journeys.tasks.outgoing_email_send"
 PORTAL_QUEUE = "portal"
 
 
@@ -56,12 +55,8 @@ def outgoing_emails_publish(
 ) -> int:
     """Send each e-mail's task to its queue; never raises (see outbox_publish). Returns how many
     were published."""
-    from journeys import tasks  # the tasks call these services
-
     return outbox_publish(
         OutgoingEmail.objects.filter(pk__in=email_ids, sent_at__isnull=True),
-        task=tasks.outgoing_email_send,
-        queue=lambda email: email.queue,
         now=now or timezone.now(),
         after_commit=after_commit,
     )

@@ -7,8 +7,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from journeys.graph import step_dependencies
+from journeys.graph import graph_ready, step_dependencies
 from journeys.models import (
+    FailedTask,
     Handoff,
     InformationRequest,
     Journey,
@@ -16,27 +17,16 @@ from journeys.models import (
     OutgoingEmail,
     Step,
 )
-from journeys.services.emails import OUTGOING_EMAIL_TASK, outgoing_emails_create
+from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
-from journeys.services.outbox import outbox_publish
-
-HANDOFF_TASK = "journeys.tasks.handoff_deliver"
+from journeys.services.outbox import outbox_of_task, outbox_publish
 
 
 def ready_steps(journey: Journey) -> list[Step]:
     """Waiting steps whose every dependency is approved (or not part of this journey)."""
-    steps = list(journey.steps.select_related("step_type"))
-    dependencies = step_dependencies(journey.journey_type_id)
-    status_by_type = {s.step_type_id: s.status for s in steps}
-    return [
-        s
-        for s in steps
-        if s.status == Step.Status.WAITING
-        and all(
-            status_by_type.get(dep, Step.Status.APPROVED) == Step.Status.APPROVED
-            for dep in dependencies.get(s.step_type_id, ())
-        )
-    ]
+    steps = {s.step_type_id: s for s in journey.steps.select_related("step_type")}
+    status = {type_id: s.status for type_id, s in steps.items()}
+    return [steps[t] for t in graph_ready(step_dependencies(journey.journey_type_id), status)]
 
 
 def handoffs_create(
@@ -86,12 +76,8 @@ def handoffs_publish(
 ) -> int:
     """Send each handoff's task to its unit's queue. A failure is recorded, not raised: the
     relay publishes it again (see outbox_publish). Returns how many were published."""
-    from journeys import tasks  # the tasks call these services
-
     return outbox_publish(
         Handoff.objects.filter(pk__in=handoff_ids).select_related("unit"),
-        task=tasks.handoff_deliver,
-        queue=lambda handoff: handoff.unit.queue_name,
         now=now or timezone.now(),
         after_commit=after_commit,
     )
@@ -231,9 +217,7 @@ def task_failure_record(
     """Keep a task that failed after its last retry as a dead-letter row (once per task id);
     a failed handoff or e-mail also keeps the error, so coordinators see it beside the journey.
     A dead-lettered e-mail is left out of the sweep: it needs a person."""
-    from journeys.models import FailedTask
-
-    outbox = {HANDOFF_TASK: Handoff, OUTGOING_EMAIL_TASK: OutgoingEmail}.get(task_name)
+    outbox = outbox_of_task(task_name)
     row_id = args[0] if outbox is not None and args else None
     if row_id is not None and not outbox.objects.filter(pk=row_id).exists():
         row_id = None

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from celery import Task
 from django.conf import settings
@@ -20,6 +21,28 @@ from django.db.models import F, Model, QuerySet
 from kombu import Connection
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which task delivers an outbox's rows, and to which queue each row goes."""
+
+    task: Task
+    queue: Callable[[Model], str]
+
+
+# Each outbox model's route, set once by journeys.apps (the tasks call the services that write
+# the rows, so this module cannot import them without an import cycle).
+ROUTES: dict[type[Model], Route] = {}
+
+
+def outbox_route(model: type[Model], *, task: Task, queue: Callable[[Model], str]) -> None:
+    ROUTES[model] = Route(task=task, queue=queue)
+
+
+def outbox_of_task(task_name: str) -> type[Model] | None:
+    """The outbox model whose rows the named task delivers (for dead letters), if any."""
+    return next((model for model, route in ROUTES.items() if route.task.name == task_name), None)
 
 
 class _Breaker:
@@ -52,20 +75,15 @@ def publishing_connection(task: Task) -> Connection:
     )
 
 
-def outbox_publish(
-    rows: QuerySet,
-    *,
-    task: Task,
-    queue: Callable[[Model], str],
-    now: dt.datetime,
-    after_commit: bool = True,
-) -> int:
-    """Send `task(row.pk)` for each row to its queue and count the publish on the row. Never
-    raises: the first failure ends the batch (the broker is not tried once per row), and every
-    row left unpublished keeps why as its last error, for the relay to publish. After commit
-    (`after_commit`), a failure also pauses publishing in this process; the relay and the sweep
-    pass False, as they exist to try. Returns how many were published."""
+def outbox_publish(rows: QuerySet, *, now: dt.datetime, after_commit: bool = True) -> int:
+    """Send each row's task (its outbox's route) with the row's id to the row's queue, and count
+    the publish on the row. Never raises: the first failure ends the batch (the broker is not
+    tried once per row), and every row left unpublished keeps why as its last error, for the
+    relay to publish. After commit (`after_commit`), a failure also pauses publishing in this
+    process; the relay and the sweep pass False, as they exist to try. Returns how many were
+    published."""
     model = rows.model
+    task, queue = ROUTES[model].task, ROUTES[model].queue
     rows = list(rows)
     if after_commit and publish_paused():
         _not_published(model, rows, "paused after a failed publish in this process")

@@ -3,7 +3,14 @@
 import pytest
 from django.urls import reverse
 
-from journeys.graph import GraphError, graph_check, graph_levels, graph_longest_path
+from journeys.graph import (
+    GraphError,
+    graph_blockers,
+    graph_check,
+    graph_levels,
+    graph_longest_path,
+    graph_ready,
+)
 from journeys.models import JourneyType, StepType
 from tests.factories import make_user
 
@@ -123,3 +130,15 @@ def test_a_graph_corrupted_in_the_database_fails_the_page_at_once(client, cafe, 
         building.depends_on.add(house.steps.first())
     with pytest.raises(GraphError):
         client.get(reverse("citizens:service_start", args=[cafe.slug]))
+
+
+def test_a_step_is_ready_when_what_it_waits_for_in_the_journey_is_approved():
+    graph = {"a": [], "b": ["a"], "c": ["a", "optional"], "d": ["b", "c"]}
+    status = {"a": "approved", "b": "waiting", "c": "waiting", "d": "waiting"}
+    # "optional" is not part of this journey (an inapplicable step): it holds nothing up.
+    assert graph_ready(graph, status) == ["b", "c"]
+    assert graph_blockers(graph, "d", status) == ["b", "c"]
+    assert graph_blockers(graph, "a", status) == []  # not waiting: blocked by nothing
+    status |= {"b": "approved", "c": "rejected"}
+    assert graph_ready(graph, status) == []
+    assert graph_blockers(graph, "d", status) == ["c"]
