@@ -283,7 +283,7 @@ def fresh_journeys(count: int, tracker: Tracker) -> None:
         now = timezone.now()
         journey = services.journey_start(journey_type=cafe, applicant=applicant, now=now)
         services.journey_save_answers(journey=journey, answers=CAFE_ANSWERS)
-        services.journey_submit(journey=journey, by=applicant, now=now)
+        services.journey_submit(journey=journey, by=applicant, language="en", now=now)
     tracker.wait_idle()
 
 

@@ -1,11 +1,9 @@
 """A unit caseworker's pages: the unit queue, the case page with their own step, the lead view."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +24,9 @@ from journeys.counting import CappedPaginator
 from journeys.disclosure import disclosed_answers, disclosed_documents, journey_disclosure
 from journeys.documents import document_response
 from journeys.models import Step
+from portal.http import HtmxHttpRequest
 from units.models import Unit
-from units.roles import roles_of
+from units.roles import acts_in_unit, case_actions, leads_unit, roles_of
 
 QUEUE_PAGE_SIZE = 25
 STALE = gettext_lazy(
@@ -38,21 +37,21 @@ NOT_YOURS = gettext_lazy("Another caseworker holds this case, so only they can d
 CLOSED = gettext_lazy("This case is closed, so nothing more can be added to it.")
 
 
-def _member_units(request) -> list[Unit]:
+def _member_units(request: HtmxHttpRequest) -> list[Unit]:
     roles = roles_of(request.user)
     if not roles.unit_ids:
         raise Http404
     return list(Unit.objects.filter(pk__in=roles.unit_ids))
 
 
-def _chosen_unit(request, units: list[Unit]) -> Unit:
+def _chosen_unit(request: HtmxHttpRequest, units: list[Unit]) -> Unit:
     slug = request.GET.get("unit") or request.POST.get("unit")
     return next((u for u in units if u.slug == slug), units[0])
 
 
 @login_required
 @require_GET
-def queue(request):
+def queue(request: HtmxHttpRequest) -> HttpResponse:
     units = _member_units(request)
     unit = _chosen_unit(request, units)
     now = timezone.now()
@@ -72,7 +71,7 @@ def queue(request):
             for key, label in queue_selectors.QUEUE_FILTERS.items()
         ],
         "chosen": chosen,
-        "is_lead": unit.pk in roles_of(request.user).lead_unit_ids,
+        "is_lead": leads_unit(roles_of(request.user), unit.pk),
         "now": now,
     }
     template = "casework/queue.html"
@@ -83,7 +82,7 @@ def queue(request):
 
 @login_required
 @require_POST
-def take_next(request):
+def take_next(request: HtmxHttpRequest) -> HttpResponse:
     unit = _chosen_unit(request, _member_units(request))
     step = services.step_take_next(unit=unit, by=request.user, now=timezone.now())
     if step is None:
@@ -93,7 +92,7 @@ def take_next(request):
     return redirect("casework:case", pk=step.pk)
 
 
-def _case_step(request, pk: int) -> Step:
+def _case_step(request: HtmxHttpRequest, pk: int) -> Step:
     return get_object_or_404(
         Step.objects.visible_to(request.user).select_related(
             "journey__journey_type", "journey__applicant", "step_type", "unit", "assignee"
@@ -102,19 +101,17 @@ def _case_step(request, pk: int) -> Step:
     )
 
 
-def _actionable_step(request, pk: int) -> Step:
+def _actionable_step(request: HtmxHttpRequest, pk: int) -> Step:
     """A step the user may act on: one of their own units' (a coordinator only reads)."""
     step = _case_step(request, pk)
-    if step.unit_id not in roles_of(request.user).unit_ids:
+    if not acts_in_unit(roles_of(request.user), step.unit_id):
         raise Http404
     return step
 
 
-def _render_case(request, step: Step, status: int = 200, **forms):
+def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **forms) -> HttpResponse:
     journey = step.journey
     roles = roles_of(request.user)
-    in_unit = step.unit_id in roles.unit_ids
-    holds = step.assignee_id == request.user.pk
     initial = {"version": step.version}
     steps = selectors.journey_steps(journey, now=timezone.now())
     disclosure = journey_disclosure(journey, request.user, steps=[row.step for row in steps])
@@ -125,14 +122,17 @@ def _render_case(request, step: Step, status: int = 200, **forms):
         "events": selectors.journey_timeline(journey, for_applicant=False, disclosure=disclosure),
         "requests": selectors.journey_information_requests(journey),
         "disclosed_step_ids": disclosure.step_ids,
-        "reads_as_unit": in_unit,
         "documents": list(
             disclosed_documents(journey, disclosure).prefetch_related("steps__step_type")
         ),
-        "may_claim": in_unit and step.status == Step.Status.QUEUED,
-        "may_work": in_unit and holds and step.status == Step.Status.IN_PROGRESS,
-        "may_note": in_unit and step.status in Step.ACTIVE_STATUSES,
-        "may_reassign": step.unit_id in roles.lead_unit_ids and step.status in Step.ACTIVE_STATUSES,
+        "may": case_actions(
+            roles,
+            unit_id=step.unit_id,
+            held_by_user=step.assignee_id == request.user.pk,
+            queued=step.status == Step.Status.QUEUED,
+            in_progress=step.status == Step.Status.IN_PROGRESS,
+            active=step.status in Step.ACTIVE_STATUSES,
+        ),
         "decision_form": forms.get("decision_form")
         or DecisionForm(initial={**initial, "appeal_instructions": step.unit.appeal_instructions}),
         "request_form": forms.get("request_form") or InformationRequestForm(initial=initial),
@@ -152,180 +152,183 @@ def _unit_members(unit: Unit):
     return get_user_model().objects.filter(memberships__unit=unit).order_by("username")
 
 
-@login_required
-@require_GET
-def case(request, pk: int):
-    return _render_case(request, _case_step(request, pk))
+def _refused(request: HtmxHttpRequest, step: Step, refused: services.StepChanged) -> HttpResponse:
+    """Nothing was changed: the case as it is now (409), with why."""
+    step.refresh_from_db()
+    if isinstance(refused, services.NotAssignee):
+        messages.error(request, NOT_YOURS)
+    else:
+        messages.error(request, CLOSED if isinstance(refused, services.StepClosed) else STALE)
+    return _render_case(request, step, status=409)
 
 
-def _act(request, step: Step, action: Callable[[], object], success: str):
-    """Run a case action; a stale form or a case held by someone else changes nothing."""
-    try:
-        action()
-    except services.StepChanged as refused:
-        step.refresh_from_db()
-        if isinstance(refused, services.NotAssignee):
-            messages.error(request, NOT_YOURS)
-        else:
-            messages.error(request, CLOSED if isinstance(refused, services.StepClosed) else STALE)
-        return _render_case(request, step, status=409)
+def _done(request: HtmxHttpRequest, step: Step, success: str) -> HttpResponse:
+    """Saved: back to the case (or to the lead's workload page, where the form was)."""
     messages.success(request, success)
     if request.POST.get("return_to") == "workload":
         return redirect(f"{reverse('casework:workload')}?unit={step.unit.slug}")
     return redirect("casework:case", pk=step.pk)
 
 
-@login_required
-@require_POST
-def case_claim(request, pk: int):
-    step = _actionable_step(request, pk)
-    return _act(
-        request,
-        step,
-        lambda: services.step_claim(step=step, by=request.user, now=timezone.now()),
-        _("This case is now yours."),
-    )
-
-
-@login_required
-@require_POST
-def case_release(request, pk: int):
-    step = _actionable_step(request, pk)
-    version = _posted_version(request)
-    return _act(
-        request,
-        step,
-        lambda: services.step_release(
-            step=step, by=request.user, now=timezone.now(), expected_version=version
-        ),
-        _("The case is back in the queue."),
-    )
-
-
-def _posted_version(request) -> int | None:
+def _posted_version(request: HtmxHttpRequest) -> int | None:
     try:
         return int(request.POST["version"])
     except (KeyError, ValueError):
         return None
 
 
-def _form_action(request, pk: int, form_class, form_name: str, perform, success: str, **form_kw):
-    """Validate a case form, then run its service through `_act`; an invalid form re-renders
-    the case with the errors (422). `perform(step, data)` calls the service."""
+@login_required
+@require_GET
+def case(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _render_case(request, _case_step(request, pk))
+
+
+@login_required
+@require_POST
+def case_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     step = _actionable_step(request, pk)
-    form = form_class(request.POST, **{k: v(step) for k, v in form_kw.items()})
+    try:
+        services.step_claim(step=step, by=request.user, now=timezone.now())
+    except services.StepChanged as refused:
+        return _refused(request, step, refused)
+    return _done(request, step, _("This case is now yours."))
+
+
+@login_required
+@require_POST
+def case_release(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _actionable_step(request, pk)
+    try:
+        services.step_release(
+            step=step,
+            by=request.user,
+            now=timezone.now(),
+            expected_version=_posted_version(request),
+        )
+    except services.StepChanged as refused:
+        return _refused(request, step, refused)
+    return _done(request, step, _("The case is back in the queue."))
+
+
+@login_required
+@require_POST
+def case_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _actionable_step(request, pk)
+    form = DecisionForm(request.POST)
     if not form.is_valid():
-        return _render_case(request, step, status=422, **{form_name: form})
-    return _act(request, step, lambda: perform(step, form.cleaned_data), success)
+        return _render_case(request, step, status=422, decision_form=form)
+    try:
+        services.step_decide(
+            step=step,
+            by=request.user,
+            outcome=form.cleaned_data["outcome"],
+            reasons=form.cleaned_data["reasons"],
+            appeal_instructions=form.cleaned_data["appeal_instructions"],
+            communication_note=form.cleaned_data["communication_note"],
+            expected_version=form.cleaned_data["version"],
+            now=timezone.now(),
+        )
+    except services.StepChanged as refused:
+        return _refused(request, step, refused)
+    return _done(request, step, _("Decision recorded."))
 
 
 @login_required
 @require_POST
-def case_decide(request, pk: int):
-    return _form_action(
-        request,
-        pk,
-        DecisionForm,
-        "decision_form",
-        lambda step, data: services.step_decide(
+def case_request_information(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _actionable_step(request, pk)
+    form = InformationRequestForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, step, status=422, request_form=form)
+    try:
+        services.information_request_create(
             step=step,
             by=request.user,
-            outcome=data["outcome"],
-            reasons=data["reasons"],
-            appeal_instructions=data["appeal_instructions"],
-            communication_note=data["communication_note"],
-            expected_version=data["version"],
+            items=form.cleaned_data["items"],
+            due_date=form.cleaned_data["due_date"],
+            expected_version=form.cleaned_data["version"],
             now=timezone.now(),
-        ),
-        _("Decision recorded."),
-    )
-
-
-@login_required
-@require_POST
-def case_request_information(request, pk: int):
-    return _form_action(
+        )
+    except services.StepChanged as refused:
+        return _refused(request, step, refused)
+    return _done(
         request,
-        pk,
-        InformationRequestForm,
-        "request_form",
-        lambda step, data: services.information_request_create(
-            step=step,
-            by=request.user,
-            items=data["items"],
-            due_date=data["due_date"],
-            expected_version=data["version"],
-            now=timezone.now(),
-        ),
+        step,
         _("The request has been sent to the applicant. The step's clock has stopped."),
     )
 
 
 @login_required
 @require_POST
-def case_note(request, pk: int):
-    return _form_action(
-        request,
-        pk,
-        NoteForm,
-        "note_form",
-        lambda step, data: services.note_add(
+def case_note(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _actionable_step(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, step, status=422, note_form=form)
+    try:
+        services.note_add(
             step=step,
             by=request.user,
-            kind=data["kind"],
-            text=data["text"],
-            visible_to_applicant=data["visible_to_applicant"],
-            expected_version=data["version"],
+            kind=form.cleaned_data["kind"],
+            text=form.cleaned_data["text"],
+            visible_to_applicant=form.cleaned_data["visible_to_applicant"],
+            expected_version=form.cleaned_data["version"],
             now=timezone.now(),
-        ),
-        _("Journal entry saved."),
-    )
+        )
+    except services.StepChanged as refused:
+        return _refused(request, step, refused)
+    return _done(request, step, _("Journal entry saved."))
 
 
 @login_required
 @require_POST
-def case_delay(request, pk: int):
-    return _form_action(
-        request,
-        pk,
-        DelayForm,
-        "delay_form",
-        lambda step, data: services.step_delay_explain(
+def case_delay(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _actionable_step(request, pk)
+    form = DelayForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, step, status=422, delay_form=form)
+    try:
+        services.step_delay_explain(
             step=step,
             by=request.user,
-            reason=data["reason"],
-            expected_version=data["version"],
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
             now=timezone.now(),
-        ),
+        )
+    except services.StepChanged as refused:
+        return _refused(request, step, refused)
+    return _done(
+        request,
+        step,
         _("The reason is saved; the applicant is told if the step is about to be late."),
     )
 
 
 @login_required
 @require_POST
-def case_reassign(request, pk: int):
-    if _actionable_step(request, pk).unit_id not in roles_of(request.user).lead_unit_ids:
+def case_reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _actionable_step(request, pk)
+    if not leads_unit(roles_of(request.user), step.unit_id):
         raise Http404
-    return _form_action(
-        request,
-        pk,
-        ReassignForm,
-        "reassign_form",
-        lambda step, data: services.step_reassign(
+    form = ReassignForm(request.POST, members=_unit_members(step.unit))
+    if not form.is_valid():
+        return _render_case(request, step, status=422, reassign_form=form)
+    try:
+        services.step_reassign(
             step=step,
             by=request.user,
-            to=data["assignee"],
-            expected_version=data["version"],
+            to=form.cleaned_data["assignee"],
+            expected_version=form.cleaned_data["version"],
             now=timezone.now(),
-        ),
-        _("The case has been reassigned."),
-        members=lambda step: _unit_members(step.unit),
-    )
+        )
+    except services.StepChanged as refused:
+        return _refused(request, step, refused)
+    return _done(request, step, _("The case has been reassigned."))
 
 
 @login_required
 @require_GET
-def case_document(request, pk: int, document_pk: int):
+def case_document(request: HtmxHttpRequest, pk: int, document_pk: int) -> HttpResponse:
     """A document attached to a step of the caseworker's unit in this journey."""
     journey = _case_step(request, pk).journey
     disclosure = journey_disclosure(journey, request.user)
@@ -336,10 +339,10 @@ def case_document(request, pk: int, document_pk: int):
 
 @login_required
 @require_GET
-def workload(request):
+def workload(request: HtmxHttpRequest) -> HttpResponse:
     """The unit lead's view: open and overdue cases per caseworker."""
     roles = roles_of(request.user)
-    units = [u for u in _member_units(request) if u.pk in roles.lead_unit_ids]
+    units = [u for u in _member_units(request) if leads_unit(roles, u.pk)]
     if not units:
         raise Http404
     unit = _chosen_unit(request, units)

@@ -144,7 +144,12 @@ def application_check(request, public_id):
     )
     if request.method == "POST":
         if form.is_valid():
-            services.journey_submit(journey=journey, by=request.user, now=timezone.now())
+            services.journey_submit(
+                journey=journey,
+                by=request.user,
+                language=request.LANGUAGE_CODE,
+                now=timezone.now(),
+            )
             return redirect("citizens:application_confirmation", public_id=journey.public_id)
         messages.error(request, _("Some answers are missing. Complete them, then send."))
         return redirect("citizens:application_resume", public_id=journey.public_id)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from journeys import services
 from journeys.definitions import journey_type_load
@@ -97,7 +97,9 @@ def submitted_journey(
     applicant = applicant or make_user()
     journey = services.journey_start(journey_type=journey_type, applicant=applicant, now=now)
     services.journey_save_answers(journey=journey, answers=answers or CAFE_ANSWERS)
-    journey = services.journey_submit(journey=journey, by=applicant, now=now)
+    journey = services.journey_submit(
+        journey=journey, by=applicant, language=translation.get_language(), now=now
+    )
     if deliver:
         deliver_all(now)
     return journey

@@ -29,6 +29,48 @@ class Roles:
 COORDINATE = "coordinate"  # the role value that marks the permission in _role_rows
 
 
+def acts_in_unit(roles: Roles, unit_id: int) -> bool:
+    """A caseworker or lead of the unit: may work its cases (a coordinator only reads them)."""
+    return unit_id in roles.unit_ids
+
+
+def leads_unit(roles: Roles, unit_id: int) -> bool:
+    return unit_id in roles.lead_unit_ids
+
+
+@dataclass(frozen=True)
+class CaseActions:
+    """What a user may do on one case page."""
+
+    claim: bool = False
+    work: bool = False  # decide, ask the applicant, release
+    note: bool = False  # journal entries and delay reasons
+    reassign: bool = False
+    read_as_unit: bool = False
+
+
+def case_actions(
+    roles: Roles,
+    *,
+    unit_id: int,
+    held_by_user: bool,
+    queued: bool,
+    in_progress: bool,
+    active: bool,
+) -> CaseActions:
+    """The case page's actions for this user and the step's state: a unit's members claim a
+    received case; its holder works it while in progress; members write in the journal while it
+    is with the unit; the unit's leads reassign it."""
+    in_unit = acts_in_unit(roles, unit_id)
+    return CaseActions(
+        claim=in_unit and queued,
+        work=in_unit and held_by_user and in_progress,
+        note=in_unit and active,
+        reassign=leads_unit(roles, unit_id) and active,
+        read_as_unit=in_unit,
+    )
+
+
 # Roles are read on every page, so they are kept in the cache, under a generation number that
 # any change to memberships, permissions, groups or the user's flags moves on (units/signals.py):
 # a change applies at the next request in every process that shares the cache (Redis in

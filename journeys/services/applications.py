@@ -4,7 +4,6 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import translation
 
 from journeys.documents import check_upload
 from journeys.models import (
@@ -49,15 +48,16 @@ def _next_reference(prefix: str, year: int) -> str:
 
 
 @transaction.atomic
-def journey_submit(*, journey: Journey, by, now: dt.datetime) -> Journey:
-    """Give the journey its reference, create its steps and hand the first ones to their units."""
+def journey_submit(*, journey: Journey, by, language: str, now: dt.datetime) -> Journey:
+    """Give the journey its reference, create its steps and hand the first ones to their units.
+    `language` is the applicant's: every message to them about this journey is written in it."""
     journey = Journey.objects.select_for_update().get(pk=journey.pk)
     if journey.status != Journey.Status.DRAFT:
         return journey
     journey.reference = _next_reference(journey.journey_type.reference_prefix, now.year)
     journey.status = Journey.Status.SUBMITTED
     journey.submitted_at = now
-    journey.language = translation.get_language() or journey.language
+    journey.language = language or journey.language
     journey.save(update_fields=["reference", "status", "submitted_at", "language"])
     Step.objects.bulk_create(
         Step(journey=journey, step_type=step_type, unit_id=step_type.unit_id)

@@ -227,15 +227,20 @@ def step_decide(
     """Approve or reject a step in progress, and hand the journey on (or close it).
 
     The journey row is locked first, so two decisions in one journey are taken one after the
-    other and see each other's result: no successor is handed off twice or missed.
+    other and see each other's result: no successor is handed off twice or missed. The same
+    decision (outcome and reasons) by the same caseworker again returns the step as it is.
     """
-    journey, step = _locked(step, expected_version)
+    approved = outcome == Step.Outcome.APPROVE
+    new_status = Step.Status.APPROVED if approved else Step.Status.REJECTED
+    journey, step = _locked(step, None)
+    if step.status == new_status and step.assignee_id == by.pk and step.reasons == reasons:
+        return step  # the same decision sent again (a double click, a retry): already done
+    if expected_version is not None and step.version != expected_version:
+        raise StepChanged
     if step.status != Step.Status.IN_PROGRESS or not journey.is_open:
         raise StepChanged
     if step.assignee_id != by.pk:
         raise NotAssignee
-    approved = outcome == Step.Outcome.APPROVE
-    new_status = Step.Status.APPROVED if approved else Step.Status.REJECTED
     _bump(
         step,
         status=new_status,

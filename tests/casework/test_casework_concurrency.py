@@ -62,22 +62,32 @@ def test_two_decisions_on_the_same_step_at_the_same_moment_make_one_decision(caf
     caseworker = make_caseworker(permit.unit)
     permit = services.step_claim(step=permit, by=caseworker, now=timezone.now())
 
-    def decide_once():
-        return services.step_decide(
+    def decide_once(reasons: str):
+        return lambda: services.step_decide(
             step=permit,
             by=caseworker,
             outcome="approve",
-            reasons="Both tabs.",
+            reasons=reasons,
             expected_version=permit.version,
             now=timezone.now(),
         )
 
-    results = run_together([decide_once, decide_once])
+    # Two tabs with different reasons: one decision, the other refused as stale.
+    results = run_together([decide_once("First tab."), decide_once("Second tab.")])
     assert sum(isinstance(r, Step) for r in results) == 1
     assert sum(isinstance(r, services.StepChanged) for r in results) == 1
     assert journey.events.filter(kind="step_approved").count() == 1
     food = journey.steps.get(step_type__key="food-registration")
     assert Handoff.objects.filter(step=food).count() == 1
+
+    # The same form sent twice at once (a double click): both answered with the decided step.
+    journey = submitted_journey(cafe)
+    permit = services.step_claim(
+        step=journey.steps.get(step_type__key="building-permit"), by=caseworker, now=timezone.now()
+    )
+    results = run_together([decide_once("Same."), decide_once("Same.")])
+    assert [r.status for r in results] == [Step.Status.APPROVED] * 2
+    assert journey.events.filter(kind="step_approved").count() == 1
 
 
 def test_approving_both_dependencies_at_once_hands_the_joint_successor_off_once(house):

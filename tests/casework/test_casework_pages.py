@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from journeys.models import Journey, Step
+from journeys.models import Handoff, Journey, Step
 from tests.factories import make_caseworker, submitted_journey
 
 
@@ -269,3 +269,20 @@ def test_a_queue_past_a_thousand_cases_says_more_than_a_thousand_instead_of_coun
     last = client.get(reverse("casework:queue") + "?page=42").content.decode()
     assert "Next page" not in last and "Previous page" in last and "Page 42<" in last
     assert last.count('<tr class="govuk-table__row"><th scope="row"') == 6  # 1,031 in all
+
+
+def test_the_same_decision_sent_twice_is_recorded_once_and_answered_as_done(
+    client, caseworker, step
+):
+    client.post(reverse("casework:claim", args=[step.pk]))
+    step.refresh_from_db()
+    form = {"outcome": "approve", "reasons": "All in order.", "version": step.version}
+    first = client.post(reverse("casework:decide", args=[step.pk]), form)
+    events = step.journey.events.count()
+    handoffs = Handoff.objects.filter(step__journey=step.journey).count()
+    again = client.post(reverse("casework:decide", args=[step.pk]), form)  # a double click
+    assert first.status_code == again.status_code == 302
+    assert step.journey.events.count() == events
+    assert Handoff.objects.filter(step__journey=step.journey).count() == handoffs
+    step.refresh_from_db()
+    assert step.status == Step.Status.APPROVED and step.reasons == "All in order."

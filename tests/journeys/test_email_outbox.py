@@ -43,7 +43,7 @@ def test_a_rolled_back_change_leaves_no_email_and_publishes_nothing(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        services.journey_submit(journey=journey, by=applicant, now=timezone.now())
+        services.journey_submit(journey=journey, by=applicant, language="en", now=timezone.now())
         assert OutgoingEmail.objects.count() == 1  # the receipt, in the same transaction
         raise RuntimeError("the change fails after writing its e-mail")
     assert not OutgoingEmail.objects.exists() and not ApplicantMessage.objects.exists()

@@ -31,10 +31,14 @@ def submit(monkeypatch=None):
         journey=journey, answers={"uses_lpg": False, "outdoor_seating": False}
     )
     if monkeypatch is None:
-        return services.journey_submit(journey=journey, by=citizen, now=timezone.now())
+        return services.journey_submit(
+            journey=journey, by=citizen, language="en", now=timezone.now()
+        )
     with monkeypatch.context() as patch:
         patch.setattr(emails, "outgoing_emails_publish", lambda *args, **kwargs: 0)
-        return services.journey_submit(journey=journey, by=citizen, now=timezone.now())
+        return services.journey_submit(
+            journey=journey, by=citizen, language="en", now=timezone.now()
+        )
 
 
 def sweep_later(settings, minutes: int = 0) -> int:

@@ -136,7 +136,7 @@ def test_a_handoff_whose_message_was_never_published_is_delivered_by_the_sweep(
     # The commit happens; the publish after it is lost (as if the process died in between).
     with monkeypatch.context() as patch:
         patch.setattr(handoffs, "handoffs_publish", lambda *args, **kwargs: 0)
-        services.journey_submit(journey=journey, by=citizen, now=timezone.now())
+        services.journey_submit(journey=journey, by=citizen, language="en", now=timezone.now())
     outbox = Handoff.objects.filter(step__journey=journey)
     assert outbox.count() == 2 and not outbox.filter(published_at__isnull=False).exists()
 

@@ -146,7 +146,7 @@ def test_a_rolled_back_transaction_never_runs_its_handoff(
         pass
 
     with pytest.raises(Abandon), transaction.atomic():
-        services.journey_submit(journey=journey, by=applicant, now=timezone.now())
+        services.journey_submit(journey=journey, by=applicant, language="en", now=timezone.now())
         assert Handoff.objects.filter(step__journey=journey).exists()
         raise Abandon
     time.sleep(3)

@@ -206,7 +206,7 @@ class Command(BaseCommand):
     def _run(self, journey_type, citizen, data, *, start, approve):
         journey = services.journey_start(journey_type=journey_type, applicant=citizen, now=start)
         services.journey_save_answers(journey=journey, answers=data)
-        services.journey_submit(journey=journey, by=citizen, now=start)
+        services.journey_submit(journey=journey, by=citizen, language="en", now=start)
         self._deliver(start)
         moment = start
         while approve:
