@@ -1,5 +1,8 @@
 """A unit caseworker's pages: the unit queue, the case page with their own step, the lead view."""
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -152,14 +155,26 @@ def _unit_members(unit: Unit):
     return get_user_model().objects.filter(memberships__unit=unit).order_by("username")
 
 
-def _refused(request: HtmxHttpRequest, step: Step, refused: services.StepChanged) -> HttpResponse:
-    """Nothing was changed: the case as it is now (409), with why."""
-    step.refresh_from_db()
-    if isinstance(refused, services.NotAssignee):
-        messages.error(request, NOT_YOURS)
-    else:
-        messages.error(request, CLOSED if isinstance(refused, services.StepClosed) else STALE)
-    return _render_case(request, step, status=409)
+def case_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A case form's view: signed in, POST only, and a service that refused (the case changed,
+    is someone else's, or is closed) answers with the case as it is now (409) and why."""
+
+    @login_required
+    @require_POST
+    @wraps(view)
+    def refusing(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+        try:
+            return view(request, pk)
+        except services.StepChanged as refused:
+            if isinstance(refused, services.NotAssignee):
+                messages.error(request, NOT_YOURS)
+            else:
+                messages.error(
+                    request, CLOSED if isinstance(refused, services.StepClosed) else STALE
+                )
+            return _render_case(request, _actionable_step(request, pk), status=409)
+
+    return refusing
 
 
 def _done(request: HtmxHttpRequest, step: Step, success: str) -> HttpResponse:
@@ -183,74 +198,58 @@ def case(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _render_case(request, _case_step(request, pk))
 
 
-@login_required
-@require_POST
+@case_action
 def case_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     step = _actionable_step(request, pk)
-    try:
-        services.step_claim(step=step, by=request.user, now=timezone.now())
-    except services.StepChanged as refused:
-        return _refused(request, step, refused)
+    services.step_claim(step=step, by=request.user, now=timezone.now())
     return _done(request, step, _("This case is now yours."))
 
 
-@login_required
-@require_POST
+@case_action
 def case_release(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     step = _actionable_step(request, pk)
-    try:
-        services.step_release(
-            step=step,
-            by=request.user,
-            now=timezone.now(),
-            expected_version=_posted_version(request),
-        )
-    except services.StepChanged as refused:
-        return _refused(request, step, refused)
+    services.step_release(
+        step=step,
+        by=request.user,
+        now=timezone.now(),
+        expected_version=_posted_version(request),
+    )
     return _done(request, step, _("The case is back in the queue."))
 
 
-@login_required
-@require_POST
+@case_action
 def case_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     step = _actionable_step(request, pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _render_case(request, step, status=422, decision_form=form)
-    try:
-        services.step_decide(
-            step=step,
-            by=request.user,
-            outcome=form.cleaned_data["outcome"],
-            reasons=form.cleaned_data["reasons"],
-            appeal_instructions=form.cleaned_data["appeal_instructions"],
-            communication_note=form.cleaned_data["communication_note"],
-            expected_version=form.cleaned_data["version"],
-            now=timezone.now(),
-        )
-    except services.StepChanged as refused:
-        return _refused(request, step, refused)
+    services.step_decide(
+        step=step,
+        by=request.user,
+        outcome=form.cleaned_data["outcome"],
+        reasons=form.cleaned_data["reasons"],
+        appeal_instructions=form.cleaned_data["appeal_instructions"],
+        communication_note=form.cleaned_data["communication_note"],
+        expected_version=form.cleaned_data["version"],
+        now=timezone.now(),
+    )
     return _done(request, step, _("Decision recorded."))
 
 
-@login_required
-@require_POST
+@case_action
 def case_request_information(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     step = _actionable_step(request, pk)
     form = InformationRequestForm(request.POST)
     if not form.is_valid():
         return _render_case(request, step, status=422, request_form=form)
-    try:
-        services.information_request_create(
-            step=step,
-            by=request.user,
-            items=form.cleaned_data["items"],
-            due_date=form.cleaned_data["due_date"],
-            expected_version=form.cleaned_data["version"],
-            now=timezone.now(),
-        )
-    except services.StepChanged as refused:
-        return _refused(request, step, refused)
+    services.information_request_create(
+        step=step,
+        by=request.user,
+        items=form.cleaned_data["items"],
+        due_date=form.cleaned_data["due_date"],
+        expected_version=form.cleaned_data["version"],
+        now=timezone.now(),
+    )
     return _done(
         request,
         step,
@@ -258,45 +257,37 @@ def case_request_information(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
+@case_action
 def case_note(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     step = _actionable_step(request, pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_case(request, step, status=422, note_form=form)
-    try:
-        services.note_add(
-            step=step,
-            by=request.user,
-            kind=form.cleaned_data["kind"],
-            text=form.cleaned_data["text"],
-            visible_to_applicant=form.cleaned_data["visible_to_applicant"],
-            expected_version=form.cleaned_data["version"],
-            now=timezone.now(),
-        )
-    except services.StepChanged as refused:
-        return _refused(request, step, refused)
+    services.note_add(
+        step=step,
+        by=request.user,
+        kind=form.cleaned_data["kind"],
+        text=form.cleaned_data["text"],
+        visible_to_applicant=form.cleaned_data["visible_to_applicant"],
+        expected_version=form.cleaned_data["version"],
+        now=timezone.now(),
+    )
     return _done(request, step, _("Journal entry saved."))
 
 
-@login_required
-@require_POST
+@case_action
 def case_delay(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     step = _actionable_step(request, pk)
     form = DelayForm(request.POST)
     if not form.is_valid():
         return _render_case(request, step, status=422, delay_form=form)
-    try:
-        services.step_delay_explain(
-            step=step,
-            by=request.user,
-            reason=form.cleaned_data["reason"],
-            expected_version=form.cleaned_data["version"],
-            now=timezone.now(),
-        )
-    except services.StepChanged as refused:
-        return _refused(request, step, refused)
+    services.step_delay_explain(
+        step=step,
+        by=request.user,
+        reason=form.cleaned_data["reason"],
+        expected_version=form.cleaned_data["version"],
+        now=timezone.now(),
+    )
     return _done(
         request,
         step,
@@ -304,8 +295,7 @@ def case_delay(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
+@case_action
 def case_reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     step = _actionable_step(request, pk)
     if not leads_unit(roles_of(request.user), step.unit_id):
@@ -313,16 +303,13 @@ def case_reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = ReassignForm(request.POST, members=_unit_members(step.unit))
     if not form.is_valid():
         return _render_case(request, step, status=422, reassign_form=form)
-    try:
-        services.step_reassign(
-            step=step,
-            by=request.user,
-            to=form.cleaned_data["assignee"],
-            expected_version=form.cleaned_data["version"],
-            now=timezone.now(),
-        )
-    except services.StepChanged as refused:
-        return _refused(request, step, refused)
+    services.step_reassign(
+        step=step,
+        by=request.user,
+        to=form.cleaned_data["assignee"],
+        expected_version=form.cleaned_data["version"],
+        now=timezone.now(),
+    )
     return _done(request, step, _("The case has been reassigned."))
 
 

@@ -518,7 +518,21 @@ class ApplicantMessage(models.Model):
         return self.subject
 
 
-class Handoff(models.Model):
+class OutboxRow(models.Model):
+    """What every outbox row keeps: when it was written and published, how often its task was
+    published and tried, and the last error (journeys.services.outbox)."""
+
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    publish_count = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Handoff(OutboxRow):
     """The outbox: "this step changes hands in this unit", written with the decision that caused it.
 
     A Celery task on the unit's queue delivers it; the sweep re-publishes any left undelivered.
@@ -539,12 +553,7 @@ class Handoff(models.Model):
         related_name="handoff",
     )
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.ACTIVATE)
-    created_at = models.DateTimeField()
-    published_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    publish_count = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
 
     objects = HandoffQuerySet.as_manager()
 
@@ -573,7 +582,7 @@ class Handoff(models.Model):
         return f"{self.get_kind_display()}: {self.step} → {self.unit.queue_name}"
 
 
-class OutgoingEmail(models.Model):
+class OutgoingEmail(OutboxRow):
     """The e-mail outbox: one row per e-mail a change causes, written in that change's transaction.
 
     A task sends it after commit and marks it sent; the sweep publishes again any left unsent, so
@@ -617,12 +626,7 @@ class OutgoingEmail(models.Model):
     context = models.JSONField(default=dict, blank=True)
     language = models.CharField(max_length=8, blank=True)
     queue = models.CharField(max_length=100, help_text=_("The Celery queue its task goes to."))
-    created_at = models.DateTimeField()
-    published_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    publish_count = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
 
     objects = OutgoingEmailQuerySet.as_manager()
 

@@ -120,7 +120,13 @@ TEMPLATES = [
                 "units.context_processors.roles",
                 "portal.context_processors.contact",
             ],
-            "builtins": ["django.templatetags.i18n"],
+            # Every template translates, and writes dates and status tags one way.
+            "builtins": [
+                "django.templatetags.i18n",
+                "journeys.templatetags.times",
+                "journeys.templatetags.statuses",
+                "journeys.templatetags.pages",
+            ],
             # Partials wrap the loaders so "page.html#partial" can be rendered; cached unless DEBUG.
             "loaders": [
                 (

@@ -1,15 +1,11 @@
-import datetime as dt
-from functools import lru_cache
-
 from django import template
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.timezone import template_localtime
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import ngettext
 
-from journeys.templatetags.times import datetime_attribute
+from journeys.templatetags.statuses import status_tag
+from journeys.templatetags.times import day, when
 
 register = template.Library()
 
@@ -22,27 +18,6 @@ def days_remaining(step, now) -> int | None:
 @register.filter
 def abs_value(number: int) -> int:
     return abs(number)
-
-
-def _day(value) -> str:
-    return _day_in(template_localtime(value).date(), get_language())
-
-
-@lru_cache(maxsize=4096)
-def _day_in(day: dt.date, language: str) -> str:
-    """ "3 Dec 2026" in the language: formatting a date looks up its format and month names
-    in the translation catalogue, and a queue shows the same few dozen days again and again."""
-    return date_format(day, "j M Y")
-
-
-def _due(step) -> SafeString | str:
-    if step.due_at is None:
-        return "–"
-    return format_html(
-        '<time datetime="{}">{}</time>',
-        datetime_attribute(step.due_at),
-        _day(step.due_at),
-    )
 
 
 def _left(step, now) -> SafeString | str:
@@ -60,7 +35,7 @@ QUEUE_ROW = (
     '<tr class="govuk-table__row">'
     '<th scope="row" class="govuk-table__header"><a class="govuk-link" href="{}">{}</a></th>'
     '<td class="govuk-table__cell">{}</td>'
-    '<td class="govuk-table__cell"><strong class="govuk-tag {}">{}</strong></td>'
+    '<td class="govuk-table__cell">{}</td>'
     '<td class="govuk-table__cell">{}</td>'
     '<td class="govuk-table__cell">{}</td>'
     '<td class="govuk-table__cell">{}</td>'
@@ -81,10 +56,9 @@ def queue_rows(steps, now) -> SafeString:
                 reverse("casework:case", args=[step.pk]),
                 step.journey.reference,
                 step.step_type.display_name,
-                step.tag_class,
-                step.unit_status_label,
-                _day(step.activated_at) if step.activated_at else "",
-                _due(step),
+                status_tag(step, for_unit=True),
+                day(step.activated_at),
+                when(step.due_at) or "–",
                 _left(step, now),
                 step.assignee.get_username() if step.assignee else "–",
             )
