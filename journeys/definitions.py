@@ -84,8 +84,12 @@ def _translations(texts: dict) -> dict:
 def journey_type_load(path: Path | str) -> tuple[JourneyType, bool]:
     """Publish the definition in `path`. Returns the journey type and whether it was new."""
     path = Path(path)
-    definition = _read(path)
-    _Check(path, definition).run()
+    return journey_type_publish(_read(path), source=path)
+
+
+def journey_type_publish(definition: dict, *, source: Path | str) -> tuple[JourneyType, bool]:
+    """Validate an already-read definition whole, then publish it (errors name `source`)."""
+    _Check(source, definition).run()
     return _publish(definition)
 
 
@@ -108,7 +112,7 @@ def _read(path: Path) -> dict:
 
 
 class _Check:
-    def __init__(self, path: Path, definition: dict):
+    def __init__(self, path: Path | str, definition: dict):
         self.path = path
         self.d = definition
 

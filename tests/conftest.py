@@ -1,7 +1,17 @@
 import pytest
 
 from journeys.graph import step_dependencies
-from tests.factories import load_catalogue, make_units
+from tests.factories import catalogue_in_database, load_catalogue, make_units
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The shipped catalogue (and the demo units it names), loaded once into the test database:
+    each `db` test's transaction rolls back to it. pytest-django runs every `db` test before
+    the transactional ones (even in random order), whose flush empties the database; the
+    `catalogue` fixture loads it again for those."""
+    with django_db_blocker.unblock():
+        load_catalogue()
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +66,9 @@ def units(db):
 
 @pytest.fixture
 def catalogue(db):
-    return load_catalogue()
+    """The shipped café and house types, for tests whose subject is that catalogue (or that
+    were written around its wording); tests of generic rules use `tests.factories.journey_type`."""
+    return catalogue_in_database()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from tests.factories import (
     make_user,
     submitted_journey,
 )
+from tests.journey_types import journey_type, unit_for
 
 
 def count_queries(client, url) -> int:
@@ -34,28 +35,34 @@ def assert_constant(client, urls, grow, django_assert_max_num_queries):
 
 
 @pytest.fixture
-def a_few(cafe):
+def trail(db):
+    """parallel-1 -> chain-1, and parallel-2."""
+    return journey_type(parallel=2, chain=1)
+
+
+@pytest.fixture
+def a_few(trail):
     """Five journeys through the services (every kind of row a page shows), one applicant."""
     applicant = make_user()
-    journeys = [submitted_journey(cafe, applicant) for _ in range(5)]
+    journeys = [submitted_journey(trail, applicant) for _ in range(5)]
     for journey in journeys[:3]:
-        decide(journey.steps.get(step_type__key="company-registration"))
+        decide(journey.steps.get(step_type__key="parallel-2"))
     return journeys
 
 
-def test_the_tracking_page_queries_do_not_grow(client, cafe, a_few, django_assert_max_num_queries):
+def test_the_tracking_page_queries_do_not_grow(client, trail, a_few, django_assert_max_num_queries):
     client.force_login(a_few[0].applicant)
     url = reverse("citizens:application_track", args=[a_few[0].public_id])
-    permit = cafe.steps.get(key="building-permit")
+    permit = trail.steps.get(key="parallel-1")
     assert_constant(
         client, [url], lambda: bulk_queued_steps(permit, 50), django_assert_max_num_queries
     )
 
 
 def test_the_queue_runs_as_many_queries_for_1000_cases_as_for_10(
-    client, cafe, django_assert_max_num_queries
+    client, trail, django_assert_max_num_queries
 ):
-    permit = cafe.steps.get(key="building-permit")
+    permit = trail.steps.get(key="parallel-1")
     client.force_login(make_caseworker(permit.unit))
     bulk_queued_steps(permit, 10)
     url = reverse("casework:queue")
@@ -66,16 +73,17 @@ def test_the_queue_runs_as_many_queries_for_1000_cases_as_for_10(
 
 
 def test_the_coordinator_dashboard_runs_as_many_queries_for_1000_journeys_as_for_10(
-    client, cafe, a_few, django_assert_max_num_queries
+    client, trail, a_few, django_assert_max_num_queries
 ):
     from coordination.dashboard import VIEWS as COORDINATION_VIEWS
 
     client.force_login(make_coordinator())
-    permit = cafe.steps.get(key="building-permit")
+    permit = trail.steps.get(key="parallel-1")
     bulk_queued_steps(permit, 5)
     url = reverse("coordination:dashboard")
     urls = [f"{url}?view={view}" for view in COORDINATION_VIEWS]
-    urls.append(f"{url}?view=journeys&unit=urban-planning&journey_type=open-a-cafe&min_age_days=7")
+    unit = unit_for("parallel-1")
+    urls.append(f"{url}?view=journeys&unit={unit}&journey_type=permit-trail&min_age_days=7")
     assert_constant(
         client, urls, lambda: bulk_queued_steps(permit, 990), django_assert_max_num_queries
     )
@@ -96,9 +104,9 @@ PINNED = {
 }
 
 
-def test_each_benchmarked_page_runs_its_pinned_number_of_queries(client, cafe, a_few):
+def test_each_benchmarked_page_runs_its_pinned_number_of_queries(client, trail, a_few):
     journey = a_few[0]
-    step = journey.steps.get(step_type__key="building-permit")
+    step = journey.steps.get(step_type__key="parallel-1")
     caseworker, coordinator = make_caseworker(step.unit), make_coordinator()
     pages = {
         "citizen tracking page": (
@@ -120,7 +128,7 @@ def test_each_benchmarked_page_runs_its_pinned_number_of_queries(client, cafe, a
             coordinator,
             reverse("coordination:dashboard") + "?view=overdue",
         ),
-        "insight": (coordinator, reverse("coordination:insight") + "?journey_type=open-a-cafe"),
+        "insight": (coordinator, reverse("coordination:insight") + "?journey_type=permit-trail"),
     }
     counted = {}
     for name, (user, url) in pages.items():

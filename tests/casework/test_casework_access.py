@@ -8,6 +8,7 @@ from django.utils import timezone
 from casework.urls import urlpatterns as casework_urlpatterns
 from journeys import services
 from tests.factories import make_caseworker, make_coordinator, make_user, submitted_journey
+from tests.journey_types import journey_type
 
 # name -> (method, needs a step)
 CASEWORK_URLS = {
@@ -45,10 +46,10 @@ def test_every_casework_url_is_in_this_matrix():
 
 
 @pytest.fixture
-def people(cafe):
-    journey = submitted_journey(cafe, make_user("applicant"))
-    step = journey.steps.get(step_type__key="building-permit")
-    other_unit = journey.steps.get(step_type__key="company-registration").unit
+def people(db):
+    journey = submitted_journey(journey_type(), make_user("applicant"))
+    step = journey.steps.get(step_type__key="parallel-1")
+    other_unit = journey.steps.get(step_type__key="parallel-2").unit
     document = services.document_add(
         journey=journey,
         by=journey.applicant,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from journeys import services
 from journeys.models import Handoff, Step
 from tests.factories import bulk_queued_steps, decide, make_caseworker, submitted_journey
+from tests.journey_types import journey_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,8 +37,8 @@ def run_together(workers: list) -> list:
     return results
 
 
-def test_ten_caseworkers_taking_next_from_200_cases_get_200_distinct_cases(cafe):
-    permit = cafe.steps.get(key="building-permit")
+def test_ten_caseworkers_taking_next_from_200_cases_get_200_distinct_cases():
+    permit = journey_type().steps.get(key="parallel-1")
     bulk_queued_steps(permit, 200)
     caseworkers = [make_caseworker(permit.unit) for _ in range(10)]
 
@@ -56,9 +57,9 @@ def test_ten_caseworkers_taking_next_from_200_cases_get_200_distinct_cases(cafe)
     assert sum(by_assignee.values()) == 200 and None not in by_assignee
 
 
-def test_two_decisions_on_the_same_step_at_the_same_moment_make_one_decision(cafe):
-    journey = submitted_journey(cafe)
-    permit = journey.steps.get(step_type__key="building-permit")
+def test_two_decisions_on_the_same_step_at_the_same_moment_make_one_decision():
+    journey = submitted_journey(journey_type(parallel=2, chain=1))
+    permit = journey.steps.get(step_type__key="parallel-1")
     caseworker = make_caseworker(permit.unit)
     permit = services.step_claim(step=permit, by=caseworker, now=timezone.now())
 
@@ -77,8 +78,8 @@ def test_two_decisions_on_the_same_step_at_the_same_moment_make_one_decision(caf
     assert sum(isinstance(r, Step) for r in results) == 1
     assert sum(isinstance(r, services.StepChanged) for r in results) == 1
     assert journey.events.filter(kind="step_approved").count() == 1
-    food = journey.steps.get(step_type__key="food-registration")
-    assert Handoff.objects.filter(step=food).count() == 1
+    successor = journey.steps.get(step_type__key="chain-1")
+    assert Handoff.objects.filter(step=successor).count() == 1
 
     # The same form sent twice at once (a double click): both answered with the decided step.
     journey = submitted_journey(cafe)
@@ -90,14 +91,14 @@ def test_two_decisions_on_the_same_step_at_the_same_moment_make_one_decision(caf
     assert journey.events.filter(kind="step_approved").count() == 1
 
 
-def test_approving_both_dependencies_at_once_hands_the_joint_successor_off_once(house):
-    journey = submitted_journey(house, answers={"new_drainage": True})
-    decide(journey.steps.get(step_type__key="building-permit"))
+def test_approving_both_dependencies_at_once_hands_the_joint_successor_off_once():
+    journey = submitted_journey(journey_type(parallel=2, chain=1, join=True))
+    decide(journey.steps.get(step_type__key="parallel-1"))
     from tests.factories import deliver_all
 
     deliver_all()
     pair = []
-    for key in ("technical-consultation", "drainage-connection"):
+    for key in ("chain-1", "parallel-2"):  # what `join` waits for
         step = journey.steps.get(step_type__key=key)
         caseworker = make_caseworker(step.unit)
         pair.append((services.step_claim(step=step, by=caseworker, now=timezone.now()), caseworker))
@@ -111,5 +112,5 @@ def test_approving_both_dependencies_at_once_hands_the_joint_successor_off_once(
         ]
     )
     assert all(isinstance(r, Step) and r.status == Step.Status.APPROVED for r in results), results
-    final = journey.steps.get(step_type__key="final-clearance")
+    final = journey.steps.get(step_type__key="join")
     assert Handoff.objects.filter(step=final, kind=Handoff.Kind.ACTIVATE).count() == 1

@@ -14,6 +14,7 @@ from django.utils import timezone
 from journeys import services
 from journeys.models import Document
 from tests.factories import make_caseworker, make_user, submitted_journey
+from tests.journey_types import journey_type
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -21,10 +22,16 @@ POLYGLOT = b"\x89PNG\r\n\x1a\n<html><script>alert(document.cookie)</script></htm
 
 
 @pytest.fixture
-def waiting(cafe):
-    """A journey whose building permit waits for the applicant to send documents."""
-    journey = submitted_journey(cafe, make_user("applicant"))
-    step = journey.steps.get(step_type__key="building-permit")
+def trail(db):
+    """parallel-1 -> chain-1, and parallel-2, each in a unit of its own."""
+    return journey_type(parallel=2, chain=1)
+
+
+@pytest.fixture
+def waiting(trail):
+    """A journey whose step parallel-1 waits for the applicant to send documents."""
+    journey = submitted_journey(trail, make_user("applicant"))
+    step = journey.steps.get(step_type__key="parallel-1")
     caseworker = make_caseworker(step.unit)
     step = services.step_claim(step=step, by=caseworker, now=timezone.now())
     request = services.information_request_create(
@@ -112,8 +119,8 @@ def test_only_the_applicant_and_units_the_journey_reached_can_download(client, w
     client.force_login(make_user("stranger"))
     assert client.get(own_url).status_code == 404
     assert client.get(unit_url).status_code == 404
-    other_unit = journey.steps.get(step_type__key="gas-permit")
-    client.force_login(make_caseworker(journey.steps.get(step_type__key="food-registration").unit))
+    other_unit = journey.steps.get(step_type__key="parallel-2")
+    client.force_login(make_caseworker(journey.steps.get(step_type__key="chain-1").unit))
     assert client.get(unit_url).status_code == 404  # that unit's step has not started
     assert (
         client.get(reverse("casework:document", args=[other_unit.pk, document.pk])).status_code
@@ -121,11 +128,11 @@ def test_only_the_applicant_and_units_the_journey_reached_can_download(client, w
     )
 
 
-def test_a_document_already_sent_is_attached_to_another_step_by_reference(client, cafe):
-    journey = submitted_journey(cafe, make_user("applicant"))
+def test_a_document_already_sent_is_attached_to_another_step_by_reference(client, trail):
+    journey = submitted_journey(trail, make_user("applicant"))
     client.force_login(journey.applicant)
     requests = []
-    for key in ("building-permit", "gas-permit"):
+    for key in ("parallel-1", "parallel-2"):
         step = journey.steps.get(step_type__key=key)
         caseworker = make_caseworker(step.unit)
         step = services.step_claim(step=step, by=caseworker, now=timezone.now())
@@ -145,4 +152,4 @@ def test_a_document_already_sent_is_attached_to_another_step_by_reference(client
     )
     assert response.status_code == 302
     assert Document.objects.count() == 1
-    assert {s.step_type.key for s in document.steps.all()} == {"building-permit", "gas-permit"}
+    assert {s.step_type.key for s in document.steps.all()} == {"parallel-1", "parallel-2"}

@@ -6,6 +6,7 @@ from django.urls import reverse
 from coordination.urls import urlpatterns as coordination_urlpatterns
 from journeys.models import Handoff
 from tests.factories import make_caseworker, make_coordinator, submitted_journey
+from tests.journey_types import journey_type
 
 COORDINATION_URLS = {
     "dashboard": "get",
@@ -22,9 +23,9 @@ def test_every_coordination_url_is_in_this_matrix():
 
 
 @pytest.fixture
-def world(cafe):
-    journey = submitted_journey(cafe, deliver=False)
-    permit = journey.steps.get(step_type__key="building-permit")
+def world(db):
+    journey = submitted_journey(journey_type(), deliver=False)
+    permit = journey.steps.get(step_type__key="parallel-1")
     handoff = Handoff.objects.filter(step__journey=journey).first()
     args = {
         "dashboard": [],

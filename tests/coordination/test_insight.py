@@ -11,10 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coordination.insight import Period, insight
-from journeys.models import Handoff, Journey, Step
+from journeys.models import Handoff, Journey, JourneyType, Step
 from tests.factories import make_coordinator, make_user
+from tests.html import parse
+from tests.journey_types import journey_type
 
-KEYS = ["company-registration", "building-permit", "food-registration"]
+KEYS = ["parallel-2", "parallel-1", "chain-1"]
 
 
 def p90(values):
@@ -24,18 +26,19 @@ def p90(values):
 
 
 @pytest.fixture
-def random_history(cafe):
+def random_history(db):
     """Sixty journeys with random lead times, deadlines, pauses and handoff latencies."""
     rng = random.Random(20261129)
     applicant = make_user()
     base = timezone.now() - dt.timedelta(days=200)
-    step_types = {s.key: s for s in cafe.steps.filter(key__in=KEYS)}
+    trail = journey_type(parallel=2, chain=1)  # parallel-1 -> chain-1, and parallel-2
+    step_types = {s.key: s for s in trail.steps.filter(key__in=KEYS)}
     steps, handoffs = [], []
     for number in range(60):
         submitted = base + dt.timedelta(hours=rng.randint(0, 2000))
         closed = submitted + dt.timedelta(hours=rng.randint(24, 3000))
         journey = Journey.objects.create(
-            journey_type=cafe,
+            journey_type=trail,
             applicant=applicant,
             reference=f"RND-{number}",
             status=rng.choice([Journey.Status.COMPLETED, Journey.Status.REJECTED]),
@@ -65,13 +68,13 @@ def random_history(cafe):
         Handoff(step=s, unit_id=s.unit_id, created_at=created, delivered_at=s.activated_at)
         for s, created, _ in handoffs
     )
-    return cafe, steps, Journey.objects.filter(reference__startswith="RND-")
+    return trail, steps, Journey.objects.filter(reference__startswith="RND-")
 
 
 def test_the_database_figures_match_a_brute_force_computation(random_history):
-    cafe, steps, journeys = random_history
+    trail, steps, journeys = random_history
     period = Period(
-        journey_type=cafe,
+        journey_type=trail,
         start=(timezone.now() - dt.timedelta(days=400)).date(),
         end=(timezone.now() + dt.timedelta(days=400)).date(),
     )
@@ -119,23 +122,25 @@ def test_the_database_figures_match_a_brute_force_computation(random_history):
     ] == pytest.approx(100, abs=0.2)
     assert sum(u["decided"] for u in carriers["units"]) == len(steps)
 
-    # The longest chain by median lead time among the café's dependencies.
+    # The longest chain by median lead time among the type's dependencies.
     path = [step["key"] for step in figures["critical_path"]]
-    chain = by_key["building-permit"]["median_days"] + by_key["food-registration"]["median_days"]
-    if chain > by_key["company-registration"]["median_days"]:
-        assert path[:2] == ["building-permit", "food-registration"]
+    chain = by_key["parallel-1"]["median_days"] + by_key["chain-1"]["median_days"]
+    if chain > by_key["parallel-2"]["median_days"]:
+        assert path[:2] == ["parallel-1", "chain-1"]
 
 
 def test_the_insight_page_shows_tables_charts_and_exports_csv(client, random_history):
     client.force_login(make_coordinator())
     url = reverse("coordination:insight")
-    assert "Extend a house" in client.get(url).content.decode()  # the first service by name
-    url += "?journey_type=open-a-cafe"
+    first = JourneyType.objects.filter(is_current=True).order_by("name").first()
+    assert first.name in client.get(url).content.decode()  # the first service by name
+    url += "?journey_type=permit-trail"
     html = client.get(url).content.decode()
-    assert "Lead time per step" in html and "Who carries the journey" in html and "<svg" in html
+    assert "Lead time per step" in html and "Who carries the journey" in html
+    assert len(parse(html).find_all("svg", "portal-gantt__bar")) == len(KEYS)  # a bar per step
     csv = client.get(url + "&format=csv")
     assert csv["Content-Type"].startswith("text/csv")
-    assert "Building permit for change of use and signs" in csv.content.decode()
+    assert "Parallel step 1" in csv.content.decode()
     bad = client.get(url + "&start=2026-12-31&end=2026-01-01")
     assert bad.status_code == 422
     assert "Enter an end date on or after the start date" in bad.content.decode()
@@ -144,10 +149,10 @@ def test_the_insight_page_shows_tables_charts_and_exports_csv(client, random_his
 def test_the_page_shows_cached_figures_until_the_refresh_recomputes_them(client, random_history):
     from django.core.management import call_command
 
-    cafe, _, journeys = random_history
+    trail, _, journeys = random_history
     client.force_login(make_coordinator())
-    url = reverse("coordination:insight") + "?journey_type=open-a-cafe"
-    closed = insight(Period.default(cafe, timezone.localdate()))["journeys"]["closed"]
+    url = reverse("coordination:insight") + "?journey_type=permit-trail"
+    closed = insight(Period.default(trail, timezone.localdate()))["journeys"]["closed"]
     assert f"{closed} (" in client.get(url).content.decode()
     assert "Figures as of" in client.get(url).content.decode()
 

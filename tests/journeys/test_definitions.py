@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from journeys.definitions import DefinitionError, journey_type_load
 from journeys.models import JourneyType, StepType
 from tests.factories import CATALOGUE, submitted_journey
+from tests.journey_types import make_test_units
 
 VALID = """
 slug: test-service
@@ -17,9 +18,23 @@ summary: A service for tests.
 fields:
   - {key: name, label: Name}
 steps:
-  - {key: first, name: First, unit: urban-planning, needs: [name]}
-  - {key: second, name: Second, unit: police, depends_on: [first]}
+  - {key: first, name: First, unit: office-one, needs: [name]}
+  - {key: second, name: Second, unit: office-two, depends_on: [first]}
 """
+
+
+@pytest.fixture
+def units(db):
+    """Units of the tests' own (the shipped catalogue is in the database too: tests count the
+    rows of the type they load)."""
+    return make_test_units("office-one", "office-two")
+
+
+def rows(slug="test-service"):
+    return (
+        JourneyType.objects.filter(slug=slug).count(),
+        StepType.objects.filter(journey_type__slug=slug).count(),
+    )
 
 
 @pytest.fixture
@@ -32,7 +47,7 @@ def write(tmp_path):
     return write
 
 
-def test_the_shipped_catalogue_loads(catalogue):
+def test_the_shipped_catalogue_loads(catalogue):  # its subject is the shipped files
     cafe = catalogue["open-a-cafe"]
     assert cafe.steps.count() == 6
     food = cafe.steps.get(key="food-registration")
@@ -51,8 +66,7 @@ def test_loading_the_same_file_twice_changes_nothing(units, write):
     again, created_again = journey_type_load(path)
     assert created and not created_again
     assert again.pk == first.pk
-    assert JourneyType.objects.count() == 1
-    assert StepType.objects.count() == 2
+    assert rows() == (1, 2)
 
 
 def test_a_changed_definition_is_a_new_version_and_running_journeys_keep_theirs(units, write):
@@ -75,7 +89,7 @@ def test_a_changed_definition_is_a_new_version_and_running_journeys_keep_theirs(
             "service.yaml: steps: dependencies form a cycle",
         ),
         (
-            ("unit: urban-planning, needs: [name]}", "unit: urban-planning, depends_on: [second]}"),
+            ("unit: office-one, needs: [name]}", "unit: office-one, depends_on: [second]}"),
             "service.yaml: steps: dependencies form a cycle: ",
         ),
         (
@@ -83,7 +97,7 @@ def test_a_changed_definition_is_a_new_version_and_running_journeys_keep_theirs(
             "step second: depends on unknown step 'zeroth'",
         ),
         (
-            ("unit: police", "unit: ministry-of-magic"),
+            ("unit: office-two", "unit: ministry-of-magic"),
             "step second: unknown unit 'ministry-of-magic'",
         ),
         (("needs: [name]", "needs: [shoe_size]"), "step first: needs unknown field 'shoe_size'"),
@@ -92,13 +106,13 @@ def test_a_changed_definition_is_a_new_version_and_running_journeys_keep_theirs(
 )
 def test_a_bad_definition_names_the_place_and_loads_nothing(units, write, change, message):
     path = write(VALID.replace(*change))
+    before = JourneyType.objects.count(), StepType.objects.count()
     with pytest.raises(DefinitionError) as error:
         journey_type_load(path)
     assert message in str(error.value)
     assert str(error.value).startswith(str(path))
     assert "\n" not in str(error.value)
-    assert not JourneyType.objects.exists()
-    assert not StepType.objects.exists()
+    assert (JourneyType.objects.count(), StepType.objects.count()) == before
 
 
 def test_a_malformed_file_gives_the_line(units, write):
@@ -110,18 +124,20 @@ def test_a_malformed_file_gives_the_line(units, write):
 def test_a_json_definition_loads_too(units, write):
     path = write(
         '{"slug": "j", "name": "J", "reference_prefix": "J", "summary": "s",'
-        ' "steps": [{"key": "a", "name": "A", "unit": "police"}]}',
+        ' "steps": [{"key": "a", "name": "A", "unit": "office-two"}]}',
         name="j.json",
     )
     journey_type, created = journey_type_load(path)
-    assert created and journey_type.steps.get().unit.slug == "police"
+    assert created and journey_type.steps.get().unit.slug == "office-two"
 
 
-def test_the_command_reports_each_file_and_fails_with_the_error(units, write, capsys):
-    call_command("load_journey_type", str(CATALOGUE / "open-a-cafe.yaml"))
-    call_command("load_journey_type", str(CATALOGUE / "open-a-cafe.yaml"))
+def test_the_command_reports_each_file_and_fails_with_the_error(units, catalogue, write, capsys):
+    path = str(write(VALID))
+    call_command("load_journey_type", path)
+    call_command("load_journey_type", path, str(CATALOGUE / "open-a-cafe.yaml"))
     out = capsys.readouterr().out.splitlines()
-    assert out[0].endswith("open-a-cafe v1 published")
-    assert out[1].endswith("open-a-cafe v1 unchanged")
+    assert out[0].endswith("test-service v1 published")
+    assert out[1].endswith("test-service v1 unchanged")
+    assert out[2].endswith("open-a-cafe v1 unchanged")  # loaded once for the session
     with pytest.raises(CommandError, match="unknown unit 'nowhere'"):
-        call_command("load_journey_type", str(write(VALID.replace("police", "nowhere"))))
+        call_command("load_journey_type", str(write(VALID.replace("office-two", "nowhere"))))

@@ -16,15 +16,24 @@ from journeys import services, tasks
 from journeys.models import ApplicantMessage, FailedTask, Journey, OutgoingEmail
 from journeys.services.outbox import publish_resume
 from tests.factories import (
-    CAFE_ANSWERS,
+    answers_for,
     make_caseworker,
     make_coordinator,
     make_user,
     send_emails,
     submitted_journey,
 )
+from tests.html import link_texts
+from tests.journey_types import journey_type, unit_for
 
 EMAIL_TASK = tasks.outgoing_email_send
+UNIT_QUEUES = [f"unit.{unit_for(f'parallel-{n}')}" for n in range(1, 5)]
+
+
+@pytest.fixture
+def trail(db):
+    """Four steps queued in their units at submission, and chain-1 after parallel-1."""
+    return journey_type(parallel=4, chain=1)
 
 
 def later(settings, now=None) -> dt.datetime:
@@ -33,11 +42,11 @@ def later(settings, now=None) -> dt.datetime:
 
 
 def test_a_rolled_back_change_leaves_no_email_and_publishes_nothing(
-    cafe, django_capture_on_commit_callbacks
+    trail, django_capture_on_commit_callbacks
 ):
     applicant = make_user()
-    journey = services.journey_start(journey_type=cafe, applicant=applicant, now=timezone.now())
-    services.journey_save_answers(journey=journey, answers=CAFE_ANSWERS)
+    journey = services.journey_start(journey_type=trail, applicant=applicant, now=timezone.now())
+    services.journey_save_answers(journey=journey, answers=answers_for(trail))
     with (
         django_capture_on_commit_callbacks() as callbacks,
         pytest.raises(RuntimeError),
@@ -51,12 +60,12 @@ def test_a_rolled_back_change_leaves_no_email_and_publishes_nothing(
 
 
 def test_a_publish_that_fails_never_reaches_the_request_and_the_sweep_sends_it_once(
-    client, cafe, settings, monkeypatch, django_capture_on_commit_callbacks
+    client, trail, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     applicant = make_user("anna")
     client.force_login(applicant)
-    journey = services.journey_start(journey_type=cafe, applicant=applicant, now=timezone.now())
-    services.journey_save_answers(journey=journey, answers=CAFE_ANSWERS)
+    journey = services.journey_start(journey_type=trail, applicant=applicant, now=timezone.now())
+    services.journey_save_answers(journey=journey, answers=answers_for(trail))
     # The broker is unreachable: the e-mail's real publish goes to a port nothing listens on
     # (Celery takes the publishing URL from the environment before any configuration).
     with monkeypatch.context() as patch:
@@ -83,8 +92,8 @@ def test_a_publish_that_fails_never_reaches_the_request_and_the_sweep_sends_it_o
     assert email.to == ["anna@example.org"] and journey.reference in email.subject
 
 
-def test_sending_twice_sends_once(cafe):
-    journey = submitted_journey(cafe)
+def test_sending_twice_sends_once(trail):
+    journey = submitted_journey(trail)
     receipt = OutgoingEmail.objects.get(journey=journey, kind=OutgoingEmail.Kind.APPLICANT_MESSAGE)
     now = timezone.now()
     assert services.outgoing_email_send(email_id=receipt.pk, now=now) is True
@@ -94,8 +103,8 @@ def test_sending_twice_sends_once(cafe):
     assert receipt.sent_at == now and receipt.attempts == 1
 
 
-def test_a_failed_send_is_counted_kept_unsent_and_tried_again(cafe, settings):
-    journey = submitted_journey(cafe)
+def test_a_failed_send_is_counted_kept_unsent_and_tried_again(trail, settings):
+    journey = submitted_journey(trail)
     receipt = OutgoingEmail.objects.get(journey=journey, kind=OutgoingEmail.Kind.APPLICANT_MESSAGE)
     # The mail server refuses the connection (nothing listens on port 1).
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -111,9 +120,9 @@ def test_a_failed_send_is_counted_kept_unsent_and_tried_again(cafe, settings):
     assert receipt.attempts == 2 and receipt.last_error == "" and len(mail.outbox) == 1
 
 
-def test_every_kind_of_message_is_a_row_on_the_right_queue(cafe):
-    journey = submitted_journey(cafe)  # a receipt; four steps queued in their units
-    permit = journey.steps.get(step_type__key="building-permit")
+def test_every_kind_of_message_is_a_row_on_the_right_queue(trail):
+    journey = submitted_journey(trail)  # a receipt; four steps queued in their units
+    permit = journey.steps.get(step_type__key="parallel-1")
     coordinator = make_coordinator()
     coordination_services.journey_escalate(
         journey=journey, step=permit, by=coordinator, message="Look.", now=timezone.now()
@@ -122,16 +131,13 @@ def test_every_kind_of_message_is_a_row_on_the_right_queue(cafe):
     assert sorted((r.kind, r.queue) for r in rows) == [
         ("applicant_message", "portal"),
         ("escalation", "portal"),
-        ("step_queued", "unit.fire-rescue"),
-        ("step_queued", "unit.police"),
-        ("step_queued", "unit.tax-agency"),
-        ("step_queued", "unit.urban-planning"),
+        *(("step_queued", queue) for queue in UNIT_QUEUES),
     ]
 
 
-def test_a_dead_letter_is_shown_to_coordinators_and_left_out_of_the_sweep(client, cafe, settings):
-    journey = submitted_journey(cafe)
-    permit = journey.steps.get(step_type__key="building-permit")
+def test_a_dead_letter_is_shown_to_coordinators_and_left_out_of_the_sweep(client, trail, settings):
+    journey = submitted_journey(trail)
+    permit = journey.steps.get(step_type__key="parallel-1")
     notice = OutgoingEmail.objects.get(step=permit, kind=OutgoingEmail.Kind.STEP_QUEUED)
     services.task_failure_record(
         task_id="t-email",
@@ -150,24 +156,18 @@ def test_a_dead_letter_is_shown_to_coordinators_and_left_out_of_the_sweep(client
 
     client.force_login(make_coordinator())
     html = client.get(reverse("coordination:dashboard"), {"view": "failed_tasks"}).content.decode()
-    assert 'Failed tasks <span class="count">(1)</span>' in html
+    assert "Failed tasks (1)" in link_texts(html)
     assert journey.reference in html and "New case, to the unit" in html
-    assert "Building permit for change of use and signs" in html and "no such user" in html
+    assert "Parallel step 1" in html and "no such user" in html
 
 
-def test_the_sweep_command_publishes_what_is_left(cafe, capsys, settings, monkeypatch):
+def test_the_sweep_command_publishes_what_is_left(trail, capsys, settings, monkeypatch):
     published = []
     monkeypatch.setattr(EMAIL_TASK, "apply_async", lambda *a, **kw: published.append(kw))
-    submitted_journey(cafe, now=timezone.now() - dt.timedelta(hours=1))
+    submitted_journey(trail, now=timezone.now() - dt.timedelta(hours=1))
     make_caseworker(Journey.objects.get().steps.first().unit)
     from django.core.management import call_command
 
     call_command("outgoing_emails_sweep")
     assert "5 e-mail(s) published again" in capsys.readouterr().out
-    assert sorted(p["queue"] for p in published) == [
-        "portal",
-        "unit.fire-rescue",
-        "unit.police",
-        "unit.tax-agency",
-        "unit.urban-planning",
-    ]
+    assert sorted(p["queue"] for p in published) == ["portal", *UNIT_QUEUES]

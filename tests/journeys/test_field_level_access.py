@@ -1,5 +1,6 @@
 """Each unit sees the answers and documents its step needs, plus what the journey type shares;
 coordinators see the shared details; nobody sees another unit's documents or answers."""
+# Keeps the shipped café: it walks each café unit against the fields that file shares or not.
 
 import datetime as dt
 

@@ -1,5 +1,6 @@
 """The café journey end to end: citizens and caseworkers through the Django test client, the
 handoffs carried by a real Celery worker process over the real Redis broker, on PostgreSQL."""
+# Keeps the shipped café: the end-to-end journey of that service, through real workers.
 
 import datetime as dt
 

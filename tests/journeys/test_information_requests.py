@@ -9,13 +9,14 @@ from django.utils import timezone
 from journeys import services
 from journeys.models import Handoff, Journey, Step
 from tests.factories import deliver_all, make_caseworker, submitted_journey
+from tests.journey_types import journey_type
 
 
 @pytest.fixture
-def claimed(cafe):
+def claimed(db):
     moment = timezone.now() - dt.timedelta(days=10)
-    journey = submitted_journey(cafe, now=moment)
-    step = journey.steps.get(step_type__key="building-permit")
+    journey = submitted_journey(journey_type(deadline_days=70), now=moment)
+    step = journey.steps.get(step_type__key="parallel-1")
     worker = make_caseworker(step.unit)
     return services.step_claim(step=step, by=worker, now=moment), worker
 
@@ -67,7 +68,7 @@ def test_the_answer_returns_the_case_through_a_handoff_and_moves_the_due_date(cl
     handoff.refresh_from_db()
     waited = handoff.delivered_at - asked
     assert step.status == Step.Status.IN_PROGRESS and step.assignee == worker
-    assert step.due_at == due_before + waited  # the building permit counts calendar days
+    assert step.due_at == due_before + waited  # its deadline counts calendar days
     assert step.paused_days == 6 and step.paused_at is None
     assert step.journey.status == Journey.Status.IN_PROGRESS
 

@@ -13,6 +13,7 @@ from journeys.graph import (
 )
 from journeys.models import JourneyType, StepType
 from tests.factories import make_user
+from tests.journey_types import journey_type
 
 
 def test_levels_put_independent_steps_in_one_stage():
@@ -92,7 +93,7 @@ def admin_client(client, units):
             "form a cycle",
         ),
         ([{"key": "first", "depends_on": "first"}], "form a cycle"),
-        ([{"key": "first", "depends_on": "building-permit"}], "not a step of this journey type"),
+        ([{"key": "first", "depends_on": "elsewhere"}], "not a step of this journey type"),
     ],
 )
 def test_the_admin_refuses_a_graph_that_is_not_a_dag_with_a_form_error(
@@ -120,16 +121,18 @@ def test_the_admin_saves_dependencies_named_by_key(admin_client, units):
 
 @pytest.mark.timeout(20)
 @pytest.mark.parametrize("corruption", ["cycle", "foreign dependency"])
-def test_a_graph_corrupted_in_the_database_fails_the_page_at_once(client, cafe, house, corruption):
+def test_a_graph_corrupted_in_the_database_fails_the_page_at_once(client, db, corruption):
     """Written past every validator (by hand, by a bad migration): the start page ends with an
     error instead of looping for ever and taking a server process with it."""
-    building, food = (cafe.steps.get(key=k) for k in ("building-permit", "food-registration"))
+    trail = journey_type(parallel=1, chain=1)
+    other = journey_type(slug="other-trail", prefix="OTHER")
+    first, second = (trail.steps.get(key=k) for k in ("parallel-1", "chain-1"))
     if corruption == "cycle":
-        building.depends_on.add(food)
+        first.depends_on.add(second)
     else:
-        building.depends_on.add(house.steps.first())
+        first.depends_on.add(other.steps.first())
     with pytest.raises(GraphError):
-        client.get(reverse("citizens:service_start", args=[cafe.slug]))
+        client.get(reverse("citizens:service_start", args=[trail.slug]))
 
 
 def test_a_step_is_ready_when_what_it_waits_for_in_the_journey_is_approved():

@@ -8,11 +8,12 @@ from django.utils import timezone
 from journeys import services
 from journeys.models import Journey, Step
 from tests.factories import bulk_queued_steps
+from tests.journey_types import journey_type
 
 
-def test_500_healthy_and_50_stuck_journeys_exactly_the_50_are_flagged(cafe, capsys):
+def test_500_healthy_and_50_stuck_journeys_exactly_the_50_are_flagged(db, capsys):
     now = timezone.now()
-    permit = cafe.steps.get(key="building-permit")
+    permit = journey_type().steps.get(key="parallel-1")
     in_a_month = now + dt.timedelta(days=30)
     healthy = bulk_queued_steps(permit, 500, now=now - dt.timedelta(days=1), due_at=in_a_month)
     stalled = bulk_queued_steps(permit, 25, now=now - dt.timedelta(days=20), due_at=in_a_month)
@@ -41,9 +42,9 @@ def test_500_healthy_and_50_stuck_journeys_exactly_the_50_are_flagged(cafe, caps
     assert "'stalled': 0" in capsys.readouterr().out
 
 
-def test_a_flag_is_cleared_when_the_journey_moves_again(cafe):
+def test_a_flag_is_cleared_when_the_journey_moves_again(db):
     now = timezone.now()
-    permit = cafe.steps.get(key="building-permit")
+    permit = journey_type().steps.get(key="parallel-1")
     (step,) = bulk_queued_steps(
         permit, 1, now=now - dt.timedelta(days=20), due_at=now + dt.timedelta(days=9)
     )

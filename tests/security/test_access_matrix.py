@@ -1,6 +1,7 @@
 """Every URL pattern of the project, requested as every role: the answer its scope allows.
 
 A new URL pattern without a row here fails `test_every_url_pattern_is_in_the_matrix`."""
+# Keeps the café world (every URL as every role); converting it is left for later.
 
 import datetime as dt
 

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import make_caseworker, make_user, submitted_journey
+from tests.journey_types import journey_type
 from units.middleware import LAST_SEEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,9 +41,9 @@ def test_htmx_is_told_not_to_inject_styles_or_evaluate_code(client, db):
     assert '"includeIndicatorStyles": false' in html and '"allowEval": false' in html
 
 
-def test_a_post_without_the_csrf_token_is_refused_htmx_included(cafe):
-    journey = submitted_journey(cafe)
-    step = journey.steps.get(step_type__key="building-permit")
+def test_a_post_without_the_csrf_token_is_refused_htmx_included(db):
+    journey = submitted_journey(journey_type())
+    step = journey.steps.get(step_type__key="parallel-1")
     client = Client(enforce_csrf_checks=True)
     client.force_login(make_caseworker(step.unit))
     url = reverse("casework:claim", args=[step.pk])
@@ -67,8 +68,8 @@ def test_the_session_is_rotated_at_sign_in_and_ended_at_sign_out(client, db):
     assert not Session.objects.filter(session_key=session_key).exists()
 
 
-def test_staff_are_signed_out_after_the_idle_timeout_citizens_later(client, cafe):
-    caseworker = make_caseworker(cafe.steps.first().unit)
+def test_staff_are_signed_out_after_the_idle_timeout_citizens_later(client, db):
+    caseworker = make_caseworker(journey_type().steps.first().unit)
     client.force_login(caseworker)
     assert client.get(reverse("casework:queue")).status_code == 200
     session = client.session
@@ -86,11 +87,11 @@ def test_staff_are_signed_out_after_the_idle_timeout_citizens_later(client, cafe
     assert client.get(reverse("citizens:applications")).status_code == 200
 
 
-def test_reading_pages_does_not_rewrite_a_staff_session_more_than_once_a_minute(client, cafe):
+def test_reading_pages_does_not_rewrite_a_staff_session_more_than_once_a_minute(client, db):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.force_login(make_caseworker(cafe.steps.first().unit))
+    client.force_login(make_caseworker(journey_type().steps.first().unit))
     client.get(reverse("casework:queue"))
 
     def session_writes() -> int:
