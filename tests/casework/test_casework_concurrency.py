@@ -82,9 +82,9 @@ def test_two_decisions_on_the_same_step_at_the_same_moment_make_one_decision():
     assert Handoff.objects.filter(step=successor).count() == 1
 
     # The same form sent twice at once (a double click): both answered with the decided step.
-    journey = submitted_journey(cafe)
+    journey = submitted_journey(journey_type(parallel=2, chain=1))
     permit = services.step_claim(
-        step=journey.steps.get(step_type__key="building-permit"), by=caseworker, now=timezone.now()
+        step=journey.steps.get(step_type__key="parallel-1"), by=caseworker, now=timezone.now()
     )
     results = run_together([decide_once("Same."), decide_once("Same.")])
     assert [r.status for r in results] == [Step.Status.APPROVED] * 2
