@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from journeys import services
 from journeys.models import Handoff, JourneyEvent, OutgoingEmail, Step
-from tests.factories import make_caseworker, send_emails, submitted_journey
+from tests.factories import make_caseworker, make_user, send_emails, submitted_journey
 from tests.workers import TASK_RUNS_TABLE, wait_for
 
 # The relay's sweep on its real clock, shortened so a message lost in the broker comes back
@@ -44,9 +44,10 @@ def permits_in_progress(cafe, count: int, broker_url: str):
     permit = cafe.steps.get(key="building-permit")
     caseworker = make_caseworker(permit.unit)
     make_caseworker(cafe.steps.get(key="food-registration").unit)
+    applicant = make_user()  # one, for all: hashing a password per journey doubled the setup
     steps = []
     for _ in range(count):
-        step = submitted_journey(cafe).steps.get(step_type=permit)
+        step = submitted_journey(cafe, applicant).steps.get(step_type=permit)
         steps.append(services.step_claim(step=step, by=caseworker, now=timezone.now()))
     send_emails()
     redis.Redis.from_url(broker_url).flushdb()
@@ -303,14 +304,31 @@ def delivery_figures(steps: list[Step], since, mail_dir: Path) -> dict:
     }
 
 
-def exactly_once(figures: dict) -> bool:
+def handoffs_exactly_once(figures: dict) -> bool:
+    """Every decision's successor activated once, in the one delivery that counts."""
     return (
         figures["handoffs"] == figures["handoffs_delivered"] == figures["decisions"]
         and figures["steps_activated_once"] == figures["decisions"]
         and figures["steps_activated_twice"] == figures["steps_never_activated"] == 0
         and figures["handoffs_delivered_in_more_than_one_attempt"] == 0
-        and figures["emails"] == figures["emails_marked_sent"] == figures["emails_in_mail_files"]
-        and figures["emails_sent_twice"] == figures["emails_never_sent"] == 0
+    )
+
+
+def emails_all_sent(figures: dict) -> bool:
+    """Every e-mail marked sent and in the mail files, none lost."""
+    return (
+        figures["emails"] == figures["emails_marked_sent"]
+        and figures["emails_in_mail_files"] >= figures["emails"]
+        and figures["emails_never_sent"] == 0
+    )
+
+
+def exactly_once(figures: dict) -> bool:
+    return (
+        handoffs_exactly_once(figures)
+        and emails_all_sent(figures)
+        and figures["emails_in_mail_files"] == figures["emails"]
+        and figures["emails_sent_twice"] == 0
     )
 
 

@@ -12,10 +12,14 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from journeys import services
 from journeys.models import Handoff, JourneyEvent, OutgoingEmail
-from tests.factories import make_caseworker, send_emails, submitted_journey
-from tests.reliability.faults import RELAY_ENV, CaseworkerBrowser, mail_subjects, relay_rounds
+from tests.reliability.faults import (
+    RELAY_ENV,
+    CaseworkerBrowser,
+    mail_subjects,
+    permits_in_progress,
+    relay_rounds,
+)
 from tests.workers import RelayProcess, wait_for
 
 OUTAGE_SECONDS = 120
@@ -27,18 +31,10 @@ def test_100_decisions_posted_through_the_web_while_the_broker_is_killed_then_fr
     broker, own_redis, start_worker, live_server, cafe, record_figures, tmp_path
 ):
     # 100 café applications whose building permit is in progress with a caseworker of Urban
-    # Planning; approving it makes the food-business registration ready in Environment & Health.
-    permit = cafe.steps.get(key="building-permit")
-    caseworker = make_caseworker(permit.unit)
-    food_unit = cafe.steps.get(key="food-registration").unit
-    make_caseworker(food_unit)  # its one member, told of each new case by e-mail
-    steps = []
-    for _ in range(100):
-        step = submitted_journey(cafe).steps.get(step_type=permit)
-        steps.append(services.step_claim(step=step, by=caseworker, now=timezone.now()))
-    send_emails()  # the setup's e-mails, sent in-process, outside what is counted
-    own_redis.kill()  # and the setup's messages dropped: the run starts from an empty broker
-    own_redis.start()
+    # Planning; approving it makes the food-business registration ready in Environment & Health,
+    # whose one member is told of each new case by e-mail. The setup's e-mails are sent
+    # in-process and its messages dropped: the run starts from an empty broker.
+    caseworker, steps = permits_in_progress(cafe, 100, own_redis.url)
 
     worker = start_worker(concurrency=2)
     relay = RelayProcess(tmp_path / "relay.log", broker_url=own_redis.url, env=RELAY_ENV).start()

@@ -29,8 +29,10 @@ from tests.reliability.faults import (
     catch_an_activation,
     decide_in_process,
     delivery_figures,
+    emails_all_sent,
     everything_delivered,
     exactly_once,
+    handoffs_exactly_once,
     kill_and_confirm,
     permits_in_progress,
     process_alive,
@@ -49,27 +51,27 @@ def _delivered(steps, since) -> int:
 
 
 @pytest.mark.timeout(600)
-def test_500_decisions_with_a_worker_child_killed_mid_task_every_50(
+def test_300_decisions_with_a_worker_child_killed_mid_task_every_30(
     broker, own_redis, start_worker, start_relay, hooks_dir, live_server, cafe, tmp_path,
     record_figures,
 ):  # fmt: skip
-    caseworker, steps = permits_in_progress(cafe, 500, own_redis.url)
+    caseworker, steps = permits_in_progress(cafe, 300, own_redis.url)
     worker = start_worker()
     relay = start_relay()
     since = timezone.now()
     decisions = DecisionsInBackground(CaseworkerBrowser(live_server.url, caseworker), steps)
     decisions.start()
     kills = []  # for each kill: the step whose activation was killed, if proven mid-task
-    # Kills after 25, 75, ..., 475 deliveries: each waits until an activation is provably in
+    # Kills after 15, 45, ..., 285 deliveries: each waits until an activation is provably in
     # its transaction in a pool child, then SIGKILLs that child.
-    for threshold in range(25, 500, 50):
+    for threshold in range(15, 300, 30):
         wait_for(lambda t=threshold: _delivered(steps, since) >= t, 240, f"{threshold} deliveries")
         evidence = catch_an_activation(hooks_dir, worker=worker)
         a_child = evidence["pid"] in worker.pool_children()
         proven = kill_and_confirm(evidence["pid"], evidence) and a_child
         kills.append(evidence["step_id"] if proven else None)
     decisions.join(300)
-    wait_for(everything_delivered(steps, since, 500), 240, "every handoff and e-mail", worker)
+    wait_for(everything_delivered(steps, since, 300), 240, "every handoff and e-mail", worker)
     wait_for(lambda: broker_idle(own_redis.url), 60, "every message consumed", worker)
 
     figures = delivery_figures(steps, since, tmp_path / "mail")
@@ -87,7 +89,7 @@ def test_500_decisions_with_a_worker_child_killed_mid_task_every_50(
         **relay_rounds(relay.output()),
     }
     record_figures(figures)
-    assert decisions.statuses == {302: 500}
+    assert decisions.statuses == {302: 300}
     assert figures["kills_proven_mid_task"] == figures["kills"] == 10
     assert figures["killed_tasks_run_again_and_succeeded"] == 10, killed_runs
     assert exactly_once(figures), figures
@@ -162,25 +164,25 @@ def test_the_workers_main_process_killed_mid_task_then_a_new_worker_started(
 def test_redis_killed_for_15_s_without_persistence_while_decisions_go_on(
     broker, own_redis, start_worker, start_relay, live_server, cafe, tmp_path, record_figures
 ):
-    caseworker, steps = permits_in_progress(cafe, 150, own_redis.url)
+    caseworker, steps = permits_in_progress(cafe, 100, own_redis.url)
     since = timezone.now()
-    # 100 decisions with no worker running: their messages wait in Redis's memory.
-    decide_in_process(steps[:100], caseworker)
+    # 60 decisions with no worker running: their messages wait in Redis's memory.
+    decide_in_process(steps[:60], caseworker)
     relay = start_relay()
     worker = start_worker()
-    wait_for(lambda: _delivered(steps, since) >= 20, 60, "20 deliveries", worker)
+    wait_for(lambda: _delivered(steps, since) >= 10, 60, "10 deliveries", worker)
     in_memory = broker_backlog(own_redis.url)
     own_redis.kill()  # every message it held is gone
     killed_at = time.monotonic()
     browser = CaseworkerBrowser(live_server.url, caseworker)
-    during = DecisionsInBackground(browser, steps[100:130], pause=0.4).start()
+    during = DecisionsInBackground(browser, steps[60:85], pause=0.4).start()
     during.join(60)
     time.sleep(max(0.0, 15 - (time.monotonic() - killed_at)))
     outage = time.monotonic() - killed_at
     own_redis.start()  # empty
-    after = DecisionsInBackground(browser, steps[130:], pause=0.1).start()
+    after = DecisionsInBackground(browser, steps[85:], pause=0.1).start()
     after.join(60)
-    wait_for(everything_delivered(steps, since, 150), 180, "every delivery", worker)
+    wait_for(everything_delivered(steps, since, 100), 180, "every delivery", worker)
     wait_for(lambda: broker_idle(own_redis.url), 60, "every message consumed", worker)
 
     figures = delivery_figures(steps, since, tmp_path / "mail")
@@ -196,7 +198,7 @@ def test_redis_killed_for_15_s_without_persistence_while_decisions_go_on(
     }
     record_figures(figures)
     assert figures["messages_in_redis_when_killed"] > 0
-    assert during.statuses == {302: 30} and after.statuses == {302: 20}
+    assert during.statuses == {302: 25} and after.statuses == {302: 15}
     assert figures["swept"] > 0 and figures["relayed"] > 0  # lost ones swept, failed ones relayed
     assert exactly_once(figures), figures
 
@@ -204,15 +206,15 @@ def test_redis_killed_for_15_s_without_persistence_while_decisions_go_on(
 def test_the_workers_database_connection_terminated_repeatedly(
     broker, own_redis, start_worker, start_relay, cafe, tmp_path, record_figures
 ):
-    caseworker, steps = permits_in_progress(cafe, 150, own_redis.url)
+    caseworker, steps = permits_in_progress(cafe, 100, own_redis.url)
     since = timezone.now()
-    decide_in_process(steps, caseworker)
+    decide_in_process(steps, caseworker)  # no worker yet: the messages wait in the broker
     database = connection.settings_dict["NAME"]
     worker = start_worker()
     start_relay()
     terminated = 0
     deadline = time.monotonic() + 180
-    done = everything_delivered(steps, since, 150)
+    done = everything_delivered(steps, since, 100)
     while not done() and time.monotonic() < deadline:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -229,13 +231,17 @@ def test_the_workers_database_connection_terminated_repeatedly(
     }
     record_figures(figures)
     assert terminated > 0
-    assert exactly_once(figures), figures
+    assert handoffs_exactly_once(figures), figures
+    # An e-mail is marked sent in the transaction that sends it: a connection dropped after the
+    # mail server took it and before the commit sends it again (reliability.md, "E-mails",
+    # point 3). Lost: never. Twice: counted, not forbidden.
+    assert emails_all_sent(figures), figures
 
 
 def test_every_handoff_published_twice_to_two_workers(
     broker, own_redis, start_worker, cafe, tmp_path, record_figures
 ):
-    caseworker, steps = permits_in_progress(cafe, 200, own_redis.url)
+    caseworker, steps = permits_in_progress(cafe, 100, own_redis.url)
     since = timezone.now()
     decide_in_process(steps, caseworker)  # each handoff published once, after commit
     handoffs, _ = successors(steps, since)
@@ -263,8 +269,8 @@ def test_every_handoff_published_twice_to_two_workers(
         **by_worker,
     }
     record_figures(figures)
-    assert republished == 200 and figures["handoffs_whose_both_copies_ran"] == 200
-    assert figures["handoffs_published_more_than_once"] == 200
+    assert republished == 100 and figures["handoffs_whose_both_copies_ran"] == 100
+    assert figures["handoffs_published_more_than_once"] == 100
     assert exactly_once(figures), figures
 
 
