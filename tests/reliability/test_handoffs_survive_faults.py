@@ -52,9 +52,16 @@ def _delivered(steps, since) -> int:
 
 @pytest.mark.timeout(600)
 def test_300_decisions_with_a_worker_child_killed_mid_task_every_30(
-    broker, own_redis, start_worker, start_relay, hooks_dir, live_server, cafe, tmp_path,
+    broker,
+    own_redis,
+    start_worker,
+    start_relay,
+    hooks_dir,
+    live_server,
+    cafe,
+    tmp_path,
     record_figures,
-):  # fmt: skip
+):
     caseworker, steps = permits_in_progress(cafe, 300, own_redis.url)
     worker = start_worker()
     relay = start_relay()
@@ -97,9 +104,16 @@ def test_300_decisions_with_a_worker_child_killed_mid_task_every_30(
 
 @pytest.mark.timeout(400)
 def test_the_workers_main_process_killed_mid_task_then_a_new_worker_started(
-    broker, own_redis, start_worker, start_relay, hooks_dir, live_server, cafe, tmp_path,
+    broker,
+    own_redis,
+    start_worker,
+    start_relay,
+    hooks_dir,
+    live_server,
+    cafe,
+    tmp_path,
     record_figures,
-):  # fmt: skip
+):
     # Both workers use a visibility timeout of 25 s (production: 3600 s), and the relay a grace
     # period of 20 s (production: 60 s), so both ways a lost message comes back happen within
     # the test: the relay's sweep publishes the handoff again, and a worker that starts after the
@@ -157,7 +171,10 @@ def test_the_workers_main_process_killed_mid_task_then_a_new_worker_started(
     record_figures(figures)
     assert figures["kill_proven_mid_task"] and figures["child_died_with_main_process"]
     assert decisions.statuses == {302: 60}
-    assert runs[killed.pk].get("unfinished") == 1 and runs[killed.pk].get("SUCCESS", 0) >= 1
+    # The dead worker's copy was in Redis, unacknowledged; at the end nothing is: it was
+    # restored and ran, as did the sweep's copy, after the killed run.
+    assert figures["messages_unacked_by_the_dead_worker"] >= 1
+    assert runs[killed.pk] == {"unfinished": 1, "SUCCESS": 2} and killed.publish_count == 2
     assert exactly_once(figures), figures
 
 
