@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
+# Where a worker started with `hooks_dir` records each task run (tests/reliability/worker_hooks.py).
+TASK_RUNS_TABLE = "reliability_task_run"
 
 
 def database_url() -> str:
@@ -35,8 +37,10 @@ class WorkerProcess:
         broker_url: str | None = None,
         env: dict | None = None,
         concurrency: int = 2,
+        hooks_dir: Path | None = None,
     ):
         self.queues = queues
+        self.hooks_dir = hooks_dir
         self.log_path = log_path
         self.broker_url = broker_url
         self.extra_env = env or {}
@@ -56,6 +60,10 @@ class WorkerProcess:
             "EMAIL_FILE_PATH": str(self.mail_dir),
             **self.extra_env,
         }
+        hooks = []
+        if self.hooks_dir:  # the fault tests' evidence from inside the worker
+            env["RELIABILITY_HOOKS_DIR"] = str(self.hooks_dir)
+            hooks = ["--include", "tests.reliability.worker_hooks"]
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [
@@ -71,6 +79,7 @@ class WorkerProcess:
                 "--without-gossip",
                 "-Q",
                 ",".join(self.queues),
+                *hooks,
             ],
             cwd=ROOT,
             env=env,

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from celery import Celery
 from django.conf import settings
-from django.utils import timezone
+from django.db import connection
 
 from journeys import tasks
-from journeys.models import Handoff, Journey, Step
 from journeys.services.outbox import publish_resume
-from tests.factories import load_catalogue, make_units, make_user
-from tests.workers import RedisServer, WorkerProcess
+from tests.factories import make_units
+from tests.reliability.faults import RELAY_ENV
+from tests.workers import TASK_RUNS_TABLE, RedisServer, RelayProcess, WorkerProcess
 
 FIGURES = Path(os.environ.get("RELIABILITY_FIGURES", settings.VAR_DIR / "reliability.json"))
 BASE_PORT = 6390 + (os.getpid() % 50)
@@ -61,17 +61,37 @@ def broker(own_redis, monkeypatch):
 
 
 @pytest.fixture
-def start_worker(transactional_db, own_redis, tmp_path):
-    """Start real worker processes on the test's Redis, consuming every unit queue."""
+def hooks_dir(tmp_path) -> Path:
+    """Where the workers' hooks leave their evidence (tests/reliability/worker_hooks.py)."""
+    folder = tmp_path / "hooks"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def start_worker(transactional_db, own_redis, tmp_path, hooks_dir):
+    """Start real worker processes on the test's Redis, consuming every unit queue, each task run
+    recorded in TASK_RUNS_TABLE by the worker itself."""
     from units.models import Unit
 
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {TASK_RUNS_TABLE} (id bigserial PRIMARY KEY, "
+            "task_id text, task_name text, arg bigint, pid integer, "
+            "started_at timestamptz DEFAULT now(), finished_at timestamptz, state text)"
+        )
+        cursor.execute(f"TRUNCATE {TASK_RUNS_TABLE}")
     started = []
 
     def start(name: str = "worker", **options) -> WorkerProcess:
         make_units()
         queues = ["portal", *(u.queue_name for u in Unit.objects.all())]
         worker = WorkerProcess(
-            queues, tmp_path / f"{name}.log", broker_url=own_redis.url, **options
+            queues,
+            tmp_path / f"{name}.log",
+            broker_url=own_redis.url,
+            hooks_dir=hooks_dir,
+            **options,
         ).start()
         started.append(worker)
         return worker
@@ -79,34 +99,25 @@ def start_worker(transactional_db, own_redis, tmp_path):
     yield start
     for worker in started:
         worker.stop()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {TASK_RUNS_TABLE}")
 
 
 @pytest.fixture
-def pending_handoffs(transactional_db):
-    """Make `count` steps, each waiting in its own journey with one undelivered handoff."""
+def start_relay(own_redis, tmp_path):
+    """Start the real outbox relay (`manage.py outbox_relay`) on the test's Redis; it runs the
+    sweeps on its real clock, with the grace period and interval of RELAY_ENV."""
+    started = []
 
-    def make(count: int) -> list[Handoff]:
-        catalogue = load_catalogue()
-        permit = catalogue["open-a-cafe"].steps.get(key="building-permit")
-        applicant = make_user()
-        now = timezone.now()
-        journeys = Journey.objects.bulk_create(
-            Journey(
-                journey_type=permit.journey_type,
-                applicant=applicant,
-                reference=f"REL-{index:06d}",
-                status=Journey.Status.SUBMITTED,
-                created_at=now,
-                submitted_at=now,
-                last_event_at=now,
-            )
-            for index in range(count)
-        )
-        steps = Step.objects.bulk_create(
-            Step(journey=j, step_type=permit, unit_id=permit.unit_id) for j in journeys
-        )
-        return Handoff.objects.bulk_create(
-            Handoff(step=s, unit_id=s.unit_id, created_at=timezone.now()) for s in steps
-        )
+    def start(env: dict | None = None) -> RelayProcess:
+        relay = RelayProcess(
+            tmp_path / f"relay-{len(started)}.log",
+            broker_url=own_redis.url,
+            env=env or RELAY_ENV,
+        ).start()
+        started.append(relay)
+        return relay
 
-    return make
+    yield start
+    for relay in started:
+        relay.stop()

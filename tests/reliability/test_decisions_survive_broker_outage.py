@@ -5,108 +5,25 @@ for two minutes and later frozen (SIGSTOP) for 30 s. A real worker and the real 
 are never restarted. Every figure is counted afterwards: from the database (steps activated,
 handoffs delivered, e-mails marked sent) and from the files the worker's mail backend wrote."""
 
-import ast
-import email
-import re
 import statistics
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from email.header import decode_header, make_header
 
 import pytest
 from django.conf import settings
-from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
-from journeys import services
-from journeys.models import Handoff, JourneyEvent, OutgoingEmail, Step
-from tests.factories import make_caseworker, send_emails, submitted_journey
+from journeys.models import Handoff, JourneyEvent, OutgoingEmail
+from tests.reliability.faults import (
+    RELAY_ENV,
+    CaseworkerBrowser,
+    mail_subjects,
+    permits_in_progress,
+    relay_rounds,
+)
 from tests.workers import RelayProcess, wait_for
 
 OUTAGE_SECONDS = 120
 FREEZE_SECONDS = 30
-# The relay's sweep on its real clock, shortened so a message lost with Redis's memory comes
-# back within the test's time (production: 60 s and 30 s).
-RELAY_ENV = {"HANDOFF_GRACE_SECONDS": "20", "HANDOFF_SWEEP_INTERVAL_SECONDS": "5"}
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class CaseworkerBrowser:
-    """A caseworker's browser without a screen: cookies, the case page, the decision form."""
-
-    def __init__(self, base_url: str, user):
-        self.base_url = base_url
-        client = Client()
-        client.force_login(user)  # the sign-in form is another test's subject
-        self.cookies = {name: morsel.value for name, morsel in client.cookies.items()}
-        self.opener = urllib.request.build_opener(_NoRedirects)
-
-    def _open(self, path: str, data: dict | None = None):
-        request = urllib.request.Request(
-            self.base_url + path,
-            data=urllib.parse.urlencode(data).encode() if data is not None else None,
-            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())},
-        )
-        try:
-            response = self.opener.open(request)
-        except urllib.error.HTTPError as answer:  # a redirect (not followed) or an error
-            response = answer
-        for header in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = header.partition("=")
-            self.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response
-
-    def decide(self, step: Step) -> tuple[int, float]:
-        """Open the case, fill in the decision form and post it. Returns the POST's status and
-        how long it took (the page's GET is not timed)."""
-        page = self._open(reverse("casework:case", args=[step.pk]))
-        html = page.read().decode()
-        assert page.status == 200, (page.status, page.headers.get("Location"))
-        action = reverse("casework:decide", args=[step.pk])
-        form = html[html.index(f'action="{action}"') :]
-        form = form[: form.index("</form>")]
-        fields = {
-            "csrfmiddlewaretoken": re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[
-                1
-            ],
-            "version": re.search(r'name="version" value="(\d+)"', form)[1],
-            "outcome": "approve",
-            "reasons": "The plan allows a café here.",
-        }
-        started = time.monotonic()
-        response = self._open(action, fields)
-        took = time.monotonic() - started
-        response.read()
-        return response.status, took
-
-
-def mail_subjects(folder) -> list[str]:
-    """The subject of every message the worker's file-based mail backend wrote."""
-    subjects = []
-    for path in sorted(folder.iterdir()) if folder.exists() else []:
-        for text in path.read_text().split("-" * 79):
-            if "Message-ID:" in text:
-                message = email.message_from_string(text.strip())
-                subjects.append(str(make_header(decode_header(message["Subject"]))))
-    return subjects
-
-
-def relay_rounds(log: str) -> dict:
-    """What the relay says it published: rows never published, and rows swept past the grace."""
-    totals = {"relayed": 0, "swept": 0}
-    for line in log.splitlines():
-        if line.startswith("outbox relay: {"):
-            counts = ast.literal_eval(line.removeprefix("outbox relay: "))
-            totals["relayed"] += counts["handoffs_relayed"] + counts["emails_relayed"]
-            totals["swept"] += counts.get("handoffs_swept", 0) + counts.get("emails_swept", 0)
-    return totals
 
 
 @pytest.mark.timeout(900)
@@ -114,18 +31,10 @@ def test_100_decisions_posted_through_the_web_while_the_broker_is_killed_then_fr
     broker, own_redis, start_worker, live_server, cafe, record_figures, tmp_path
 ):
     # 100 café applications whose building permit is in progress with a caseworker of Urban
-    # Planning; approving it makes the food-business registration ready in Environment & Health.
-    permit = cafe.steps.get(key="building-permit")
-    caseworker = make_caseworker(permit.unit)
-    food_unit = cafe.steps.get(key="food-registration").unit
-    make_caseworker(food_unit)  # its one member, told of each new case by e-mail
-    steps = []
-    for _ in range(100):
-        step = submitted_journey(cafe).steps.get(step_type=permit)
-        steps.append(services.step_claim(step=step, by=caseworker, now=timezone.now()))
-    send_emails()  # the setup's e-mails, sent in-process, outside what is counted
-    own_redis.kill()  # and the setup's messages dropped: the run starts from an empty broker
-    own_redis.start()
+    # Planning; approving it makes the food-business registration ready in Environment & Health,
+    # whose one member is told of each new case by e-mail. The setup's e-mails are sent
+    # in-process and its messages dropped: the run starts from an empty broker.
+    caseworker, steps = permits_in_progress(cafe, 100, own_redis.url)
 
     worker = start_worker(concurrency=2)
     relay = RelayProcess(tmp_path / "relay.log", broker_url=own_redis.url, env=RELAY_ENV).start()

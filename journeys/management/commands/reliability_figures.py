@@ -20,9 +20,8 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"{path}: no figures yet; run the tests marked 'reliability'.")
         figures = json.loads(path.read_text())
-        width = max(len(name) for name in figures) if figures else 10
+        width = max((len(key) for values in figures.values() for key in values), default=10)
         for test, values in sorted(figures.items()):
-            title = test.removeprefix("test_").replace("_", " ")
-            self.stdout.write(title.ljust(width))
+            self.stdout.write(test.removeprefix("test_").replace("_", " "))
             for key, value in values.items():
-                self.stdout.write(f"    {key.replace('_', ' '):<28} {value}")
+                self.stdout.write(f"    {key.replace('_', ' '):<{width}}  {value}")
