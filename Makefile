@@ -45,7 +45,8 @@ run: messages assets
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input -v0
 	DEBUG=1 $(BIN)/python manage.py seed_demo
 	@echo "The portal is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops web, worker, beat and relay)"
-	DEBUG=1 PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+	DEBUG=1 PORT=$(PORT) SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} \
+		$(BIN)/honcho -f Procfile.dev start
 
 lint: install-dev assets
 	$(BIN)/ruff check .

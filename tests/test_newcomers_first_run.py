@@ -34,3 +34,16 @@ def test_the_readme_names_the_port_the_mail_and_the_first_run_times():
     assert "make run PORT=" in readme
     assert "console" in readme  # where development mail goes
     assert "first `make run`" in readme and "first `make test`" in readme
+
+
+def test_make_run_on_another_port_links_e_mails_to_that_port(tmp_path):
+    """The sign-up link and every other e-mail link point where the portal is running."""
+    run = subprocess.run(
+        ["make", "--dry-run", "--always-make", "run", "PORT=8123", f"VENV={tmp_path / 'venv'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert "SITE_URL=${SITE_URL:-http://127.0.0.1:8123}" in run
