@@ -23,7 +23,7 @@ QUEUE_FILTERS = {
 }
 
 
-def _queue_conditions(*, user, now: dt.datetime) -> dict[str, Q]:
+def queue_conditions(*, user, now: dt.datetime) -> dict[str, Q]:
     """Each filter of a unit's queue, the queue itself included. A filter on one status names
     that status alone: with "status IN (the queue's three) AND status = one" PostgreSQL
     neither reads the (unit, status, due date) index in order nor estimates the rows well,
@@ -42,7 +42,7 @@ def _queue_conditions(*, user, now: dt.datetime) -> dict[str, Q]:
 
 def unit_queue(unit: Unit, *, user=None, now: dt.datetime | None = None, filter: str = "all"):
     """The unit's received, in-progress and waiting steps, earliest due first."""
-    conditions = _queue_conditions(user=user, now=now or timezone.now())
+    conditions = queue_conditions(user=user, now=now or timezone.now())
     steps = Step.objects.for_unit(unit).filter(conditions[filter])
     # Only the columns a queue row shows (the unit lead's workload page too): each column read
     # is a value converted, and 25 rows of four models cost more than the query behind them.
@@ -67,7 +67,7 @@ QUEUE_COLUMNS = [
 def unit_queue_counts(unit: Unit, *, user, now: dt.datetime) -> dict[str, int]:
     """How many cases each queue filter shows (capped: journeys.counting), in one query."""
     unit_steps = Step.objects.for_unit(unit)
-    conditions = _queue_conditions(user=user, now=now)
+    conditions = queue_conditions(user=user, now=now)
     return capped_counts({name: unit_steps.filter(c) for name, c in conditions.items()})
 
 

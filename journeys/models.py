@@ -421,6 +421,11 @@ class JourneyEvent(models.Model):
     status_after = models.CharField(max_length=30, blank=True)
     message = models.TextField(_("message"), blank=True)
     visible_to_applicant = models.BooleanField(default=True)
+    # The writing transaction's id, set by a PostgreSQL trigger (migration 0006): the API's change
+    # feed reads events in (transaction, id) order up to the oldest transaction still running,
+    # so an event committed late never lands behind a client's cursor. Empty on SQLite, whose
+    # one writer at a time commits in id order.
+    transaction_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 
+from api.problems import problem_response
+
 # The browser features no page of the portal uses, switched off for every page and frame.
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
@@ -50,6 +52,10 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.MAX_REQUEST_BYTES:
+            if request.path.startswith("/api/"):
+                response = problem_response(413, "request-too-large")
+                response["Connection"] = "close"
+                return response
             response = render(
                 request,
                 "413.html",

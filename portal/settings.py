@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials.apps.SimpleAppConfig",
     "csp",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "oauth2_provider",
     "units",
     "journeys",
     "accounts",
@@ -64,6 +68,7 @@ INSTALLED_APPS = [
     "casework",
     "coordination",
     "demo",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -372,6 +377,47 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coordination.tasks.insight_refresh",
         "schedule": float(INSIGHT_REFRESH_SECONDS),
     },
+}
+
+# The API (api/, docs/api.md): OAuth 2 client credentials only, problem details for every
+# error, cursor pagination, per-client rate limits. Tokens live API_TOKEN_SECONDS.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ClientAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsApiClient"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Service journey portal API",
+    "DESCRIPTION": "For units' own case systems and coordination tools: see docs/api.md.",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "ENUM_NAME_OVERRIDES": {
+        "JourneyStatusEnum": "journeys.states.JourneyStatus",
+        "StepStatusEnum": "journeys.states.StepStatus",
+    },
+}
+API_TOKEN_SECONDS = int(os.environ.get("API_TOKEN_SECONDS", "600"))
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": API_TOKEN_SECONDS,
+    "OAUTH2_VALIDATOR_CLASS": "api.authentication.ClientCredentialsValidator",
+    "SCOPES": {"read": "Read", "write": "Write"},
+    "DEFAULT_SCOPES": ["read", "write"],
 }
 
 LOGGING = {

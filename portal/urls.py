@@ -18,5 +18,6 @@ urlpatterns = [
     path("work/", include("casework.urls")),
     path("coordination/", include("coordination.urls")),
     path("", include("citizens.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ PACKAGES = [
     "casework",
     "coordination",
     "demo",
+    "api",
 ]
 
 

@@ -17,6 +17,7 @@ SOURCES = [
     "casework",
     "coordination",
     "demo",
+    "api",
     "templates",
     "locale",
 ]

@@ -38,6 +38,14 @@ class Unit(Translated):
         default=calendars.DEFAULT_WORKING_WEEKDAYS,
         help_text=_("ISO weekday numbers, Monday = 1; for example 12345."),
     )
+    works_in_own_system = models.BooleanField(
+        _("works in its own case system"),
+        default=False,
+        help_text=_(
+            "Its steps reach it as events through the API and its decisions come back the same "
+            "way; the portal's queue shows its cases read-only."
+        ),
+    )
     appeal_instructions = models.TextField(
         _("appeal instructions"),
         default=_default_appeal_instructions,

@@ -1,0 +1,183 @@
+"""What the API shows of journey types, journeys and steps, and what its writes accept.
+
+Applicant data is shown only through journeys.disclosure, the rule every page follows."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from journeys.disclosure import Disclosure
+from journeys.models import Journey, JourneyType, Step, StepType
+
+
+class StepTypeSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    depends_on = serializers.SerializerMethodField(help_text="Keys of the steps it waits for.")
+
+    class Meta:
+        model = StepType
+        fields = [
+            "key",
+            "name",
+            "unit",
+            "depends_on",
+            "deadline_days",
+            "deadline_working_days",
+            "fee",
+            "needs",
+            "applies_if",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_depends_on(self, step_type: StepType) -> list[str]:
+        return sorted(d.key for d in step_type.depends_on.all())
+
+
+class JourneyTypeSerializer(serializers.ModelSerializer):
+    steps = StepTypeSerializer(many=True, read_only=True, help_text="The step graph.")
+
+    class Meta:
+        model = JourneyType
+        fields = [
+            "id",
+            "slug",
+            "version",
+            "is_current",
+            "name",
+            "summary",
+            "reference_prefix",
+            "fields",
+            "published_at",
+            "steps",
+        ]
+
+
+class StepSummarySerializer(serializers.ModelSerializer):
+    key = serializers.CharField(source="step_type.key", read_only=True)
+    unit = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Step
+        fields = ["id", "key", "unit", "status", "activated_at", "decided_at", "due_at"]
+
+
+class JourneySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    journey_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    journey_type_version = serializers.IntegerField(source="journey_type.version", read_only=True)
+
+    class Meta:
+        model = Journey
+        fields = [
+            "id",
+            "reference",
+            "journey_type",
+            "journey_type_version",
+            "status",
+            "submitted_at",
+            "closed_at",
+            "last_event_at",
+        ]
+
+
+class JourneyDetailSerializer(JourneySerializer):
+    steps = serializers.SerializerMethodField()
+    answers = serializers.SerializerMethodField(
+        help_text="The applicant's answers this client may see (the steps' needs and shared "
+        "fields)."
+    )
+
+    class Meta(JourneySerializer.Meta):
+        fields = [*JourneySerializer.Meta.fields, "steps", "answers"]
+
+    @extend_schema_field(StepSummarySerializer(many=True))
+    def get_steps(self, journey: Journey) -> list[dict]:
+        return StepSummarySerializer(self.context["steps"], many=True).data
+
+    @extend_schema_field(serializers.DictField())
+    def get_answers(self, journey: Journey) -> dict:
+        disclosure: Disclosure = self.context["disclosure"]
+        return {
+            key: value
+            for key, value in journey.data.items()
+            if disclosure.everything or key in disclosure.fields
+        }
+
+
+class StepSerializer(serializers.ModelSerializer):
+    journey = serializers.UUIDField(source="journey.public_id", read_only=True)
+    journey_reference = serializers.CharField(source="journey.reference", read_only=True)
+    key = serializers.CharField(source="step_type.key", read_only=True)
+    name = serializers.CharField(source="step_type.name", read_only=True)
+    unit = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Step
+        fields = [
+            "id",
+            "journey",
+            "journey_reference",
+            "key",
+            "name",
+            "unit",
+            "status",
+            "assignee",
+            "activated_at",
+            "started_at",
+            "due_at",
+            "paused_days",
+            "decided_at",
+            "reasons",
+            "appeal_instructions",
+            "version",
+        ]
+
+
+class StrictSerializer(serializers.Serializer):
+    """A write body: a field it does not know is an error, not silently dropped."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("This field is not known.")] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class DecisionSerializer(StrictSerializer):
+    outcome = serializers.ChoiceField(choices=Step.Outcome.choices)
+    reasons = serializers.CharField(max_length=5000)
+    appeal_instructions = serializers.CharField(max_length=5000, required=False, default="")
+    communication_note = serializers.CharField(max_length=5000, required=False, default="")
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["outcome"] == Step.Outcome.REJECT:
+            errors = {}
+            if not attrs["appeal_instructions"].strip():
+                errors["appeal_instructions"] = _(
+                    "Enter how the applicant can appeal the rejection"
+                )
+            if not attrs["communication_note"].strip():
+                errors["communication_note"] = _(
+                    "Record when the applicant could comment on the material, "
+                    "or why that was not needed"
+                )
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
+
+
+class InformationRequestSerializer(StrictSerializer):
+    items = serializers.ListField(
+        child=serializers.CharField(max_length=500), min_length=1, max_length=20
+    )
+    due_date = serializers.DateField()
+
+    def validate_due_date(self, due):
+        if due <= timezone.localdate():
+            raise serializers.ValidationError(_("Enter a date after today"))
+        return due

@@ -1,0 +1,18 @@
+from django.db.models import Prefetch
+from rest_framework import viewsets
+
+from api.serializers import JourneyTypeSerializer
+from journeys.models import JourneyType, StepType
+
+
+class JourneyTypeViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published journey types, every version, each with its step graph (public information)."""
+
+    serializer_class = JourneyTypeSerializer
+    filterset_fields = ["slug", "is_current"]
+    queryset = JourneyType.objects.prefetch_related(
+        Prefetch(
+            "steps",
+            queryset=StepType.objects.select_related("unit").prefetch_related("depends_on"),
+        )
+    )

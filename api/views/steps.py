@@ -1,0 +1,157 @@
+"""A unit's steps: its queue, one step (with its version as ETag), and what its system does."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.filters import StepFilter
+from api.problems import Problem
+from api.serializers import DecisionSerializer, InformationRequestSerializer, StepSerializer
+from journeys import services
+from journeys.models import Step
+from units.roles import acts_in_unit, roles_of
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The step's ETag as last read: the change is made only if it is still current.",
+)
+PROBLEM = OpenApiResponse(description="A problem document (RFC 9457).")
+
+
+def _etag(step: Step) -> str:
+    return f'"{step.version}"'
+
+
+def _expected_version(request, step: Step) -> int:
+    """The version named by If-Match: required, and the step's current one."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise Problem(
+            status.HTTP_428_PRECONDITION_REQUIRED,
+            "if-match-required",
+            _("Send If-Match with the step's ETag"),
+        )
+    tag = header.strip().removeprefix("W/").strip('"')
+    if tag != str(step.version):
+        raise Problem(
+            status.HTTP_412_PRECONDITION_FAILED,
+            "version-mismatch",
+            _("The step has changed since it was read"),
+            _("Read the step again and decide on what it shows now."),
+        )
+    return step.version
+
+
+class StepViewSet(viewsets.ReadOnlyModelViewSet):
+    """Steps that reached the client's unit (every step for a coordination client)."""
+
+    serializer_class = StepSerializer
+    filterset_class = StepFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator
+            return Step.objects.none()
+        return Step.objects.visible_to(self.request.user).select_related(
+            "journey", "step_type", "unit", "assignee"
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        step = self.get_object()
+        return self._step_response(step)
+
+    def _step_response(self, step: Step, code: int = status.HTTP_200_OK) -> Response:
+        step = self.get_queryset().get(pk=step.pk)
+        return Response(self.get_serializer(step).data, status=code, headers={"ETag": _etag(step)})
+
+    def _acting_step(self) -> Step:
+        step = self.get_object()
+        if not acts_in_unit(roles_of(self.request.user), step.unit_id):
+            raise Problem(status.HTTP_403_FORBIDDEN, "forbidden", _("This client may not do that"))
+        return step
+
+    @extend_schema(request=None, responses={200: StepSerializer, 409: PROBLEM})
+    @action(detail=True, methods=["post"])
+    def take(self, request, pk=None):
+        """Take a received step (as the unit's caseworkers do); taking it again changes nothing."""
+        step = self._acting_step()
+        try:
+            step = services.step_claim(step=step, by=request.user, now=timezone.now())
+        except services.StepChanged as error:
+            raise _conflict(error) from error
+        return self._step_response(step)
+
+    @extend_schema(
+        request=DecisionSerializer,
+        parameters=[IF_MATCH],
+        responses={200: StepSerializer, 409: PROBLEM, 412: PROBLEM, 428: PROBLEM},
+    )
+    @action(detail=True, methods=["post"])
+    def decision(self, request, pk=None):
+        """Approve or reject the step (with reasons; a rejection also with how to appeal and the
+        applicant's chance to comment); the journey is handed on or closed."""
+        step = self._acting_step()
+        body = DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = _expected_version(request, step)
+        try:
+            step = services.step_decide(
+                step=step,
+                by=request.user,
+                now=timezone.now(),
+                expected_version=version,
+                **body.validated_data,
+            )
+        except services.StepChanged as error:
+            raise _conflict(error) from error
+        return self._step_response(step)
+
+    @extend_schema(
+        request=InformationRequestSerializer,
+        parameters=[IF_MATCH],
+        responses={201: StepSerializer, 409: PROBLEM, 412: PROBLEM, 428: PROBLEM},
+    )
+    @action(detail=True, methods=["post"], url_path="information-requests")
+    def information_requests(self, request, pk=None):
+        """Ask the applicant for information; the step's clock stops until they answer."""
+        step = self._acting_step()
+        body = InformationRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = _expected_version(request, step)
+        try:
+            with transaction.atomic():
+                services.information_request_create(
+                    step=step,
+                    by=request.user,
+                    items=body.validated_data["items"],
+                    due_date=body.validated_data["due_date"],
+                    now=timezone.now(),
+                    expected_version=version,
+                )
+        except services.StepChanged as error:
+            raise _conflict(error) from error
+        return self._step_response(step, status.HTTP_201_CREATED)
+
+
+def _conflict(error: Exception) -> Problem:
+    if isinstance(error, services.NotAssignee):
+        return Problem(
+            status.HTTP_409_CONFLICT,
+            "not-assignee",
+            _("Another caseworker holds this step"),
+            _("Only the one who took the step may do this."),
+        )
+    if isinstance(error, services.StepClosed):
+        return Problem(status.HTTP_409_CONFLICT, "step-closed", _("The step is closed"))
+    return Problem(
+        status.HTTP_409_CONFLICT,
+        "step-changed",
+        _("The step is not in a state that allows this"),
+        _("Read the step again: it was taken, decided or paused meanwhile."),
+    )
