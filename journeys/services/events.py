@@ -1,6 +1,17 @@
 import datetime as dt
+from collections.abc import Callable
 
 from journeys.models import Journey, JourneyEvent, Step
+
+# Called with each event as it is written, inside the change's transaction: what must leave the
+# portal with the change (the webhooks' outbox rows) is written by a listener, registered by its
+# app's ready(), so this domain module imports none of them.
+EVENT_LISTENERS: list[Callable[[JourneyEvent], None]] = []
+
+
+def event_listen(listener: Callable[[JourneyEvent], None]) -> None:
+    if listener not in EVENT_LISTENERS:
+        EVENT_LISTENERS.append(listener)
 
 
 def journey_event_record(
@@ -28,4 +39,6 @@ def journey_event_record(
         visible_to_applicant=visible_to_applicant,
     )
     Journey.objects.filter(pk=journey.pk, last_event_at__lt=now).update(last_event_at=now)
+    for listener in EVENT_LISTENERS:
+        listener(event)
     return event

@@ -11,9 +11,7 @@ def test_docs_openapi_yaml_is_up_to_date(tmp_path, db):
     generated = tmp_path / "openapi.yaml"
     call_command("spectacular", "--file", str(generated), "--validate", "--fail-on-warn")
     committed = (ROOT / "docs" / "openapi.yaml").read_text()
-    assert generated.read_text() == committed, (
-        "docs/openapi.yaml is stale: run `make openapi`"
-    )
+    assert generated.read_text() == committed, "docs/openapi.yaml is stale: run `make openapi`"
 
 
 def test_the_schema_is_served_without_a_token(client, db):
