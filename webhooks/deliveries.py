@@ -416,23 +416,21 @@ def subscription_resume(*, subscription: Subscription, now: dt.datetime) -> bool
 
 
 def delivery_send_again(*, delivery: Delivery, now: dt.datetime) -> bool:
-    """Try a failed delivery now, at a coordinator's request: its subscription's breaker is
-    lifted (its failures still count towards the pause) and the oldest undelivered row of its
-    journey is published. Returns False if it was delivered or its subscription is paused."""
+    """Try a failed delivery now, at a coordinator's request, with the older undelivered rows of
+    its journey before it: its subscription's breaker is lifted (its failures still count
+    towards the pause) and the oldest of those rows is published. Returns False if it was
+    delivered or its subscription is paused."""
     with transaction.atomic():
-        updated = Delivery.objects.filter(
-            pk=delivery.pk,
-            delivered_at__isnull=True,
+        pending = Delivery.objects.undelivered().filter(
+            subscription=delivery.subscription_id,
+            journey=delivery.journey_id,
+            pk__lte=delivery.pk,
             subscription__status=Subscription.Status.ACTIVE,
-        ).update(next_attempt_at=now, given_up_at=None)
-        if not updated:
+        )
+        if not pending.filter(pk=delivery.pk).exists():
             return False
+        pending.filter(next_attempt_at__gt=now).update(next_attempt_at=now)
         Subscription.objects.filter(pk=delivery.subscription_id).update(retry_after=None)
-    first = (
-        Delivery.objects.undelivered()
-        .filter(subscription=delivery.subscription_id, journey=delivery.journey_id)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:1]
-    )
+    first = pending.order_by("pk").values_list("pk", flat=True)[:1]
     deliveries_publish(list(first), now=now, after_commit=False)
     return True

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from api.events import EVENT_TYPES
 from api.models import ApiClient
 from journeys.models import Journey, JourneyEvent, OutboxRow
 
@@ -150,6 +151,11 @@ class Delivery(OutboxRow):
 
     def __str__(self) -> str:
         return self.webhook_id
+
+    @property
+    def event_type(self) -> str:
+        """The CloudEvents type it carries (reads the event)."""
+        return EVENT_TYPES[self.event.kind]
 
     @property
     def state(self) -> str:

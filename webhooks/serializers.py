@@ -1,10 +1,9 @@
 """What the API shows of subscriptions and deliveries, and what creating one accepts."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.events import EVENT_TYPES, PUBLISHED_TYPES
+from api.events import PUBLISHED_TYPES
 from api.serializers import StrictSerializer
 from webhooks.addresses import MAX_URL_LENGTH, UrlInvalid, url_syntax_check
 from webhooks.models import Delivery, Subscription
@@ -63,7 +62,12 @@ class DeliverySerializer(serializers.ModelSerializer):
         source="webhook_id", read_only=True, help_text="The `webhook-id` header it is sent with."
     )
     event_id = serializers.SerializerMethodField(help_text="The CloudEvent's `id`.")
-    type = serializers.SerializerMethodField(help_text="The CloudEvent's `type`.")
+    type = serializers.ChoiceField(
+        source="event_type",
+        choices=PUBLISHED_TYPES,
+        read_only=True,
+        help_text="The CloudEvent's `type`.",
+    )
     journey = serializers.UUIDField(source="journey.public_id", read_only=True)
     status = serializers.ChoiceField(
         source="state",
@@ -92,7 +96,3 @@ class DeliverySerializer(serializers.ModelSerializer):
 
     def get_event_id(self, delivery: Delivery) -> str:
         return f"event-{delivery.event_id}"
-
-    @extend_schema_field(serializers.ChoiceField(choices=PUBLISHED_TYPES))
-    def get_type(self, delivery: Delivery) -> str:
-        return EVENT_TYPES[delivery.event.kind]

@@ -107,9 +107,7 @@ class Receiver:
 
     def api(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return requests.request(
-            method, self.args.api + path, headers=headers, timeout=30, **kwargs
-        )
+        return requests.request(method, self.args.api + path, headers=headers, timeout=30, **kwargs)
 
     def get_token(self) -> None:
         response = requests.post(

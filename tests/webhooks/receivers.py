@@ -38,6 +38,7 @@ class ReceiverProcess:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self, timeout: float = 30) -> "ReceiverProcess":
+        before = len(self.output())
         self.log = self.log_path.open("a")
         self.process = subprocess.Popen(
             [
@@ -54,7 +55,10 @@ class ReceiverProcess:
             stderr=subprocess.STDOUT,
         )
         wait_for(
-            lambda: f"listening on {self.port}" in self.output() or self.process.poll() is not None,
+            lambda: (
+                f"listening on {self.port}" in self.output()[before:]
+                or self.process.poll() is not None
+            ),
             timeout,
             "the receiver to listen",
         )

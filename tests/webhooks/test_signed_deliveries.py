@@ -43,9 +43,7 @@ def test_the_signature_verifies_with_the_standard_webhooks_library(db):
         Webhook(secret).verify(body.replace(b"journey", b"JOURNEY"), headers)
 
 
-def test_a_subscriber_receives_each_event_signed_and_verifies_it(
-    db, start_receiver, subscribe
-):
+def test_a_subscriber_receives_each_event_signed_and_verifies_it(db, start_receiver, subscribe):
     receiver = start_receiver()
     subscription = subscribe(coordination_client(), receiver, ["journey.submitted", "step.decided"])
     assert subscription.secret.startswith("whsec_")
