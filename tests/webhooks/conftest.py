@@ -1,6 +1,7 @@
 import pytest
 from django.utils import timezone
 
+from tests.api.conftest import api_caller  # noqa: F401  (the API's clients, here too)
 from tests.webhooks.receivers import ReceiverProcess
 from webhooks.subscriptions import subscription_create
 

@@ -61,7 +61,15 @@ class Receiver:
                 answer = {"challenge": "something else"}
             elif self.args.verification == "fail":
                 return 500, b"not ready"
-            self.record({"type": "webhook.verification", "received_at": received_at})
+            signature = {k: v for k, v in headers.items() if k.startswith("webhook-")}
+            self.record(
+                {
+                    "type": "webhook.verification",
+                    "received_at": received_at,
+                    "headers": signature | {"content-type": headers.get("content-type")},
+                    "body": body.decode(),
+                }
+            )
             return 200, json.dumps(answer).encode()
         secret = self.current_secret()
         verified = None
