@@ -4,7 +4,7 @@ from oauth2_provider import views as oauth_views
 from rest_framework.routers import SimpleRouter
 
 from api import problems
-from api.views import journey_types, journeys, steps
+from api.views import journey_types, journeys, steps, subscriptions
 
 app_name = "api"
 
@@ -12,6 +12,7 @@ router = SimpleRouter()
 router.register("journey-types", journey_types.JourneyTypeViewSet, basename="journey-type")
 router.register("journeys", journeys.JourneyViewSet, basename="journey")
 router.register("steps", steps.StepViewSet, basename="step")
+router.register("subscriptions", subscriptions.SubscriptionViewSet, basename="subscription")
 
 urlpatterns = [
     path("v1/oauth/token/", oauth_views.TokenView.as_view(), name="token"),

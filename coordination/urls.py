@@ -10,4 +10,15 @@ urlpatterns = [
     path("journeys/<uuid:public_id>/escalate/", views.journey_escalate, name="escalate"),
     path("journeys/<uuid:public_id>/remind/", views.journey_remind, name="remind"),
     path("handoffs/<int:pk>/republish/", views.handoff_republish, name="republish"),
+    path("webhooks/", views.webhook_deliveries, name="webhook_deliveries"),
+    path(
+        "webhooks/deliveries/<int:pk>/send-again/",
+        views.webhook_send_again,
+        name="webhook_send_again",
+    ),
+    path(
+        "webhooks/subscriptions/<uuid:public_id>/resume/",
+        views.webhook_resume,
+        name="webhook_resume",
+    ),
 ]

@@ -22,6 +22,9 @@ from journeys.disclosure import journey_disclosure
 from journeys.models import Handoff, Journey, JourneyType
 from units.models import Unit
 from units.roles import roles_of
+from webhooks import selectors as webhook_selectors
+from webhooks.deliveries import delivery_send_again, subscription_resume
+from webhooks.models import Delivery, Subscription
 
 PAGE_SIZE = 25
 
@@ -181,3 +184,46 @@ def insight(request):
             "refresh_minutes": settings.INSIGHT_REFRESH_SECONDS // 60,
         },
     )
+
+
+@login_required
+@require_GET
+def webhook_deliveries(request):
+    """Events the units' systems have not received: paused subscriptions, failed deliveries."""
+    _require_coordinator(request)
+    page = CappedPaginator(webhook_selectors.failed_deliveries(), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "paused": list(webhook_selectors.paused_subscriptions()),
+        "now": timezone.now(),
+    }
+    return render(request, "coordination/webhook_deliveries.html", context)
+
+
+@login_required
+@require_POST
+def webhook_send_again(request, pk: int):
+    _require_coordinator(request)
+    delivery = get_object_or_404(Delivery, pk=pk)
+    if delivery_send_again(delivery=delivery, now=timezone.now()):
+        messages.success(request, _("The event will be sent again now."))
+    else:
+        messages.info(
+            request,
+            _("The event had already been delivered, or its subscription is paused: resume it."),
+        )
+    return redirect("coordination:webhook_deliveries")
+
+
+@login_required
+@require_POST
+def webhook_resume(request, public_id):
+    _require_coordinator(request)
+    subscription = get_object_or_404(Subscription, public_id=public_id)
+    if subscription_resume(subscription=subscription, now=timezone.now()):
+        messages.success(request, _("The subscription is resumed: its waiting events follow."))
+    else:
+        messages.info(request, _("The subscription was not paused."))
+    return redirect("coordination:webhook_deliveries")

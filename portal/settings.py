@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "coordination",
     "demo",
     "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -431,6 +432,24 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
+
+# Webhooks (webhooks/, docs/api.md): each delivery waits WEBHOOK_TIMEOUT_SECONDS to connect and
+# again for the answer. After a failed attempt a subscription's deliveries wait by this schedule
+# (seconds; its last step repeats) and, once it has failed for WEBHOOK_GIVE_UP_SECONDS, it is
+# paused and its unit's leads are told. A subscription is posted to by at most
+# WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION workers at once (one while failing), so a slow one cannot
+# take them all. Subscribers' addresses must be public unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES
+# (the SSRF guard; off in production).
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_RETRY_SCHEDULE = [
+    float(step)
+    for step in env_list("WEBHOOK_RETRY_SCHEDULE", "10,30,60,300,900,1800,3600,7200,14400,28800")
+]
+WEBHOOK_GIVE_UP_SECONDS = float(os.environ.get("WEBHOOK_GIVE_UP_SECONDS", str(24 * 3600)))
+WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION = int(
+    os.environ.get("WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION", "2")
+)
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", DEBUG)
 
 LOGGING = {
     "version": 1,

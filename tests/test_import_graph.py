@@ -16,6 +16,7 @@ PACKAGES = [
     "coordination",
     "demo",
     "api",
+    "webhooks",
 ]
 
 

@@ -18,6 +18,7 @@ SOURCES = [
     "coordination",
     "demo",
     "api",
+    "webhooks",
     "templates",
     "locale",
 ]

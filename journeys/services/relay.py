@@ -6,11 +6,21 @@ worker that may be gone.
 """
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 
 from journeys.services.emails import outgoing_emails_relay, outgoing_emails_sweep
 from journeys.services.handoffs import handoffs_relay, handoffs_sweep
+
+# Other outboxes' rounds (the webhooks'), registered by their app's ready() so this module
+# imports none of them. Each is called as work(now=, after=, sweep=) and returns its counts.
+RELAY_WORK: list[Callable[..., dict[str, int]]] = []
+
+
+def relay_register(work: Callable[..., dict[str, int]]) -> None:
+    if work not in RELAY_WORK:
+        RELAY_WORK.append(work)
 
 
 def outbox_relay(*, now: dt.datetime, sweep: bool) -> dict[str, int]:
@@ -25,4 +35,6 @@ def outbox_relay(*, now: dt.datetime, sweep: bool) -> dict[str, int]:
     if sweep:
         counts["handoffs_swept"] = handoffs_sweep(now=now)
         counts["emails_swept"] = outgoing_emails_sweep(now=now)
+    for work in RELAY_WORK:
+        counts |= work(now=now, after=after, sweep=sweep)
     return counts

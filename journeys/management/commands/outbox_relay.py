@@ -14,8 +14,9 @@ logger = logging.getLogger(__name__)
 
 class Command(BaseCommand):
     help = (
-        "Publish outbox rows (handoffs, e-mails) that publishing after commit left behind, every "
-        "OUTBOX_RELAY_INTERVAL_SECONDS, and run both outbox sweeps every "
+        "Publish outbox rows (handoffs, e-mails, and what other apps register: webhook "
+        "deliveries due) that publishing after commit left behind, every "
+        "OUTBOX_RELAY_INTERVAL_SECONDS, and run the outbox sweeps every "
         "HANDOFF_SWEEP_INTERVAL_SECONDS. Runs until stopped; --once runs one round with the sweeps."
     )
 
