@@ -377,6 +377,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coordination.tasks.insight_refresh",
         "schedule": float(INSIGHT_REFRESH_SECONDS),
     },
+    "idempotency-keys-sweep": {"task": "api.tasks.idempotency_keys_sweep", "schedule": 3600.0},
 }
 
 # The API (api/, docs/api.md): OAuth 2 client credentials only, problem details for every
@@ -385,11 +386,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ClientAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsApiClient"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONObjectParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "api.problems.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
