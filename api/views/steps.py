@@ -12,7 +12,12 @@ from api.filters import StepFilter
 from api.idempotency import idempotent
 from api.problems import Problem
 from api.schema import problem_responses
-from api.serializers import DecisionSerializer, InformationRequestSerializer, StepSerializer
+from api.serializers import (
+    DecisionSerializer,
+    HandoffSerializer,
+    InformationRequestSerializer,
+    StepSerializer,
+)
 from journeys import services
 from journeys.models import Step
 from units.roles import acts_in_unit, roles_of
@@ -153,6 +158,16 @@ class StepViewSet(viewsets.ReadOnlyModelViewSet):
         except services.StepChanged as error:
             raise _conflict(error) from error
         return self._step_response(step, status.HTTP_201_CREATED)
+
+    @extend_schema(responses=HandoffSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def handoffs(self, request, pk=None):
+        """The step's handoffs: when each was written, published and delivered, how often it
+        was tried, and its last error (what coordinators see as a failed handoff)."""
+        step = self.get_object()
+        page = self.paginate_queryset(step.handoffs.select_related("unit"))
+        context = self.get_serializer_context() | {"now": timezone.now()}
+        return self.get_paginated_response(HandoffSerializer(page, many=True, context=context).data)
 
 
 def _conflict(error: Exception) -> Problem:
