@@ -76,6 +76,8 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["client", "key"], name="idempotency_key_per_client")
         ]
+        # The hourly sweep forgets keys older than 24 hours (api.idempotency).
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
 
     def __str__(self) -> str:
         return f"{self.client}: {self.key}"

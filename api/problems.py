@@ -4,6 +4,8 @@ Every error the API answers has `type`, `title`, `status` and, where there is mo
 `detail`; a validation error lists each field's messages under `errors`. The types are URNs
 listed in docs/api.md."""
 
+import math
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -99,7 +101,7 @@ def exception_handler(exc, context):
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
+        headers["Retry-After"] = str(math.ceil(exc.wait))
     if isinstance(exc, Problem):
         body = problem_body(exc.status_code, exc.problem_code, title=exc.title, detail=exc.detail)
     elif isinstance(exc, exceptions.ValidationError):

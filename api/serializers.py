@@ -2,13 +2,18 @@
 
 Applicant data is shown only through journeys.disclosure, the rule every page follows."""
 
+import datetime as dt
+
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.events import EVENT_TYPES, PUBLISHED_TYPES
 from journeys.disclosure import Disclosure
-from journeys.models import Journey, JourneyType, Step, StepType
+from journeys.models import Document, Handoff, Journey, JourneyEvent, JourneyType, Step, StepType
 
 
 class StepTypeSerializer(serializers.ModelSerializer):
@@ -181,3 +186,133 @@ class InformationRequestSerializer(StrictSerializer):
         if due <= timezone.localdate():
             raise serializers.ValidationError(_("Enter a date after today"))
         return due
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    steps = serializers.SerializerMethodField(help_text="The steps it is attached to.")
+    content = serializers.SerializerMethodField(help_text="Where to download it.")
+
+    class Meta:
+        model = Document
+        fields = ["id", "name", "content_type", "size", "sha256", "uploaded_at", "steps", "content"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_steps(self, document: Document) -> list[int]:
+        return sorted(step.pk for step in document.steps.all())
+
+    def get_content(self, document: Document) -> str:
+        return reverse("api:document-content", args=[document.pk])
+
+
+class EventStepSerializer(serializers.ModelSerializer):
+    key = serializers.CharField(source="step_type.key", read_only=True)
+    unit = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Step
+        fields = ["id", "key", "unit"]
+
+
+class JourneyEventSerializer(serializers.ModelSerializer):
+    """One row of a journey's log as the client may see it (the case page's history)."""
+
+    title = serializers.CharField(
+        source="get_kind_display", help_text="In the client's language (Accept-Language)."
+    )
+    type = serializers.SerializerMethodField(
+        help_text="Its CloudEvents type when the change feed and webhooks publish it."
+    )
+    step = EventStepSerializer(allow_null=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    internal = serializers.SerializerMethodField(help_text="Not shown to the applicant.")
+    withheld = serializers.SerializerMethodField(
+        help_text="The message is the applicant's data of another unit's step, so left out."
+    )
+
+    class Meta:
+        model = JourneyEvent
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "type",
+            "created_at",
+            "step",
+            "actor",
+            "status_before",
+            "status_after",
+            "message",
+            "internal",
+            "withheld",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=PUBLISHED_TYPES, allow_null=True))
+    def get_type(self, event: JourneyEvent) -> str | None:
+        return EVENT_TYPES.get(event.kind)
+
+    def get_internal(self, event: JourneyEvent) -> bool:
+        return not event.visible_to_applicant
+
+    def get_withheld(self, event: JourneyEvent) -> bool:
+        return getattr(event, "withheld", False)
+
+
+class HandoffSerializer(serializers.ModelSerializer):
+    """One handoff of a step (the outbox row that puts it in, or takes it out of, a queue)."""
+
+    unit = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    state = serializers.SerializerMethodField(
+        help_text="delivered; pending (within the grace period); or overdue (undelivered past "
+        "it: the sweep publishes it again, and coordinators see it as a failed handoff)."
+    )
+
+    class Meta:
+        model = Handoff
+        fields = [
+            "id",
+            "kind",
+            "unit",
+            "state",
+            "created_at",
+            "published_at",
+            "delivered_at",
+            "attempts",
+            "publish_count",
+            "last_error",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["delivered", "pending", "overdue"]))
+    def get_state(self, handoff: Handoff) -> str:
+        if handoff.delivered_at is not None:
+            return "delivered"
+        grace = dt.timedelta(seconds=settings.HANDOFF_GRACE_SECONDS)
+        return "overdue" if handoff.created_at < self.context["now"] - grace else "pending"
+
+
+class CloudEventSerializer(serializers.Serializer):
+    """A published event: a CloudEvents 1.0 document (structured JSON), as webhooks post it.
+    Thin by design: it names what happened and where; the API has the rest, in scope."""
+
+    specversion = serializers.ChoiceField(choices=["1.0"])
+    id = serializers.CharField()
+    source = serializers.CharField()
+    type = serializers.ChoiceField(choices=PUBLISHED_TYPES)
+    subject = serializers.CharField()
+    time = serializers.DateTimeField()
+    datacontenttype = serializers.ChoiceField(choices=["application/json"])
+    data = serializers.DictField(
+        help_text="sequence, journey {id, reference, journey_type}, status_before, "
+        "status_after, and for a step's event step {id, key, unit} (and outcome for a decision)."
+    )
+
+    class Meta:
+        ref_name = "CloudEvent"
+
+
+class FeedSerializer(serializers.Serializer):
+    events = CloudEventSerializer(many=True, help_text="Oldest first.")
+    next = serializers.CharField(
+        help_text="The cursor to ask with next (`after`): after the last event given, or the "
+        "one asked with when there was none."
+    )
+    has_more = serializers.BooleanField(help_text="More events were ready than `limit`.")

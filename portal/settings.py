@@ -378,6 +378,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coordination.tasks.insight_refresh",
         "schedule": float(INSIGHT_REFRESH_SECONDS),
     },
+    "idempotency-keys-sweep": {"task": "api.tasks.idempotency_keys_sweep", "schedule": 3600.0},
 }
 
 # The API (api/, docs/api.md): OAuth 2 client credentials only, problem details for every
@@ -386,10 +387,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ClientAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsApiClient"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONObjectParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "api.problems.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -409,6 +411,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_TOKEN_SECONDS = int(os.environ.get("API_TOKEN_SECONDS", "600"))
+# Requests each client may make per second, minute, hour or day ("600/minute"); beyond it the
+# API answers 429 with Retry-After.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/minute")
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
 OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"

@@ -3,14 +3,21 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.filters import StepFilter
+from api.idempotency import idempotent
 from api.problems import Problem
-from api.serializers import DecisionSerializer, InformationRequestSerializer, StepSerializer
+from api.schema import problem_responses
+from api.serializers import (
+    DecisionSerializer,
+    HandoffSerializer,
+    InformationRequestSerializer,
+    StepSerializer,
+)
 from journeys import services
 from journeys.models import Step
 from units.roles import acts_in_unit, roles_of
@@ -22,7 +29,13 @@ IF_MATCH = OpenApiParameter(
     required=True,
     description="The step's ETag as last read: the change is made only if it is still current.",
 )
-PROBLEM = OpenApiResponse(description="A problem document (RFC 9457).")
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="The step's version: send it back as If-Match to change the step.",
+)
 
 
 def _etag(step: Step) -> str:
@@ -62,6 +75,7 @@ class StepViewSet(viewsets.ReadOnlyModelViewSet):
             "journey", "step_type", "unit", "assignee"
         )
 
+    @extend_schema(parameters=[ETAG])
     def retrieve(self, request, *args, **kwargs):
         step = self.get_object()
         return self._step_response(step)
@@ -76,8 +90,13 @@ class StepViewSet(viewsets.ReadOnlyModelViewSet):
             raise Problem(status.HTTP_403_FORBIDDEN, "forbidden", _("This client may not do that"))
         return step
 
-    @extend_schema(request=None, responses={200: StepSerializer, 409: PROBLEM})
+    @extend_schema(
+        request=None,
+        parameters=[ETAG],
+        responses={200: StepSerializer, **problem_responses(409)},
+    )
     @action(detail=True, methods=["post"])
+    @idempotent
     def take(self, request, pk=None):
         """Take a received step (as the unit's caseworkers do); taking it again changes nothing."""
         step = self._acting_step()
@@ -89,10 +108,11 @@ class StepViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=DecisionSerializer,
-        parameters=[IF_MATCH],
-        responses={200: StepSerializer, 409: PROBLEM, 412: PROBLEM, 428: PROBLEM},
+        parameters=[IF_MATCH, ETAG],
+        responses={200: StepSerializer, **problem_responses(409, 412, 428)},
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def decision(self, request, pk=None):
         """Approve or reject the step (with reasons; a rejection also with how to appeal and the
         applicant's chance to comment); the journey is handed on or closed."""
@@ -114,10 +134,11 @@ class StepViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=InformationRequestSerializer,
-        parameters=[IF_MATCH],
-        responses={201: StepSerializer, 409: PROBLEM, 412: PROBLEM, 428: PROBLEM},
+        parameters=[IF_MATCH, ETAG],
+        responses={201: StepSerializer, **problem_responses(409, 412, 428)},
     )
     @action(detail=True, methods=["post"], url_path="information-requests")
+    @idempotent
     def information_requests(self, request, pk=None):
         """Ask the applicant for information; the step's clock stops until they answer."""
         step = self._acting_step()
@@ -137,6 +158,16 @@ class StepViewSet(viewsets.ReadOnlyModelViewSet):
         except services.StepChanged as error:
             raise _conflict(error) from error
         return self._step_response(step, status.HTTP_201_CREATED)
+
+    @extend_schema(responses=HandoffSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def handoffs(self, request, pk=None):
+        """The step's handoffs: when each was written, published and delivered, how often it
+        was tried, and its last error (what coordinators see as a failed handoff)."""
+        step = self.get_object()
+        page = self.paginate_queryset(step.handoffs.select_related("unit"))
+        context = self.get_serializer_context() | {"now": timezone.now()}
+        return self.get_paginated_response(HandoffSerializer(page, many=True, context=context).data)
 
 
 def _conflict(error: Exception) -> Problem:

@@ -1,0 +1,149 @@
+"""The change feed: a client's events oldest first from its cursor, each once, and never one
+committed late behind a cursor already given (on PostgreSQL, where transactions interleave).
+
+Transactional tests: in a `db` test everything is one open transaction, whose own events the
+feed rightly holds back until it commits."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from api.events import cloud_event, in_scope, published_events
+from api.feed import Position
+from journeys.models import JourneyEvent
+from journeys.services import journey_event_record
+from tests.factories import decide, submitted_journey
+from tests.journey_types import journey_type
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def read_all(caller, limit: int = 2, after: str | None = None) -> tuple[list[dict], str]:
+    """Every page ready from `after` on; returns the events and the last `next` cursor."""
+    seen = []
+    while True:
+        query = f"?limit={limit}" + (f"&after={after}" if after else "")
+        response = caller.get(f"/api/v1/feed/{query}")
+        assert response.status_code == 200, response.content
+        page = response.json()
+        seen += page["events"]
+        after = page["next"]
+        if not page["has_more"]:
+            return seen, after
+
+
+def read_until(caller, count: int, limit: int = 2, after: str | None = None):
+    """Read as a client polls, until `count` events came: on PostgreSQL an event is served once
+    every older writing transaction of the whole server has ended, and other test sessions
+    on the same server may hold one open for a few seconds."""
+    seen, deadline = [], time.monotonic() + 60
+    while True:
+        events, after = read_all(caller, limit, after)
+        seen += events
+        if len(seen) >= count or time.monotonic() > deadline:
+            return seen, after
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def journey(db):
+    journey = submitted_journey(journey_type(parallel=2, chain=0))
+    for step in journey.steps.all():
+        decide(step)
+    return journey
+
+
+def test_a_unit_pulls_its_events_page_by_page_each_once(journey, api_caller):
+    own = journey.steps.get(step_type__key="parallel-1")
+    caller = api_caller(Unit.objects.get(pk=own.unit_id))
+    expected = [cloud_event(e) for e in in_scope(published_events(), caller.client).order_by("pk")]
+    events, cursor = read_until(caller, len(expected))
+    assert events == expected
+    assert [e["type"] for e in events] == [
+        "step.queued",
+        "step.taken",
+        "step.decided",
+        "journey.completed",
+    ]
+    assert all(e["data"]["step"]["unit"] == "office-parallel-1" for e in events[:3])
+    # Nothing new: the same cursor comes back, with nothing.
+    again, same = read_all(caller, after=cursor)
+    assert again == [] and same == cursor
+
+
+def test_a_coordination_client_sees_every_published_event(journey, api_caller):
+    events, _cursor = read_until(api_caller(), 8, limit=3)
+    assert len(events) == published_events().count() == 8
+    assert [e["id"] for e in events] == [
+        f"event-{pk}" for pk in sorted(published_events().values_list("pk", flat=True))
+    ]
+
+
+def test_what_happens_after_a_cursor_comes_after_it(journey, api_caller):
+    caller = api_caller()
+    _events, cursor = read_until(caller, 8)
+    later = submitted_journey(journey.journey_type)
+    expected = published_events().filter(journey=later).count()
+    events, _cursor = read_until(caller, expected, after=cursor)
+    assert {e["data"]["journey"]["id"] for e in events} == {str(later.public_id)}
+    assert events[0]["type"] == "journey.submitted"
+
+
+@pytest.mark.parametrize("cursor", ["not-base64!", "bm9wZQ", "LTEuNQ", "%F0%9F%92%A9", "x" * 199])
+def test_a_cursor_the_feed_did_not_give_is_a_400_problem(db, api_caller, cursor):
+    response = api_caller().get(f"/api/v1/feed/?after={cursor}")
+    assert response.status_code == 400
+    assert response.json()["type"] == "urn:portal:problem:invalid-cursor"
+
+
+@pytest.mark.parametrize("limit", ["0", "1001", "ten"])
+def test_a_limit_outside_1_to_1000_is_a_400_problem(db, api_caller, limit):
+    response = api_caller().get(f"/api/v1/feed/?limit={limit}")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["pointer"] == "/limit"
+
+
+def test_the_cursor_is_opaque_and_round_trips():
+    position = Position(transaction_id=123456789, event_id=42)
+    assert Position.decode(position.encode()) == position
+    assert "42" not in position.encode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="transaction ids: PostgreSQL")
+def test_an_event_committed_late_never_lands_behind_a_cursor(journey, api_caller):
+    """Event A is written first by a transaction that stays open; B is written and committed
+    after it (in another journey: A's transaction holds its journey's row). The feed holds B
+    back until A's transaction commits, then gives A, then B."""
+    caller = api_caller()
+    other = submitted_journey(journey.journey_type)
+    _events, cursor = read_until(caller, published_events().count())
+    written, release = threading.Event(), threading.Event()
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                journey_event_record(
+                    journey=journey, kind=JourneyEvent.Kind.SUBMITTED, now=timezone.now()
+                )
+                written.set()
+                assert release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    assert written.wait(30)
+    fast = journey_event_record(journey=other, kind=JourneyEvent.Kind.COMPLETED, now=timezone.now())
+    held_back, cursor_meanwhile = read_all(caller, after=cursor)
+    assert held_back == []  # B is committed, but A's transaction, older, is still open
+    release.set()
+    thread.join(30)
+
+    events, _cursor = read_until(caller, 2, after=cursor_meanwhile)
+    assert [e["type"] for e in events] == ["journey.submitted", "journey.completed"]
+    assert events[1]["id"] == f"event-{fast.pk}"
+    assert int(events[0]["id"].removeprefix("event-")) < fast.pk
