@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from journeys.counting import capped_counts
 from journeys.models import Step
+from journeys.templatetags.people import STAFF_NAME_RELATED
 from units.models import Unit
 
 QUEUE_FILTERS = {
@@ -47,7 +48,9 @@ def unit_queue(unit: Unit, *, user=None, now: dt.datetime | None = None, filter:
     # Only the columns a queue row shows (the unit lead's workload page too): each column read
     # is a value converted, and 25 rows of four models cost more than the query behind them.
     return (
-        steps.select_related("journey", "step_type", "assignee").only(*QUEUE_COLUMNS).queue_order()
+        steps.select_related("journey", "step_type", f"assignee__{STAFF_NAME_RELATED}")
+        .only(*QUEUE_COLUMNS)
+        .queue_order()
     )
 
 
@@ -61,6 +64,10 @@ QUEUE_COLUMNS = [
     "step_type__name",
     "step_type__translations",
     "assignee__username",
+    # An API client's account is named by its unit (journeys.templatetags.people).
+    "assignee__api_client__name",
+    "assignee__api_client__unit__name",
+    "assignee__api_client__unit__translations",
 ]
 
 
@@ -77,6 +84,7 @@ def unit_workload(unit: Unit, *, now: dt.datetime):
     return (
         get_user_model()
         .objects.filter(memberships__unit=unit)
+        .select_related(STAFF_NAME_RELATED)
         .annotate(
             open_cases=Count("assigned_steps", filter=mine),
             overdue_cases=Count("assigned_steps", filter=mine & Q(assigned_steps__due_at__lt=now)),

@@ -27,6 +27,7 @@ from journeys.counting import CappedPaginator
 from journeys.disclosure import disclosed_answers, disclosed_documents, journey_disclosure
 from journeys.documents import document_response
 from journeys.models import Step
+from journeys.templatetags.people import STAFF_NAME_RELATED
 from portal.http import HtmxHttpRequest
 from units.models import Unit
 from units.roles import acts_in_unit, case_actions, leads_unit, roles_of
@@ -56,7 +57,12 @@ def _chosen_unit(request: HtmxHttpRequest, units: list[Unit]) -> Unit:
 @require_GET
 def queue(request: HtmxHttpRequest) -> HttpResponse:
     units = _member_units(request)
-    unit = _chosen_unit(request, units)
+    return _render_queue(request, units, _chosen_unit(request, units))
+
+
+def _render_queue(
+    request: HtmxHttpRequest, units: list[Unit], unit: Unit, status: int = 200
+) -> HttpResponse:
     now = timezone.now()
     chosen = request.GET.get("filter", "all")
     if chosen not in queue_selectors.QUEUE_FILTERS:
@@ -80,13 +86,17 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     template = "casework/queue.html"
     if request.htmx and not request.htmx.boosted:
         template += "#queue-results"
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
 @login_required
 @require_POST
 def take_next(request: HtmxHttpRequest) -> HttpResponse:
-    unit = _chosen_unit(request, _member_units(request))
+    units = _member_units(request)
+    unit = _chosen_unit(request, units)
+    if unit.works_in_own_system:
+        messages.error(request, _worked_elsewhere(unit))
+        return _render_queue(request, units, unit, status=403)
     step = services.step_take_next(unit=unit, by=request.user, now=timezone.now())
     if step is None:
         messages.info(request, _("There is no unclaimed case in the queue."))
@@ -95,20 +105,38 @@ def take_next(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("casework:case", pk=step.pk)
 
 
+class WorkedInOwnSystem(Exception):
+    """The step's unit works its cases in its own system (through the API), not on these pages."""
+
+
+def _worked_elsewhere(unit: Unit) -> str:
+    return _(
+        "%(unit)s works its cases in its own system, so they cannot be taken, worked or "
+        "decided here. Nothing was saved."
+    ) % {"unit": unit.display_name}
+
+
 def _case_step(request: HtmxHttpRequest, pk: int) -> Step:
     return get_object_or_404(
         Step.objects.visible_to(request.user).select_related(
-            "journey__journey_type", "journey__applicant", "step_type", "unit", "assignee"
+            "journey__journey_type",
+            "journey__applicant",
+            "step_type",
+            "unit",
+            f"assignee__{STAFF_NAME_RELATED}",
         ),
         pk=pk,
     )
 
 
 def _actionable_step(request: HtmxHttpRequest, pk: int) -> Step:
-    """A step the user may act on: one of their own units' (a coordinator only reads)."""
+    """A step the user may act on: one of their own units' (a coordinator only reads), unless
+    that unit works in its own system (then its members read it here too)."""
     step = _case_step(request, pk)
     if not acts_in_unit(roles_of(request.user), step.unit_id):
         raise Http404
+    if step.unit.works_in_own_system:
+        raise WorkedInOwnSystem
     return step
 
 
@@ -135,6 +163,7 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
             queued=step.status == Step.Status.QUEUED,
             in_progress=step.status == Step.Status.IN_PROGRESS,
             active=step.status in Step.ACTIVE_STATUSES,
+            in_own_system=step.unit.works_in_own_system,
         ),
         "decision_form": forms.get("decision_form")
         or DecisionForm(initial={**initial, "appeal_instructions": step.unit.appeal_instructions}),
@@ -152,12 +181,18 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
 
 
 def _unit_members(unit: Unit):
-    return get_user_model().objects.filter(memberships__unit=unit).order_by("username")
+    return (
+        get_user_model()
+        .objects.filter(memberships__unit=unit)
+        .select_related(STAFF_NAME_RELATED)
+        .order_by("username")
+    )
 
 
 def case_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A case form's view: signed in, POST only, and a service that refused (the case changed,
-    is someone else's, or is closed) answers with the case as it is now (409) and why."""
+    is someone else's, or is closed) answers with the case as it is now (409) and why; a case
+    of a unit that works in its own system is refused the same way (403)."""
 
     @login_required
     @require_POST
@@ -165,6 +200,10 @@ def case_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def refusing(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         try:
             return view(request, pk)
+        except WorkedInOwnSystem:
+            step = _case_step(request, pk)
+            messages.error(request, _worked_elsewhere(step.unit))
+            return _render_case(request, step, status=403)
         except services.StepChanged as refused:
             if isinstance(refused, services.NotAssignee):
                 messages.error(request, NOT_YOURS)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from journeys.models import ApplicantMessage, JourneyEvent, OutgoingEmail, Step
+from journeys.templatetags.people import STAFF_NAME_RELATED
 from units.models import Unit
 
 
@@ -114,7 +115,7 @@ def units_overdue_digest(*, now: dt.datetime) -> int:
     """One e-mail per unit with overdue cases (per language), listing them earliest due first."""
     overdue = (
         Step.objects.overdue(now=now)
-        .select_related("journey", "step_type", "assignee")
+        .select_related("journey", "step_type", f"assignee__{STAFF_NAME_RELATED}")
         .order_by("unit_id", "due_at")
     )
     by_unit: dict[int, list[Step]] = {}

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from journeys.disclosure import Disclosure
 from journeys.graph import graph_blockers, graph_levels, step_dependencies
 from journeys.models import InformationRequest, Journey, JourneyEvent, Step
+from journeys.templatetags.people import STAFF_NAME_RELATED
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,9 @@ def journey_timeline(
 ) -> list[JourneyEvent]:
     """The journey's events, newest first. With a disclosure, an event that carries applicant
     data the reader may not see keeps its title and loses its message (`withheld`)."""
-    events = journey.events.select_related("step__step_type", "step__unit", "actor")
+    events = journey.events.select_related(
+        "step__step_type", "step__unit", f"actor__{STAFF_NAME_RELATED}"
+    )
     if for_applicant:
         events = events.filter(visible_to_applicant=True)
     events = list(events.order_by("-created_at", "-pk"))

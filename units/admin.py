@@ -11,8 +11,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "level", "email", "phone", "country"]
-    list_filter = ["level", "country"]
+    list_display = ["name", "slug", "level", "works_in_own_system", "email", "phone", "country"]
+    list_filter = ["level", "works_in_own_system", "country"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]

@@ -57,16 +57,19 @@ def case_actions(
     queued: bool,
     in_progress: bool,
     active: bool,
+    in_own_system: bool = False,
 ) -> CaseActions:
     """The case page's actions for this user and the step's state: a unit's members claim a
     received case; its holder works it while in progress; members write in the journal while it
-    is with the unit; the unit's leads reassign it."""
+    is with the unit; the unit's leads reassign it. A unit that works in its own case system
+    works its cases there (through the API), so on the portal's pages they are read-only."""
     in_unit = acts_in_unit(roles, unit_id)
+    works_here = in_unit and not in_own_system
     return CaseActions(
-        claim=in_unit and queued,
-        work=in_unit and held_by_user and in_progress,
-        note=in_unit and active,
-        reassign=leads_unit(roles, unit_id) and active,
+        claim=works_here and queued,
+        work=works_here and held_by_user and in_progress,
+        note=works_here and active,
+        reassign=works_here and leads_unit(roles, unit_id) and active,
         read_as_unit=in_unit,
     )
 

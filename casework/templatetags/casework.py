@@ -4,6 +4,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import ngettext
 
+from journeys.templatetags.people import staff_name
 from journeys.templatetags.statuses import status_tag
 from journeys.templatetags.times import day, when
 
@@ -60,7 +61,7 @@ def queue_rows(steps, now) -> SafeString:
                 day(step.activated_at),
                 when(step.due_at) or "–",
                 _left(step, now),
-                step.assignee.get_username() if step.assignee else "–",
+                staff_name(step.assignee) if step.assignee else "–",
             )
             for step in steps
         ),

@@ -114,7 +114,10 @@ def handoff_deliver(*, handoff_id: int, now: dt.datetime) -> Handoff | None:
 
 def _notify_unit(step: Step, unit, kind: OutgoingEmail.Kind, now: dt.datetime) -> None:
     """Tell the unit's members by e-mail (an outbox row in this transaction), sent from a task on
-    the unit's own queue after commit."""
+    the unit's own queue after commit. A unit that works in its own system is not e-mailed: the
+    system learns of the change from the same event, as a webhook or in the change feed."""
+    if unit.works_in_own_system:
+        return
     outgoing_emails_create(
         kind=kind, journey=step.journey, step=step, queue=unit.queue_name, now=now
     )

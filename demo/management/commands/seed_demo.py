@@ -1,15 +1,21 @@
-"""Demo data: units, both journey types, an account per role and journeys in telling states."""
+"""Demo data: units, both journey types, an account per role and journeys in telling states;
+the Tax Agency works in its own system, with the reference client's credentials in
+var/reference-client.json."""
 
 import datetime as dt
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from api.clients import api_client_create, api_client_revoke
+from api.models import ApiClient
+from demo.reference_credentials import FILE_NAME, credentials_read, credentials_write
 from journeys import services
 from journeys.definitions import journey_type_load
 from journeys.models import Handoff, Journey, JourneyType, Step
@@ -59,6 +65,14 @@ UNITS = [
         "+46 8 522 120 00",
     ),
 ]
+# The unit that works in its own system in the demo, and its reference client
+# (demo/reference_system.py, `manage.py reference_unit_system`).
+EXTERNAL_UNIT = "tax-agency"
+REFERENCE_CLIENT_NAME = "Tax Agency reference client (demo)"
+
+
+def reference_credentials_path() -> Path:
+    return Path(settings.VAR_DIR) / FILE_NAME
 
 
 class Command(BaseCommand):
@@ -73,19 +87,34 @@ class Command(BaseCommand):
                 "seed_demo creates accounts with a known password: it runs only "
                 "with DEBUG on, or with --force."
             )
+        credentials = reference_credentials_path()
         with transaction.atomic():
             self._units()
             for path in sorted(CATALOGUE.glob("*.yaml")):
                 journey_type_load(path)
             accounts = self._accounts()
+            self.reference_client, secret = self._reference_client(credentials)
             citizen = get_user_model().objects.get(username="citizen")
             if not Journey.objects.filter(applicant=citizen).exists():
                 self._journeys(citizen)
+        if secret is not None:  # a new client: its secret exists only here, after this commit
+            credentials_write(
+                credentials,
+                {
+                    "client_id": self.reference_client.application.client_id,
+                    "client_secret": secret,
+                    "unit": EXTERNAL_UNIT,
+                },
+            )
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Accounts (password for all: {DEMO_PASSWORD}):")
         )
         for username, what in accounts:
             self.stdout.write(f"  {username:<28} {what}")
+        self.stdout.write(
+            f"The Tax Agency works in its own system: its reference client's credentials are in "
+            f"{credentials} (`make run` starts it: manage.py reference_unit_system)."
+        )
 
     def _units(self):
         for slug, name, name_sv, level, phone in UNITS:
@@ -97,8 +126,38 @@ class Command(BaseCommand):
                     "level": level,
                     "phone": phone,
                     "email": f"{slug}@example.org",
+                    "works_in_own_system": slug == EXTERNAL_UNIT,
                 },
             )
+
+    def _reference_client(self, credentials: Path) -> tuple[ApiClient, str | None]:
+        """The external unit's client: the one the credentials file names, if its secret still
+        matches; else a new one (any earlier demo client revoked) and its secret, to be written
+        to the file. A client without its file is of no use: the secret is nowhere else."""
+        saved = credentials_read(credentials) or {}
+        clients = ApiClient.objects.filter(
+            unit__slug=EXTERNAL_UNIT, name=REFERENCE_CLIENT_NAME, revoked_at__isnull=True
+        ).select_related("application", "user")
+        kept = next(
+            (
+                client
+                for client in clients
+                if client.application.client_id == saved.get("client_id")
+                and check_password(
+                    saved.get("client_secret") or "", client.application.client_secret
+                )
+            ),
+            None,
+        )
+        now = timezone.now()
+        for client in clients:
+            if client != kept:
+                api_client_revoke(client=client, now=now)
+        if kept is not None:
+            return kept, None
+        return api_client_create(
+            name=REFERENCE_CLIENT_NAME, unit=Unit.objects.get(slug=EXTERNAL_UNIT), now=now
+        )
 
     def _user(self, username, **extra):
         user, created = get_user_model().objects.get_or_create(
@@ -119,7 +178,14 @@ class Command(BaseCommand):
         for unit in Unit.objects.order_by("name"):
             username = f"caseworker-{unit.slug}"
             Membership.objects.get_or_create(unit=unit, user=self._user(username))
-            accounts.append((username, f"Caseworker, {unit.name}"))
+            what = "reads the queue: the unit works in its own system"
+            accounts.append(
+                (
+                    username,
+                    f"Caseworker, {unit.name}"
+                    + (f" ({what})" if unit.slug == EXTERNAL_UNIT else ""),
+                )
+            )
         lead = self._user("lead-urban-planning")
         Membership.objects.update_or_create(
             unit=Unit.objects.get(slug="urban-planning"),
@@ -160,7 +226,8 @@ class Command(BaseCommand):
         }
         # Completed: every step approved, months ago.
         self._run(cafe, citizen, cafe_data, start=now - dt.timedelta(days=200), approve="all")
-        # Overdue: the Tax Agency has not touched its step for 30 days (deadline 20 working days).
+        # Overdue: the Tax Agency (its own system) has not decided its step for 30 days (deadline
+        # 20 working days).
         journey = self._run(
             cafe,
             citizen,
@@ -223,7 +290,10 @@ class Command(BaseCommand):
 
     def _work(self, journey, key, moment, *, decide):
         step = journey.steps.get(step_type__key=key)
-        worker = get_user_model().objects.get(username=f"caseworker-{step.unit.slug}")
+        if step.unit.slug == EXTERNAL_UNIT:  # decided in its own system, through the API
+            worker = self.reference_client.user
+        else:
+            worker = get_user_model().objects.get(username=f"caseworker-{step.unit.slug}")
         step = services.step_claim(step=step, by=worker, now=moment)
         decided = moment + dt.timedelta(hours=2)
         if decide == "approve":
