@@ -1,11 +1,36 @@
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
 
 class IdCursorPagination(CursorPagination):
     """Opaque cursors over the primary key: a page costs one index range scan however deep it
-    is, and rows written meanwhile neither repeat nor shift a page (unlike offsets)."""
+    is, and rows written meanwhile neither repeat nor shift a page (unlike offsets). A page
+    size that is not a whole number from 1 to max_page_size is a 400 problem, not ignored."""
 
     ordering = "id"
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= self.max_page_size):
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Enter a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return int(value)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] |= {"minimum": 1, "maximum": self.max_page_size}
+                parameter["description"] = f"Rows per page (default {self.page_size})."
+        return parameters

@@ -9,6 +9,7 @@ import math
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -125,6 +126,7 @@ def problem_response(status_code: int, code: str, **fields) -> JsonResponse:
     )
 
 
+@csrf_exempt  # a POST to it is a 404 problem, not the CSRF failure page (no session here)
 def not_found(request, *args, **kwargs) -> JsonResponse:
     """Any /api/ address that names no operation."""
     return problem_response(status.HTTP_404_NOT_FOUND, "not-found")

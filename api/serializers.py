@@ -116,7 +116,7 @@ class StepSerializer(serializers.ModelSerializer):
     key = serializers.CharField(source="step_type.key", read_only=True)
     name = serializers.CharField(source="step_type.name", read_only=True)
     unit = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Step

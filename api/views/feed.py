@@ -15,8 +15,10 @@ from api.serializers import FeedSerializer
 class FeedQuerySerializer(serializers.Serializer):
     after = serializers.CharField(
         required=False,
+        allow_blank=True,
         max_length=200,
-        help_text="The `next` cursor of the previous page; leave it out to start at the beginning.",
+        help_text="The `next` cursor of the previous page; leave it out (or empty) to start "
+        "at the beginning.",
     )
     limit = serializers.IntegerField(
         required=False, min_value=1, max_value=1000, default=100, help_text="Events per page."
@@ -35,7 +37,8 @@ class FeedView(GenericAPIView):
 
     @extend_schema(parameters=[FeedQuerySerializer], responses=FeedSerializer)
     def get(self, request):
-        query = FeedQuerySerializer(data=request.query_params)
+        # A plain dict: read as a form (a QueryDict), an empty `limit=` would mean "the default".
+        query = FeedQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         try:
             after = Position.decode(query.validated_data.get("after") or Position().encode())

@@ -1,6 +1,7 @@
 from django.db.models import Prefetch
 from rest_framework import viewsets
 
+from api.filters import JourneyTypeFilter
 from api.serializers import JourneyTypeSerializer
 from journeys.models import JourneyType, StepType
 
@@ -9,7 +10,7 @@ class JourneyTypeViewSet(viewsets.ReadOnlyModelViewSet):
     """Published journey types, every version, each with its step graph (public information)."""
 
     serializer_class = JourneyTypeSerializer
-    filterset_fields = ["slug", "is_current"]
+    filterset_class = JourneyTypeFilter
     queryset = JourneyType.objects.prefetch_related(
         Prefetch(
             "steps",

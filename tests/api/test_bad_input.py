@@ -151,6 +151,11 @@ def test_an_id_that_names_nothing_is_a_404_problem(taken, path):
         "?journey=not-a-uuid",
         "?queue=everything",
         "?unit=%00",
+        "?queue=",
+        "?journey=",
+        "?page_size=0",
+        "?page_size=201",
+        "?page_size=ten",
     ],
 )
 def test_a_wrong_filter_is_a_400_problem(taken, query):
@@ -159,11 +164,34 @@ def test_a_wrong_filter_is_a_400_problem(taken, query):
 
 
 @pytest.mark.parametrize(
-    "query", ["?reference=%00", "?submitted_after=soon", "?status=bogus", "?journey_type=%00"]
+    "query",
+    [
+        "?reference=%00",
+        "?submitted_after=soon",
+        "?submitted_after=0001-01-01T00:00:00%2B01:00",
+        "?status=bogus",
+        "?status=",
+        "?journey_type=%00",
+    ],
 )
 def test_a_wrong_journey_filter_is_a_400_problem(taken, query):
     caller, _step, _etag = taken
     assert_problem(caller.get(f"/api/v1/journeys/{query}"), 400)
+
+
+@pytest.mark.parametrize("query", ["?is_current=1", "?is_current=yes", "?is_current="])
+def test_a_boolean_is_true_or_false(taken, query):
+    caller, _step, _etag = taken
+    assert_problem(caller.get(f"/api/v1/journey-types/{query}"), 400)
+    assert caller.get("/api/v1/journey-types/?is_current=false").status_code == 200
+
+
+def test_a_time_with_an_offset_postgresql_refuses_is_read_in_utc(taken):
+    """Schemathesis found it: ISO 8601 allows an offset of +21:23, PostgreSQL does not."""
+    caller, _step, _etag = taken
+    response = caller.get("/api/v1/journeys/?submitted_after=1065-07-11T19:06:20%2B21:23")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
 
 
 def test_a_cursor_the_api_did_not_give_is_a_404_problem(taken):
