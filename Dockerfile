@@ -26,7 +26,8 @@ RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     python manage.py collectstatic --no-input -v0 \
     && SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     python manage.py compilemessages -v0 \
-    && useradd --create-home --uid 1000 portal && mkdir -p /app/var/documents \
+    && useradd --create-home --uid 1000 portal \
+    && mkdir -p /app/var/documents /app/var/external \
     && chown -R portal /app/var
 USER portal
 EXPOSE 8000

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The demo's Tax Agency system (the reference client) listens for the portal's events here.
+EXTERNAL_PORT ?= $(shell echo $$(($(PORT) + 1)))
 
 # The suite runs against real PostgreSQL and Redis; override these to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
@@ -40,12 +42,14 @@ build/static/css/portal.css: node_modules/.installed static/scss/portal.scss
 
 assets: build/static/css/portal.css
 
-## Set up and start web, Celery worker, beat and the outbox relay on the embedded default (SQLite, filesystem broker).
+## Set up and start web, Celery worker, beat, the outbox relay and the Tax Agency's reference
+## client on the embedded default (SQLite, filesystem broker).
 run: messages assets
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input -v0
 	DEBUG=1 $(BIN)/python manage.py seed_demo
-	@echo "The portal is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops web, worker, beat and relay)"
-	DEBUG=1 PORT=$(PORT) SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} \
+	@echo "The portal is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops web, worker, beat, relay and external)"
+	DEBUG=1 PORT=$(PORT) PORTAL_PORT=$(PORT) EXTERNAL_PORT=$(EXTERNAL_PORT) \
+		SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} \
 		$(BIN)/honcho -f Procfile.dev start
 
 lint: install-dev assets

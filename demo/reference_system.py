@@ -148,12 +148,12 @@ def problem_code(response: requests.Response) -> str:
 
 
 def problem(response: requests.Response) -> str:
-    """An error answer in one line: status, problem type and title."""
+    """An error answer in one line: status, and the problem's type and title if it is one."""
     try:
-        title = response.json().get("title", "")
+        body = response.json()
+        return f"{response.status_code} {problem_code(response)}: {body.get('title', '')}"
     except (ValueError, AttributeError):
-        title = response.text[:200]
-    return f"{response.status_code} {problem_code(response)}: {title}".strip()
+        return f"{response.status_code} {response.reason} (not a problem document)"
 
 
 class Receiver:

@@ -91,3 +91,37 @@ def test_compose_restarts_the_worker_and_relay_and_the_worker_skips_gossip_and_m
     assert "--without-gossip" in worker and "--without-mingle" in worker
     procfile = (ROOT / "Procfile.dev").read_text()
     assert "--without-gossip --without-mingle" in procfile and "outbox_relay" in procfile
+
+
+def test_the_demos_external_unit_runs_beside_the_portal():
+    """`make run` starts the reference client (the Tax Agency's own system) with the portal's
+    port and a port of its own; compose has it as an opt-in demo service calling the portal at
+    its public address, its subscription kept in a volume."""
+    procfile = dict(
+        line.split(": ", 1) for line in (ROOT / "Procfile.dev").read_text().splitlines() if line
+    )
+    external = procfile["external"]
+    assert "reference_unit_system" in external
+    assert "--portal http://127.0.0.1:$PORTAL_PORT" in external
+    assert "--listen 127.0.0.1:$EXTERNAL_PORT" in external
+    makefile = (ROOT / "Makefile").read_text()
+    assert "PORTAL_PORT=$(PORT) EXTERNAL_PORT=$(EXTERNAL_PORT)" in makefile
+    # honcho gives each process type its own PORT (8000, 8100, ...): only web may use it.
+    assert [
+        name for name, line in procfile.items() if "$PORT" in line.replace("$PORTAL_PORT", "")
+    ] == ["web"]
+
+    config = compose()
+    service = config["services"]["external"]
+    assert service["build"] == "." and service["profiles"] == ["demo"]
+    command = service["command"]
+    assert "reference_unit_system" in command
+    assert command[command.index("--portal") + 1] == "${SITE_URL:?set SITE_URL}"
+    assert command[command.index("--callback-url") + 1] == "http://external:8001/events/"
+    assert service["environment"]["REFERENCE_CLIENT_SECRET"] == "${REFERENCE_CLIENT_SECRET:-}"
+    credentials = command[command.index("--credentials") + 1]
+    assert any(credentials.startswith(volume.split(":")[1]) for volume in service["volumes"]), (
+        "the subscription's file must outlive the container"
+    )
+    assert "external-state" in config["volumes"]
+    assert "/app/var/external" in (ROOT / "Dockerfile").read_text()

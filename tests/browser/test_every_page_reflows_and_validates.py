@@ -187,6 +187,37 @@ def test_unit_lead_pages(narrow_page, portal, visit):
     visit()
 
 
+def test_pages_of_a_unit_that_works_in_its_own_system(narrow_page, portal, visit):
+    """Its queue, workload and case pages, read-only with their note; a refused form."""
+    queued = portal["queued"].journey.steps.get(step_type__key="company-registration")
+    unit = queued.unit
+    unit.works_in_own_system = True
+    unit.save(update_fields=["works_in_own_system"])
+    make_caseworker(unit, lead=True, username="tax-lead")
+    sign_in(narrow_page, "tax-lead")
+    expect(narrow_page).not_to_have_url(re.compile("/accounts/login/"))
+    visit("/work/")
+    visit("/work/workload/")
+    visit(f"/work/steps/{queued.pk}/")
+    # The page a refused form answers with (here a claim sent anyway): the case and the reason.
+    narrow_page.evaluate(
+        """(action) => {
+            const form = document.createElement("form");
+            form.method = "post";
+            form.action = action;
+            const token = document.createElement("input");
+            token.name = "csrfmiddlewaretoken";
+            token.value = document.querySelector("[name=csrfmiddlewaretoken]").value;
+            form.append(token);
+            document.body.append(form);
+            form.submit();
+        }""",
+        f"/work/steps/{queued.pk}/claim/",
+    )
+    expect(narrow_page.locator(".govuk-notification-banner")).to_be_visible()
+    visit()
+
+
 def test_coordinator_pages(narrow_page, portal, visit):
     sign_in(narrow_page, "coordinator")
     expect(narrow_page).not_to_have_url(re.compile("/accounts/login/"))

@@ -23,6 +23,8 @@ class Command(BaseCommand):
         "system. It receives the portal's events, verifies their signatures, and approves each "
         "step queued for its unit through the API (docs/api.md)."
     )
+    # An outside system: it reads nothing of the portal's but its API, so nothing to check.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
