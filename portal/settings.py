@@ -408,6 +408,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JourneyStatusEnum": "journeys.states.JourneyStatus",
         "StepStatusEnum": "journeys.states.StepStatus",
+        "SubscriptionStatusEnum": "webhooks.models.SubscriptionStatus",
+        "DeliveryStatusEnum": "webhooks.models.DELIVERY_STATES",
+        "EventTypeEnum": "api.events.PUBLISHED_TYPES",
     },
 }
 API_TOKEN_SECONDS = int(os.environ.get("API_TOKEN_SECONDS", "600"))

@@ -12,6 +12,15 @@ from api.models import ApiClient
 from journeys.models import Journey, JourneyEvent, OutboxRow
 
 
+class SubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+
+
+# A delivery's state as the API shows it (Delivery.state).
+DELIVERY_STATES = ["pending", "failing", "delivered", "given_up"]
+
+
 class SubscriptionQuerySet(models.QuerySet):
     def receiving(self):
         """Subscriptions that get new events: active ones, and paused ones (their deliveries
@@ -27,9 +36,7 @@ class Subscription(models.Model):
     breaker after a failure); `failures` counts the failed attempts since `failing_since`, the
     last success. A subscription that keeps failing is paused: its deliveries wait, none lost."""
 
-    class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        PAUSED = "paused", _("Paused")
+    Status = SubscriptionStatus
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="subscriptions")

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from api.events import PUBLISHED_TYPES
 from api.serializers import StrictSerializer
 from webhooks.addresses import MAX_URL_LENGTH, UrlInvalid, url_syntax_check
-from webhooks.models import Delivery, Subscription
+from webhooks.models import DELIVERY_STATES, Delivery, Subscription
 
 
 class SubscriptionCreateSerializer(StrictSerializer):
@@ -36,18 +36,23 @@ class SubscriptionCreateSerializer(StrictSerializer):
 
 class SubscriptionSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    event_types = serializers.ListField(child=serializers.ChoiceField(choices=PUBLISHED_TYPES))
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=PUBLISHED_TYPES), read_only=True
+    )
 
     class Meta:
         model = Subscription
         fields = ["id", "url", "event_types", "status", "created_at", "verified_at", "paused_at"]
+        read_only_fields = fields
 
 
 class SubscriptionCreatedSerializer(serializers.ModelSerializer):
     """The creation's answer: the only time the signing secret is shown."""
 
     id = serializers.UUIDField(source="public_id", read_only=True)
-    event_types = serializers.ListField(child=serializers.ChoiceField(choices=PUBLISHED_TYPES))
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=PUBLISHED_TYPES), read_only=True
+    )
     secret = serializers.CharField(
         read_only=True, help_text="Verifies the signatures (Standard Webhooks); shown once."
     )
@@ -55,6 +60,7 @@ class SubscriptionCreatedSerializer(serializers.ModelSerializer):
     class Meta:
         model = Subscription
         fields = ["id", "url", "event_types", "status", "secret", "created_at", "verified_at"]
+        read_only_fields = fields
 
 
 class DeliverySerializer(serializers.ModelSerializer):
@@ -71,7 +77,7 @@ class DeliverySerializer(serializers.ModelSerializer):
     journey = serializers.UUIDField(source="journey.public_id", read_only=True)
     status = serializers.ChoiceField(
         source="state",
-        choices=["pending", "failing", "delivered", "given_up"],
+        choices=DELIVERY_STATES,
         read_only=True,
         help_text="pending: not tried yet; failing: tried and failed, to be tried again at "
         "`next_attempt_at`; delivered: answered 2xx; given_up: failed for 24 hours or more, "
@@ -93,6 +99,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "next_attempt_at",
             "delivered_at",
         ]
+        read_only_fields = fields
 
     def get_event_id(self, delivery: Delivery) -> str:
         return f"event-{delivery.event_id}"

@@ -23,6 +23,8 @@ from tests.factories import (
     make_user,
     submitted_journey,
 )
+from tests.webhooks.factories import make_subscription, paused
+from webhooks.models import Delivery
 
 LANGUAGES = {"en": "en-GB", "sv": "sv-SE"}
 CONTINUE = {"en": "Continue", "sv": "Fortsätt"}
@@ -107,6 +109,16 @@ def portal(cafe):
     failed = submitted_journey(cafe, answers=quiet, deliver=False)
     Handoff.objects.filter(step__journey=failed).update(created_at=now - dt.timedelta(hours=1))
     make_coordinator("coordinator")
+    # A unit's system that stopped answering (paused, its events waiting) and one failing.
+    stopped = paused(make_subscription(url="https://tax-agency-system.example.org/webhooks/portal"))
+    failing = make_subscription(url="https://planning.example.org/hooks")
+    submitted_journey(cafe, anna, answers=quiet)
+    Delivery.objects.filter(subscription__in=[stopped, failing]).update(
+        attempts=4,
+        last_status=503,
+        last_error="HTTP 503 Service Unavailable",
+        next_attempt_at=now + dt.timedelta(minutes=5),
+    )
     return {
         "journey": journey,
         "draft": services.journey_start(journey_type=cafe, applicant=anna, now=now),
@@ -233,3 +245,4 @@ def test_coordinator_pages(narrow_page, portal, visit):
     visit()
     visit("/coordination/insight/")
     visit("/coordination/insight/?start=2026-13-01")
+    visit("/coordination/webhooks/")

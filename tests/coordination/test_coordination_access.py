@@ -7,6 +7,8 @@ from coordination.urls import urlpatterns as coordination_urlpatterns
 from journeys.models import Handoff
 from tests.factories import make_caseworker, make_coordinator, submitted_journey
 from tests.journey_types import journey_type
+from tests.webhooks.factories import make_subscription, paused
+from webhooks.models import Delivery
 
 COORDINATION_URLS = {
     "dashboard": "get",
@@ -15,6 +17,9 @@ COORDINATION_URLS = {
     "escalate": "post",
     "remind": "post",
     "republish": "post",
+    "webhook_deliveries": "get",
+    "webhook_send_again": "post",
+    "webhook_resume": "post",
 }
 
 
@@ -27,6 +32,15 @@ def world(db):
     journey = submitted_journey(journey_type(), deliver=False)
     permit = journey.steps.get(step_type__key="parallel-1")
     handoff = Handoff.objects.filter(step__journey=journey).first()
+    subscription = paused(make_subscription())
+    delivery = Delivery.objects.create(
+        subscription=subscription,
+        event=journey.events.get(kind="submitted"),
+        journey=journey,
+        webhook_id="msg_access",
+        created_at=journey.submitted_at,
+        next_attempt_at=journey.submitted_at,
+    )
     args = {
         "dashboard": [],
         "insight": [],
@@ -34,6 +48,9 @@ def world(db):
         "escalate": [journey.public_id],
         "remind": [journey.public_id],
         "republish": [handoff.pk],
+        "webhook_deliveries": [],
+        "webhook_send_again": [delivery.pk],
+        "webhook_resume": [subscription.public_id],
     }
     users = {
         "citizen (the applicant)": journey.applicant,

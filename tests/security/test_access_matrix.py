@@ -20,6 +20,8 @@ from tests.factories import (
     make_user,
     submitted_journey,
 )
+from tests.webhooks.factories import make_subscription, paused
+from webhooks.models import Delivery
 
 ROLES = [
     "anonymous",
@@ -87,6 +89,9 @@ MATRIX = {
     "coordination:escalate": ("post", ["journey"], COORDINATORS),
     "coordination:remind": ("post", ["journey"], COORDINATORS),
     "coordination:republish": ("post", ["handoff"], COORDINATORS),
+    "coordination:webhook_deliveries": ("get", [], COORDINATORS),
+    "coordination:webhook_send_again": ("post", ["delivery"], COORDINATORS),
+    "coordination:webhook_resume": ("post", ["subscription"], COORDINATORS),
 }
 # The Django admin is one unit: staff only, everyone else is sent to its sign-in page.
 ADMIN_SAMPLES = ["admin:index", "admin:journeys_journey_changelist", "admin:units_unit_add"]
@@ -148,6 +153,17 @@ def world(cafe):
         now=timezone.now(),
     )
     other_unit = journey.steps.get(step_type__key="company-registration").unit
+    # A system's subscription, paused after failing, with an event waiting for it.
+    subscription = paused(make_subscription())
+    delivery = Delivery.objects.create(
+        subscription=subscription,
+        event=journey.events.get(kind="submitted"),
+        journey=journey,
+        webhook_id="msg_matrix",
+        created_at=journey.submitted_at,
+        next_attempt_at=journey.submitted_at,
+        attempts=13,
+    )
     admin = make_user("administrator", is_staff=True, is_superuser=True)
     args = {
         "slug": "open-a-cafe",
@@ -158,6 +174,8 @@ def world(cafe):
         "document": document.pk,
         "step": step.pk,
         "handoff": Handoff.objects.filter(step=step).first().pk,
+        "delivery": delivery.pk,
+        "subscription": subscription.public_id,
         "signup_token": signup_token_make(username="not-yet", email="not-yet@example.org"),
     }
     users = {

@@ -10,6 +10,7 @@ from api.events import EVENT_TYPES
 from journeys.models import JourneyEvent
 from tests.factories import decide, submitted_journey
 from tests.journey_types import journey_type
+from tests.webhooks.factories import make_subscription
 from units.models import Unit
 from webhooks.deliveries import deliveries_create
 from webhooks.models import Delivery, Subscription
@@ -18,15 +19,7 @@ ALL = sorted(set(EVENT_TYPES.values()))
 
 
 def subscription(client, event_types=ALL) -> Subscription:
-    """Saved without the handshake: these tests are about which rows are written."""
-    return Subscription.objects.create(
-        client=client,
-        url="https://receiver.example.org/hooks",
-        secret="whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==",
-        event_types=event_types,
-        created_at=timezone.now(),
-        verified_at=timezone.now(),
-    )
+    return make_subscription(client, event_types=event_types)
 
 
 def received(sub: Subscription) -> list[tuple[str, int | None]]:
