@@ -84,3 +84,9 @@ def test_an_unknown_api_address_is_a_404_problem(client, db):
     response = client.get("/api/v1/nothing-here/")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_post_to_an_unknown_api_address_is_a_404_problem_not_a_csrf_page(client, db):
+    response = client.post("/api/v1/nothing-here/", data={}, content_type="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
