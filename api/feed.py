@@ -11,7 +11,11 @@ before that point is final, so a cursor never moves past anything that can still
 SQLite one writer commits at a time, in id order, and the id alone is the position.
 
 A page is one range scan of the index on (transaction_id, id), from the cursor on, however long
-the log: the cursor is a position, not an offset."""
+the log: the cursor is a position, not an offset.
+
+The horizon is the whole server's: a writing transaction left open anywhere on the PostgreSQL
+server (another database's too) holds every feed back until it ends. Keep them short, and let
+PostgreSQL end forgotten ones (`idle_in_transaction_session_timeout`)."""
 
 import base64
 import binascii
