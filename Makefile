@@ -31,8 +31,9 @@ messages: install
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
 ## GOV.UK Frontend from npm, and the stylesheet compiled from static/scss with its Sass.
+## (Swagger UI's npm package pulls in Scarf's install analytics: told not to phone home.)
 node_modules/.installed: package.json
-	npm install --no-audit --no-fund --loglevel=error
+	SCARF_ANALYTICS=false npm install --no-audit --no-fund --loglevel=error
 	touch node_modules/.installed
 
 build/static/css/portal.css: node_modules/.installed static/scss/portal.scss
@@ -40,7 +41,18 @@ build/static/css/portal.css: node_modules/.installed static/scss/portal.scss
 	node_modules/.bin/sass --no-source-map --load-path=node_modules --style=compressed \
 		static/scss/portal.scss build/static/css/portal.css
 
-assets: build/static/css/portal.css
+## Swagger UI for the API's documentation page (/api/v1/docs/), served by the portal: its
+## bundle, licence notice and stylesheet only (the stylesheet without its source-map comment, as
+## the map is not copied and collectstatic's manifest would look for it).
+SWAGGER_UI := build/static/swagger-ui
+$(SWAGGER_UI)/swagger-ui-bundle.js: node_modules/.installed
+	mkdir -p $(SWAGGER_UI)
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+		node_modules/swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt $(SWAGGER_UI)/
+	sed 's#/\*\# sourceMappingURL=[^*]*\*/##' node_modules/swagger-ui-dist/swagger-ui.css \
+		> $(SWAGGER_UI)/swagger-ui.css
+
+assets: build/static/css/portal.css $(SWAGGER_UI)/swagger-ui-bundle.js
 
 ## Set up and start web, Celery worker, beat, the outbox relay and the Tax Agency's reference
 ## client on the embedded default (SQLite, filesystem broker).

@@ -1,12 +1,16 @@
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
+
+from api.problems import Problem
 
 
 class IdCursorPagination(CursorPagination):
     """Opaque cursors over the primary key: a page costs one index range scan however deep it
     is, and rows written meanwhile neither repeat nor shift a page (unlike offsets). A page
-    size that is not a whole number from 1 to max_page_size is a 400 problem, not ignored."""
+    size that is not a whole number from 1 to max_page_size is a 400 problem, not ignored, and
+    so is a cursor the API did not give (DRF's own answer is a 404, as if the list were gone)."""
 
     ordering = "id"
     page_size = 50
@@ -26,6 +30,17 @@ class IdCursorPagination(CursorPagination):
                 }
             )
         return int(value)
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound as error:
+            raise Problem(
+                status.HTTP_400_BAD_REQUEST,
+                "invalid-cursor",
+                _("The cursor is not valid"),
+                _("Send a cursor a page gave as its next or previous link, or none."),
+            ) from error
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

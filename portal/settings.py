@@ -427,8 +427,9 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "api.authentication.ClientCredentialsValidator",
     "SCOPES": {"read": "Read", "write": "Write"},
     "DEFAULT_SCOPES": ["read", "write"],
-    # The OAuth 2.0 Security BCP (RFC 9700) throughout: only client credentials are used here,
-    # but no weaker grant or transport is left switched on, and tokens are stored hashed.
+    # Only the client-credentials grant is used, so every OAuth 2.0 Security BCP (RFC 9700)
+    # recommendation applies as it stands: tokens stored hashed, never read from a URL, no
+    # implicit or password grant, PKCE S256 only, https redirect URIs (`check --deploy`).
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
@@ -437,6 +438,8 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }

@@ -194,9 +194,10 @@ def test_a_time_with_an_offset_postgresql_refuses_is_read_in_utc(taken):
     assert len(response.json()["results"]) == 1
 
 
-def test_a_cursor_the_api_did_not_give_is_a_404_problem(taken):
+@pytest.mark.parametrize("cursor", ["garbage", "bz14"])
+def test_a_cursor_the_api_did_not_give_is_a_400_problem(taken, cursor):
     caller, _step, _etag = taken
-    assert_problem(caller.get("/api/v1/steps/?cursor=garbage"), 404, "not-found")
+    assert_problem(caller.get(f"/api/v1/steps/?cursor={cursor}"), 400, "invalid-cursor")
 
 
 def test_a_request_for_another_format_is_a_406_problem(taken):

@@ -90,3 +90,15 @@ def test_a_post_to_an_unknown_api_address_is_a_404_problem_not_a_csrf_page(clien
     response = client.post("/api/v1/nothing-here/", data={}, content_type="application/json")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_tokens_are_stored_hashed_and_never_read_from_the_url(db, api_caller):
+    from oauth2_provider.models import AccessToken
+
+    journey_type(parallel=1)
+    caller = api_caller(Unit.objects.get(slug=unit_for("parallel-1")))
+    assert not AccessToken.objects.filter(token=caller.token).exists()
+    assert AccessToken.objects.filter(application=caller.client.application).exists()
+    assert caller.get("/api/v1/steps/").status_code == 200
+    in_url = caller.http.get(f"/api/v1/steps/?access_token={caller.token}")
+    assert in_url.status_code == 401

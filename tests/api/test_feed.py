@@ -147,3 +147,17 @@ def test_an_event_committed_late_never_lands_behind_a_cursor(journey, api_caller
     assert [e["type"] for e in events] == ["journey.submitted", "journey.completed"]
     assert events[1]["id"] == f"event-{fast.pk}"
     assert int(events[0]["id"].removeprefix("event-")) < fast.pk
+
+
+def test_the_feeds_scope_is_the_events_scope(journey, db):
+    """The feed writes a unit's scope its own way for PostgreSQL's sake (api.feed._scoped)."""
+    from api.feed import _scoped
+    from api.models import ApiClient
+
+    rejected = submitted_journey(journey.journey_type)
+    decide(rejected.steps.get(step_type__key="parallel-2"), "reject")
+    for unit in Unit.objects.filter(steps__journey__in=[journey, rejected]).distinct():
+        client = ApiClient(kind=ApiClient.Kind.UNIT, unit=unit)
+        written = set(_scoped(published_events(), client).values_list("pk", flat=True))
+        assert written == set(in_scope(published_events(), client).values_list("pk", flat=True))
+        assert written  # each unit sees something, the journeys' ends included

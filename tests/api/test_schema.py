@@ -19,3 +19,15 @@ def test_the_schema_is_served_without_a_token(client, db):
     assert response.status_code == 200
     assert response.json()["openapi"].startswith("3.1")
     assert "/api/v1/steps/{id}/decision/" in response.json()["paths"]
+
+
+def test_the_docs_page_loads_its_viewer_from_the_portal_under_the_csp(client, db):
+    response = client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in page
+    assert "/static/js/api-docs.js" in page
+    assert 'data-schema-url="/api/v1/schema/"' in page
+    assert "<script>" not in page and "<style" not in page and "http" not in page.split("<main>")[0]
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
