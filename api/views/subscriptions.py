@@ -8,6 +8,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.idempotency import idempotent
 from api.pagination import IdCursorPagination
 from api.permissions import IsAnyApiClient
 from api.problems import Problem
@@ -52,6 +53,7 @@ class SubscriptionViewSet(
         request=SubscriptionCreateSerializer,
         responses={201: SubscriptionCreatedSerializer, 400: PROBLEM, 422: PROBLEM},
     )
+    @idempotent
     def create(self, request, *args, **kwargs):
         """Subscribe an address to event types. Before anything is saved the portal posts it a
         signed `webhook.verification` CloudEvent with `{"challenge": "..."}` as its data; the
@@ -92,6 +94,7 @@ class SubscriptionViewSet(
 
     @extend_schema(request=None, responses={200: SubscriptionSerializer})
     @action(detail=True, methods=["post"])
+    @idempotent
     def resume(self, request, id=None):
         """Deliver again to a subscription the portal paused after it failed for 24 hours;
         its waiting events follow, oldest first. Resuming an active one changes nothing."""

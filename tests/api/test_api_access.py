@@ -20,6 +20,7 @@ from tests.api.conftest import add_document
 from tests.factories import submitted_journey
 from tests.journey_types import TRAIL_ANSWERS, journey_type, unit_for
 from units.models import Unit
+from webhooks.models import Subscription
 
 KINDS = [
     "no_token",
@@ -36,6 +37,8 @@ SCOPED = {**NO_CLIENT, "unit_own": 200, "unit_other": 404, "coordination": 200}
 STEP_DATA = {**NO_CLIENT, "unit_own": 200, "unit_other": 404, "coordination": 404}
 WRITE = {**NO_CLIENT, "unit_own": 200, "unit_other": 404, "coordination": 403}
 CREATE = {**WRITE, "unit_own": 201}
+UNVERIFIED = {**NO_CLIENT, "unit_own": 422, "unit_other": 422, "coordination": 422}
+DELETED = {**STEP_DATA, "unit_own": 204}
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Row:
 
 
 DECISION = {"outcome": "approve", "reasons": "All in order."}
+SUBSCRIBE = {"url": "https://receiver.invalid/events", "event_types": ["step.queued"]}
 ASK = {"items": ["A plan of the premises"], "due_date": "2099-01-01"}
 
 # "METHOD path" as in the schema -> the row. Reads run first, then writes in this order.
@@ -65,6 +69,14 @@ ROWS = {
     "POST /api/v1/steps/{id}/take/": Row(WRITE, "step"),
     "POST /api/v1/steps/{id}/information-requests/": Row(CREATE, "asked_step", ASK, True),
     "POST /api/v1/steps/{id}/decision/": Row(WRITE, "step", DECISION, True),
+    # Subscriptions: each client manages its own (coordination clients too); another client's
+    # is not found. A new one must pass the handshake, which the address here cannot.
+    "GET /api/v1/subscriptions/": Row(LIST),
+    "GET /api/v1/subscriptions/{id}/": Row(STEP_DATA, "subscription"),
+    "GET /api/v1/subscriptions/{id}/deliveries/": Row(STEP_DATA, "subscription"),
+    "POST /api/v1/subscriptions/": Row(UNVERIFIED, None, SUBSCRIBE),
+    "POST /api/v1/subscriptions/{id}/resume/": Row(STEP_DATA, "subscription"),
+    "DELETE /api/v1/subscriptions/{id}/": Row(DELETED, "subscription"),
 }
 
 
@@ -114,7 +126,15 @@ def world(db, api_caller):
     tokens = {kind: caller.token for kind, caller in callers.items()}
     tokens |= {"revoked_client": revoked.token, "expired_token": expired.token}
     tokens |= {"unknown_token": "not-a-token-anyone-was-given", "no_token": None}
+    subscription = Subscription.objects.create(
+        client=callers["unit_own"].client,
+        url="https://receiver.invalid/events",
+        secret="whsec_" + "A" * 32,
+        event_types=["step.queued"],
+        created_at=timezone.now(),
+    )
     ids = {
+        "subscription": subscription.public_id,
         "journey_type": kind.pk,
         "journey": journey.public_id,
         "step": step.pk,
@@ -136,6 +156,8 @@ def call(http, operation: str, row: Row, ids: dict, token: str | None):
         headers["If-Match"] = f'"{Step.objects.get(pk=ids[row.names]).version}"'
     if method == "GET":
         return http.get(path, headers=headers)
+    if method == "DELETE":
+        return http.delete(path, headers=headers)
     return http.post(path, data=row.body, content_type="application/json", headers=headers)
 
 
