@@ -25,6 +25,8 @@ coordination client's coordinators) are told by e-mail.
 import contextlib
 import datetime as dt
 import logging
+import time
+from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
@@ -52,6 +54,8 @@ QUEUE = "webhooks"
 _SLOT_KEY_BASE = 0x5745_0000_0000_0000
 # How many due rows one relay round publishes at most.
 _RELAY_BATCH = 1000
+# How long one run of deliveries_drain goes on posting (it finishes the post under way).
+DRAIN_SECONDS = 5.0
 
 
 # Writing rows ---------------------------------------------------------------------------------
@@ -59,8 +63,8 @@ _RELAY_BATCH = 1000
 
 def deliveries_create(event: JourneyEvent) -> list[Delivery]:
     """The event listener: a row for each subscription that receives the event (its client
-    may see it and it asked for its type), published after commit. One query when nobody
-    subscribed."""
+    may see it and it asked for its type), published after commit unless its subscription is
+    held back. One query when nobody subscribed."""
     if not is_published(event):
         return []
     event_type = EVENT_TYPES[event.kind]
@@ -91,8 +95,15 @@ def deliveries_create(event: JourneyEvent) -> list[Delivery]:
         )
         for subscription in receivers
     )
-    if rows:
-        transaction.on_commit(partial(deliveries_publish, [row.pk for row in rows]))
+    # A row for a paused subscription, or one whose breaker is on, would only be left waiting:
+    # it is not published now, and the relay publishes it when it is due.
+    ready = [
+        row.pk
+        for row in rows
+        if not (row.subscription.is_paused or row.subscription.waiting(event.created_at))
+    ]
+    if ready:
+        transaction.on_commit(partial(deliveries_publish, ready))
     return rows
 
 
@@ -118,11 +129,12 @@ def retry_delay(failures: int) -> dt.timedelta:
     return dt.timedelta(seconds=schedule[min(failures, len(schedule)) - 1])
 
 
-def delivery_attempt(*, delivery_id: int, now: dt.datetime) -> str:
+def delivery_attempt(*, delivery_id: int, now: dt.datetime, publish_next: bool = True) -> str:
     """Post one delivery if it may be posted now, and record the answer. Safe to repeat.
     Returns what happened: delivered, failed, paused (this failure paused the subscription),
     waiting (held back; the relay publishes it when due), busy (another run holds it), or gone
-    (delivered already, or deleted)."""
+    (delivered already, or deleted). After a success the next delivery is published, unless
+    the caller goes on itself (`publish_next=False`, deliveries_drain)."""
     slot = None
     try:
         with transaction.atomic():
@@ -157,7 +169,7 @@ def delivery_attempt(*, delivery_id: int, now: dt.datetime) -> str:
             body = cloud_event_body(delivery.event)
             status, error = _post(subscription, delivery, body, now)
             if error is None:
-                _delivered(delivery, status, now)
+                _delivered(delivery, status, now, publish_next)
                 return "delivered"
             return _failed(delivery, status, error, now)
     finally:
@@ -217,7 +229,7 @@ def _post(subscription, delivery, body: bytes, now) -> tuple[int | None, str | N
     return response.status_code, f"HTTP {response.status_code} {response.reason}"
 
 
-def _delivered(delivery: Delivery, status: int, now: dt.datetime) -> None:
+def _delivered(delivery: Delivery, status: int, now: dt.datetime, publish_next: bool) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(
         delivered_at=now, last_status=status, last_error="", attempts=F("attempts") + 1
     )
@@ -227,24 +239,69 @@ def _delivered(delivery: Delivery, status: int, now: dt.datetime) -> None:
         Subscription.objects.filter(pk=subscription.pk).update(
             failing_since=None, failures=0, retry_after=None
         )
-    transaction.on_commit(
-        partial(_publish_next, delivery.subscription_id, delivery.journey_id, bool(recovered))
-    )
+    if publish_next or recovered:
+        transaction.on_commit(
+            partial(_publish_next, delivery.subscription_id, delivery.journey_id, bool(recovered))
+        )
 
 
 def _publish_next(subscription_id: int, journey_id: int, recovered: bool) -> None:
-    """After a success: the next row of the same journey, and after a recovery whatever else of
-    the subscription is due (the relay would, a round later)."""
+    """After a success: the next row of the same journey (whether or not a run already left it
+    waiting: a second message for it changes nothing); when the journey has none, the
+    subscription's oldest waiting row, so a backlog drains without waiting for the relay; after
+    a recovery as many as the subscription has slots."""
     now = timezone.now()
-    following = (
+    following = _following(subscription_id, journey_id)
+    if following is not None:
+        deliveries_publish([following], now=now)
+    if recovered or following is None:
+        deliveries_publish_due(
+            now=now, subscription_id=subscription_id, at_most=None if recovered else 1
+        )
+
+
+def _following(subscription_id: int, journey_id: int) -> int | None:
+    """The oldest undelivered row of the subscription's journey, if any."""
+    return (
         Delivery.objects.undelivered()
         .filter(subscription=subscription_id, journey=journey_id, given_up_at__isnull=True)
         .order_by("pk")
-        .values_list("pk", flat=True)[:1]
+        .values_list("pk", flat=True)
+        .first()
     )
-    deliveries_publish(list(following), now=now)
-    if recovered:
-        deliveries_publish_due(now=now, subscription_id=subscription_id)
+
+
+def deliveries_drain(
+    *, delivery_id: int, clock: Callable[[], dt.datetime], at_most: int = 50
+) -> list[str]:
+    """Post a delivery and, while each post succeeds, the subscription's next ones in the same
+    run: the next of the same journey, else its oldest waiting row; at most `at_most` rows or
+    DRAIN_SECONDS, then the next is published for another run. A backlog (a subscriber back
+    after an outage) so drains at the subscriber's pace, not at one task and one broker round
+    trip per event. Each row is its own attempt (delivery_attempt), at `clock()`. Returns the
+    outcomes."""
+    outcomes: list[str] = []
+    started = time.monotonic()
+    current: int | None = delivery_id
+    while current is not None:
+        last = len(outcomes) + 1 >= at_most or time.monotonic() - started > DRAIN_SECONDS
+        outcome = delivery_attempt(delivery_id=current, now=clock(), publish_next=last)
+        outcomes.append(outcome)
+        if outcome != "delivered" or last:
+            break
+        subscription_id, journey_id = Delivery.objects.values_list(
+            "subscription_id", "journey_id"
+        ).get(pk=current)
+        current = _following(subscription_id, journey_id)
+        if current is None:
+            waiting = (
+                Delivery.objects.due(now=clock())
+                .filter(subscription=subscription_id, published_at__isnull=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            current = waiting.first()
+    return outcomes
 
 
 def _failed(delivery: Delivery, status: int | None, error: str, now: dt.datetime) -> str:
@@ -342,11 +399,15 @@ def _tell_about_pause(subscription: Subscription, error: str, now: dt.datetime) 
 
 
 def deliveries_publish_due(
-    *, now: dt.datetime, before: dt.datetime | None = None, subscription_id: int | None = None
+    *,
+    now: dt.datetime,
+    before: dt.datetime | None = None,
+    subscription_id: int | None = None,
+    at_most: int | None = None,
 ) -> int:
     """Publish the rows that are due and have no message: a subscription's oldest ones, as many
-    as it has slots (one while it is failing), rows written before `before` only. Returns how
-    many were published."""
+    as it has slots (one while it is failing) or `at_most`, rows written before `before` only.
+    Returns how many were published."""
     due = Delivery.objects.due(now=now).filter(published_at__isnull=True)
     if before is not None:
         due = due.filter(created_at__lt=before)
@@ -354,8 +415,12 @@ def deliveries_publish_due(
         due = due.filter(subscription=subscription_id)
     rows = due.order_by("pk").values_list("pk", "subscription_id", "subscription__failing_since")
     chosen, taken = [], {}
+    if subscription_id is not None:  # one subscription's: no more than its slots
+        rows = rows[: at_most or settings.WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION]
     for pk, subscription, failing_since in rows[:_RELAY_BATCH]:
         room = 1 if failing_since else settings.WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION
+        if at_most is not None:
+            room = min(room, at_most)
         if taken.get(subscription, 0) < room:
             taken[subscription] = taken.get(subscription, 0) + 1
             chosen.append(pk)

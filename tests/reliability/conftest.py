@@ -14,6 +14,7 @@ from journeys import tasks
 from journeys.services.outbox import publish_resume
 from tests.factories import make_units
 from tests.reliability.faults import RELAY_ENV
+from tests.webhooks.conftest import private_addresses, start_receiver, subscribe  # noqa: F401
 from tests.workers import TASK_RUNS_TABLE, RedisServer, RelayProcess, WorkerProcess
 
 FIGURES = Path(os.environ.get("RELIABILITY_FIGURES", settings.VAR_DIR / "reliability.json"))
@@ -70,8 +71,9 @@ def hooks_dir(tmp_path) -> Path:
 
 @pytest.fixture
 def start_worker(transactional_db, own_redis, tmp_path, hooks_dir):
-    """Start real worker processes on the test's Redis, consuming every unit queue, each task run
-    recorded in TASK_RUNS_TABLE by the worker itself."""
+    """Start real worker processes on the test's Redis, consuming every unit queue and the
+    webhooks' (or the `queues` given), each task run recorded in TASK_RUNS_TABLE by the worker
+    itself."""
     from units.models import Unit
 
     with connection.cursor() as cursor:
@@ -83,9 +85,9 @@ def start_worker(transactional_db, own_redis, tmp_path, hooks_dir):
         cursor.execute(f"TRUNCATE {TASK_RUNS_TABLE}")
     started = []
 
-    def start(name: str = "worker", **options) -> WorkerProcess:
+    def start(name: str = "worker", queues: list[str] | None = None, **options) -> WorkerProcess:
         make_units()
-        queues = ["portal", *(u.queue_name for u in Unit.objects.all())]
+        queues = queues or ["portal", "webhooks", *(u.queue_name for u in Unit.objects.all())]
         worker = WorkerProcess(
             queues,
             tmp_path / f"{name}.log",

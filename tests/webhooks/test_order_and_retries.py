@@ -11,6 +11,7 @@ from tests.factories import decide, make_caseworker, make_coordinator, submitted
 from tests.journey_types import journey_type
 from units.models import Unit
 from webhooks.deliveries import (
+    deliveries_drain,
     deliveries_publish_due,
     delivery_attempt,
     delivery_send_again,
@@ -168,3 +169,31 @@ def test_sending_again_lifts_the_breaker_and_publishes_the_first_of_the_journey(
     first.refresh_from_db()
     assert first.publish_count == 1 and first.published_at is not None
     assert delivery_attempt(delivery_id=first.pk, now=timezone.now()) == "failed"
+
+
+def test_one_run_drains_a_backlog_journey_by_journey_in_order(
+    db, start_receiver, subscribe, django_capture_on_commit_callbacks
+):
+    receiver = start_receiver()
+    subscription = subscribe(coordination_client(), receiver, ALL)
+    kind = journey_type(parallel=1, chain=0)
+    journeys = [submitted_journey(kind) for _ in range(3)]
+    for journey in journeys:
+        decide(journey.steps.get())
+    rows = Delivery.objects.filter(subscription=subscription).order_by("pk")
+    assert rows.count() == 15
+    outcomes = deliveries_drain(delivery_id=rows[0].pk, clock=timezone.now)
+    assert outcomes == ["delivered"] * 15
+    got = receiver.events()
+    for journey in journeys:
+        mine = [e["sequence"] for e in got if e["journey"] == str(journey.public_id)]
+        assert mine == sorted(mine) and len(mine) == 5
+    assert deliveries_drain(delivery_id=rows[0].pk, clock=timezone.now) == ["gone"]
+    # A run stops after `at_most` rows and publishes the next for another run.
+    decide(submitted_journey(kind).steps.get())
+    first, _, third = Delivery.objects.undelivered().order_by("pk")[:3]
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = deliveries_drain(delivery_id=first.pk, clock=timezone.now, at_most=2)
+    assert outcomes == ["delivered", "delivered"]
+    third.refresh_from_db()
+    assert third.delivered_at is None and third.publish_count == 1  # for the next run
