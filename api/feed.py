@@ -89,8 +89,25 @@ def _scoped(events: QuerySet, client: ApiClient) -> QuerySet:
     )
 
 
+# The columns a CloudEvents document is made of (api.events.cloud_event_body): a page of 100
+# events with every column of five tables spent most of its time decoding JSON columns (the
+# journey's answers, the journey type's fields) that no event shows.
+DOCUMENT_COLUMNS = [
+    "kind",
+    "created_at",
+    "status_before",
+    "status_after",
+    "transaction_id",
+    "journey__public_id",
+    "journey__reference",
+    "journey__journey_type__slug",
+    "step__step_type__key",
+    "step__unit__slug",
+]
+
+
 def _ordered_events(client: ApiClient, after: Position) -> QuerySet:
-    events = _scoped(published_events(), client)
+    events = _scoped(published_events().only(*DOCUMENT_COLUMNS), client)
     if connection.vendor == "postgresql":
         events = events.filter(transaction_id__lt=RawSQL(HORIZON, []))
         if after != Position():

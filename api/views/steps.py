@@ -38,6 +38,17 @@ ETAG = OpenApiParameter(
 )
 
 
+LIST_COLUMNS = [
+    *(f.name for f in Step._meta.concrete_fields if f.name in StepSerializer.Meta.fields),
+    "journey__public_id",
+    "journey__reference",
+    "step_type__key",
+    "step_type__name",
+    "unit__slug",
+    "assignee__username",
+]
+
+
 def _etag(step: Step) -> str:
     return f'"{step.version}"'
 
@@ -71,9 +82,14 @@ class StepViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator
             return Step.objects.none()
-        return Step.objects.visible_to(self.request.user).select_related(
+        steps = Step.objects.visible_to(self.request.user).select_related(
             "journey", "step_type", "unit", "assignee"
         )
+        if self.action == "list":
+            # A page's rows read only what a row shows: the journey's answers and the step
+            # type's JSON columns, decoded for every row, were most of the queue's time.
+            steps = steps.only(*LIST_COLUMNS)
+        return steps
 
     @extend_schema(parameters=[ETAG])
     def retrieve(self, request, *args, **kwargs):
