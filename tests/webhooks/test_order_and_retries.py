@@ -37,7 +37,7 @@ def test_a_later_event_of_a_journey_waits_for_the_earlier_one(db, start_receiver
     now = timezone.now()
     # The last first: held back, and so is every row before the journey's first.
     assert delivery_attempt(delivery_id=rows[-1].pk, now=now) == "waiting"
-    assert Delivery.objects.get(pk=rows[-1].pk).published_at is None  # waiting, not in flight
+    assert Delivery.objects.get(pk=rows[-1].pk).held_back_at == now  # waiting, no message out
     assert delivery_attempt(delivery_id=rows[1].pk, now=now) == "waiting"
     # Another journey's events are not held back by this one's.
     first_of_other = Delivery.objects.filter(journey=other).order_by("pk").first()
