@@ -212,6 +212,9 @@ def _locked(delivery_id: int) -> Delivery | None:
     )
     if connection.vendor != "postgresql":
         return rows.first()
+    delivery = rows.select_for_update(of=("self",), skip_locked=True).first()
+    if delivery is not None or not Delivery.objects.filter(pk=delivery_id).exists():
+        return delivery  # the usual case: nobody else holds it (or it is gone)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = '{_LOCK_WAIT}'")
@@ -314,7 +317,8 @@ def _publish_next(subscription_id: int, journey_id: int, recovered: bool) -> Non
 
 
 def _following(subscription_id: int, journey_id: int) -> int | None:
-    """The oldest undelivered row of the subscription's journey, if any."""
+    """The oldest undelivered row of the subscription's journey, if any (after one is
+    delivered: the next in the journey's order)."""
     return (
         Delivery.objects.undelivered()
         .filter(subscription=subscription_id, journey=journey_id, given_up_at__isnull=True)
@@ -322,6 +326,21 @@ def _following(subscription_id: int, journey_id: int) -> int | None:
         .values_list("pk", flat=True)
         .first()
     )
+
+
+def _oldest_waiting(subscription_id: int, *, now: dt.datetime) -> int | None:
+    """The subscription's oldest row due and held back that no other run holds (another run
+    draining holds the first row of its journey)."""
+    with transaction.atomic():
+        return (
+            Delivery.objects.due(now=now)
+            .without_message()
+            .filter(subscription=subscription_id)
+            .order_by("pk")
+            .select_for_update(of=("self",), skip_locked=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
 
 
 def deliveries_drain(
@@ -346,14 +365,7 @@ def deliveries_drain(
                 break
             current = _following(delivery.subscription_id, delivery.journey_id)
             if current is None:
-                current = (
-                    Delivery.objects.due(now=clock())
-                    .without_message()
-                    .filter(subscription=delivery.subscription_id)
-                    .order_by("pk")
-                    .values_list("pk", flat=True)
-                    .first()
-                )
+                current = _oldest_waiting(delivery.subscription_id, now=clock())
     finally:
         _slots_release(slots)
     return outcomes
