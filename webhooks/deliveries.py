@@ -2,24 +2,26 @@
 the event's transaction, posted by a task on the `webhooks` queue, and tried again on a schedule
 until it is delivered.
 
-The row is the truth. A run of the task locks its row (a second run of the same row returns at
-once), posts while holding the lock, and records the answer in the same transaction, so a
-worker killed mid-post leaves the row as it was: the relay's sweep publishes it again and it is
-posted again with the same `webhook-id` (delivery is at least once; a receiver recognises a
-repeat by that id).
+The row is the truth. A run of the task locks its row (a second run of the same row waits a
+moment, then leaves it to the first), posts while holding the lock, and records the answer in
+the same transaction, so a worker killed mid-post leaves the row as it was: the relay's sweep
+publishes it again and it is posted again with the same `webhook-id` (delivery is at least once;
+a receiver recognises a repeat by that id).
 
 Order per journey: a row is posted only when no older row of its journey is undelivered to the
-same subscription; a success publishes the next one.
+same subscription; a success goes on with the next one (deliveries_drain).
 
 A slow or dead subscriber delays no other: it holds at most WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION
 worker slots at once (PostgreSQL advisory locks held for the attempt), one while it is failing;
 and after a failure its breaker (`retry_after`) holds its rows back, without a worker waiting on
 them, until the next try on the backoff schedule (WEBHOOK_RETRY_SCHEDULE). A run that finds its
-row held back (behind an older row, the breaker, a pause, or every slot taken) clears the row's
-`published_at`: the row is waiting, not in flight, and the relay publishes it again when it is
-due. Once the subscription has failed for WEBHOOK_GIVE_UP_SECONDS (24 hours or more), it is
-paused, nothing is lost (its rows wait for the resume), and the client's unit leads (a
-coordination client's coordinators) are told by e-mail.
+row held back (behind an older row, the breaker, a pause, or every slot taken) marks it
+`held_back_at`: the row is waiting, with no message out for it, and the relay (or the run that
+delivers the row before it) publishes it when it is due.
+
+Once the subscription has failed for WEBHOOK_GIVE_UP_SECONDS (24 hours or more) it is paused:
+nothing is lost (its rows wait for the resume), and the client's unit leads (a coordination
+client's coordinators) are told by e-mail.
 """
 
 import contextlib
@@ -31,7 +33,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -111,7 +113,12 @@ def deliveries_publish(
     delivery_ids: list[int], *, now: dt.datetime | None = None, after_commit: bool = True
 ) -> int:
     """Send each undelivered row's task to the `webhooks` queue; never raises (outbox_publish).
-    Returns how many were published."""
+    A row held back is no longer so once this is called: its run marks it again if it must wait
+    (which may happen before outbox_publish has marked it published, so the mark of a run that
+    waits is what tells the relay). Returns how many were published."""
+    Delivery.objects.filter(pk__in=delivery_ids, held_back_at__isnull=False).update(
+        held_back_at=None
+    )
     return outbox_publish(
         Delivery.objects.filter(pk__in=delivery_ids, delivered_at__isnull=True).order_by("pk"),
         now=now or timezone.now(),
@@ -134,47 +141,90 @@ def delivery_attempt(*, delivery_id: int, now: dt.datetime, publish_next: bool =
     Returns what happened: delivered, failed, paused (this failure paused the subscription),
     waiting (held back; the relay publishes it when due), busy (another run holds it), or gone
     (delivered already, or deleted). After a success the next delivery is published, unless
-    the caller goes on itself (`publish_next=False`, deliveries_drain)."""
-    slot = None
+    the caller goes on itself (`publish_next=False`)."""
+    slots: list[int] = []
     try:
-        with transaction.atomic():
-            delivery = (
-                Delivery.objects.select_for_update(of=("self",), skip_locked=True)
-                .select_related(
-                    "subscription",
-                    "event__journey__journey_type",
-                    "event__step__step_type",
-                    "event__step__unit",
-                )
-                .filter(pk=delivery_id)
-                .first()
-            )
-            if delivery is None:
-                return "busy" if Delivery.objects.filter(pk=delivery_id).exists() else "gone"
-            if delivery.delivered_at is not None:
-                return "gone"
-            subscription = delivery.subscription
-            held_back = (
-                subscription.is_paused
-                or delivery.given_up_at is not None
-                or subscription.waiting(now)
-                or delivery.next_attempt_at > now
-                or _behind_an_older_delivery(delivery)
-            )
-            if not held_back:
-                slot = _slot_take(subscription)
-            if slot is None:
-                Delivery.objects.filter(pk=delivery.pk).update(published_at=None)
-                return "waiting"
-            body = cloud_event_body(delivery.event)
-            status, error = _post(subscription, delivery, body, now)
-            if error is None:
-                _delivered(delivery, status, now, publish_next)
-                return "delivered"
-            return _failed(delivery, status, error, now)
+        return _attempt(delivery_id, now, publish_next, slots)[0]
     finally:
-        if slot is not None:
-            _slot_release(slot)
+        _slots_release(slots)
+
+
+def _attempt(
+    delivery_id: int, now: dt.datetime, publish_next: bool, slots: list[int]
+) -> tuple[str, Delivery | None]:
+    """delivery_attempt's work. `slots` holds the subscription slot its caller holds, if any;
+    a slot taken here is added to it, for the caller to let go."""
+    with transaction.atomic():
+        try:
+            delivery = _locked(delivery_id)
+        except _Busy:
+            return "busy", None
+        if delivery is None:
+            return "gone", None
+        if delivery.delivered_at is not None:
+            return "gone", delivery
+        subscription = delivery.subscription
+        held_back = (
+            subscription.is_paused
+            or delivery.given_up_at is not None
+            or subscription.waiting(now)
+            or delivery.next_attempt_at > now
+            or _behind_an_older_delivery(delivery)
+        )
+        if not held_back and not slots:
+            slot = _slot_take(subscription)
+            if slot is not None:
+                slots.append(slot)
+        if held_back or not slots:
+            Delivery.objects.filter(pk=delivery.pk).update(held_back_at=now)
+            return "waiting", delivery
+        body = cloud_event_body(delivery.event)
+        status, error = _post(subscription, delivery, body, now)
+        if error is None:
+            _delivered(delivery, status, now, publish_next)
+            return "delivered", delivery
+        return _failed(delivery, status, error, now), delivery
+
+
+class _Busy(Exception):
+    """Another run holds the row (it is posting it)."""
+
+
+# How long a run waits for a row another holds. Long enough for a publisher's short UPDATE of
+# the row (outbox_publish marks a row published just after sending its message, so its task
+# may find it locked for that instant); a run that is posting holds it far longer, and then
+# this one leaves the row to it.
+_LOCK_WAIT = "1s"
+
+
+def _locked(delivery_id: int) -> Delivery | None:
+    """The row, locked for this transaction, with what its CloudEvent reads; None if it is
+    gone; _Busy if another run holds it."""
+    rows = (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related(
+            "subscription",
+            "event__journey__journey_type",
+            "event__step__step_type",
+            "event__step__unit",
+        )
+        .filter(pk=delivery_id)
+    )
+    if connection.vendor != "postgresql":
+        return rows.first()
+    delivery = rows.select_for_update(of=("self",), skip_locked=True).first()
+    if delivery is not None or not Delivery.objects.filter(pk=delivery_id).exists():
+        return delivery  # the usual case: nobody else holds it (or it is gone)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{_LOCK_WAIT}'")
+            delivery = rows.first()
+            cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+            raise _Busy from error
+        raise
+    return delivery
 
 
 def _behind_an_older_delivery(delivery: Delivery) -> bool:
@@ -203,8 +253,10 @@ def _slot_take(subscription: Subscription) -> int | None:
     return None
 
 
-def _slot_release(key: int) -> None:
-    if connection.vendor == "postgresql" and key:
+def _slots_release(keys: list[int]) -> None:
+    if connection.vendor != "postgresql":
+        return
+    for key in keys:
         # A connection lost meanwhile took the lock with it.
         with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
@@ -231,7 +283,11 @@ def _post(subscription, delivery, body: bytes, now) -> tuple[int | None, str | N
 
 def _delivered(delivery: Delivery, status: int, now: dt.datetime, publish_next: bool) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(
-        delivered_at=now, last_status=status, last_error="", attempts=F("attempts") + 1
+        delivered_at=now,
+        last_status=status,
+        last_error="",
+        attempts=F("attempts") + 1,
+        held_back_at=None,
     )
     subscription = delivery.subscription
     recovered = subscription.failing_since is not None or subscription.failures
@@ -261,7 +317,8 @@ def _publish_next(subscription_id: int, journey_id: int, recovered: bool) -> Non
 
 
 def _following(subscription_id: int, journey_id: int) -> int | None:
-    """The oldest undelivered row of the subscription's journey, if any."""
+    """The oldest undelivered row of the subscription's journey, if any (after one is
+    delivered: the next in the journey's order)."""
     return (
         Delivery.objects.undelivered()
         .filter(subscription=subscription_id, journey=journey_id, given_up_at__isnull=True)
@@ -271,36 +328,46 @@ def _following(subscription_id: int, journey_id: int) -> int | None:
     )
 
 
+def _oldest_waiting(subscription_id: int, *, now: dt.datetime) -> int | None:
+    """The subscription's oldest row due and held back that no other run holds (another run
+    draining holds the first row of its journey)."""
+    with transaction.atomic():
+        return (
+            Delivery.objects.due(now=now)
+            .without_message()
+            .filter(subscription=subscription_id)
+            .order_by("pk")
+            .select_for_update(of=("self",), skip_locked=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
+
+
 def deliveries_drain(
     *, delivery_id: int, clock: Callable[[], dt.datetime], at_most: int = 50
 ) -> list[str]:
     """Post a delivery and, while each post succeeds, the subscription's next ones in the same
-    run: the next of the same journey, else its oldest waiting row; at most `at_most` rows or
-    DRAIN_SECONDS, then the next is published for another run. A backlog (a subscriber back
-    after an outage) so drains at the subscriber's pace, not at one task and one broker round
-    trip per event. Each row is its own attempt (delivery_attempt), at `clock()`. Returns the
+    run and the same slot: the next of the same journey, else its oldest waiting row; at most
+    `at_most` rows or DRAIN_SECONDS, then the next is published for another run. A backlog (a
+    subscriber back after an outage) so drains at the subscriber's pace, not at one task and
+    one broker round trip per event. Each row is its own attempt, at `clock()`. Returns the
     outcomes."""
     outcomes: list[str] = []
     started = time.monotonic()
+    slots: list[int] = []
     current: int | None = delivery_id
-    while current is not None:
-        last = len(outcomes) + 1 >= at_most or time.monotonic() - started > DRAIN_SECONDS
-        outcome = delivery_attempt(delivery_id=current, now=clock(), publish_next=last)
-        outcomes.append(outcome)
-        if outcome != "delivered" or last:
-            break
-        subscription_id, journey_id = Delivery.objects.values_list(
-            "subscription_id", "journey_id"
-        ).get(pk=current)
-        current = _following(subscription_id, journey_id)
-        if current is None:
-            waiting = (
-                Delivery.objects.due(now=clock())
-                .filter(subscription=subscription_id, published_at__isnull=True)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
-            current = waiting.first()
+    try:
+        while current is not None:
+            last = len(outcomes) + 1 >= at_most or time.monotonic() - started > DRAIN_SECONDS
+            outcome, delivery = _attempt(current, clock(), last, slots)
+            outcomes.append(outcome)
+            if outcome != "delivered" or last:
+                break
+            current = _following(delivery.subscription_id, delivery.journey_id)
+            if current is None:
+                current = _oldest_waiting(delivery.subscription_id, now=clock())
+    finally:
+        _slots_release(slots)
     return outcomes
 
 
@@ -322,7 +389,7 @@ def _failed(delivery: Delivery, status: int | None, error: str, now: dt.datetime
             failures=failures,
             retry_after=None,
         )
-        Delivery.objects.filter(pk=delivery.pk).update(**row, given_up_at=now, published_at=None)
+        Delivery.objects.filter(pk=delivery.pk).update(**row, given_up_at=now, held_back_at=now)
         subscription.failing_since, subscription.failures = failing_since, failures
         _tell_about_pause(subscription, error, now)
         logger.warning("webhook subscription %s paused: %s", subscription.public_id, error)
@@ -332,7 +399,7 @@ def _failed(delivery: Delivery, status: int | None, error: str, now: dt.datetime
         failing_since=failing_since, failures=failures, retry_after=retry_after
     )
     Delivery.objects.filter(pk=delivery.pk).update(
-        **row, next_attempt_at=retry_after, published_at=None
+        **row, next_attempt_at=retry_after, held_back_at=now
     )
     return "failed"
 
@@ -408,9 +475,7 @@ def deliveries_publish_due(
     """Publish the rows that are due and have no message: a subscription's oldest ones, as many
     as it has slots (one while it is failing) or `at_most`, rows written before `before` only.
     Returns how many were published."""
-    due = Delivery.objects.due(now=now).filter(published_at__isnull=True)
-    if before is not None:
-        due = due.filter(created_at__lt=before)
+    due = Delivery.objects.due(now=now).without_message(written_before=before)
     if subscription_id is not None:
         due = due.filter(subscription=subscription_id)
     rows = due.order_by("pk").values_list("pk", "subscription_id", "subscription__failing_since")
@@ -434,7 +499,7 @@ def deliveries_sweep(*, now: dt.datetime) -> int:
     cutoff = now - dt.timedelta(seconds=settings.HANDOFF_GRACE_SECONDS)
     lost = (
         Delivery.objects.undelivered()
-        .filter(published_at__lt=cutoff, given_up_at__isnull=True)
+        .filter(published_at__lt=cutoff, held_back_at__isnull=True, given_up_at__isnull=True)
         .filter(subscription__status=Subscription.Status.ACTIVE)
         .order_by("pk")
         .values_list("pk", flat=True)[:_RELAY_BATCH]
@@ -471,7 +536,7 @@ def subscription_resume(*, subscription: Subscription, now: dt.datetime) -> bool
     )
     if resumed:
         Delivery.objects.undelivered().filter(subscription=subscription).update(
-            given_up_at=None, next_attempt_at=now, published_at=None
+            given_up_at=None, next_attempt_at=now, held_back_at=now
         )
         transaction.on_commit(
             partial(deliveries_publish_due, now=now, subscription_id=subscription.pk)

@@ -105,6 +105,14 @@ class DeliveryQuerySet(models.QuerySet):
             .first_of_their_journey()
         )
 
+    def without_message(self, *, written_before: dt.datetime | None = None):
+        """Rows no message is out for: held back by a run, or never published (written before
+        `written_before`, so a publish after commit still under way is not doubled)."""
+        never = Q(published_at__isnull=True)
+        if written_before is not None:
+            never &= Q(created_at__lt=written_before)
+        return self.filter(Q(held_back_at__isnull=False) | never)
+
     def failed(self):
         """Undelivered after at least one failed attempt, or given up: what coordinators see."""
         return self.undelivered().filter(Q(attempts__gt=0) | Q(given_up_at__isnull=False))
@@ -115,8 +123,9 @@ class Delivery(OutboxRow):
 
     `webhook_id` is the Standard Webhooks message id, the same on every attempt, so a receiver
     can recognise a repeat. A delivery is tried only when no older one of its journey is still
-    undelivered to the same subscription. `published_at` is cleared when a run leaves the row
-    waiting (behind an older one, a breaker, a pause), so the relay knows it has no message."""
+    undelivered to the same subscription. `held_back_at` says a run left the row waiting
+    (behind an older one, a breaker, a pause, a retry's time, every slot taken): it has no
+    message then, and the relay publishes it when it is due."""
 
     subscription = models.ForeignKey(
         Subscription, on_delete=models.CASCADE, related_name="deliveries"
@@ -128,6 +137,7 @@ class Delivery(OutboxRow):
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     last_status = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
     given_up_at = models.DateTimeField(_("given up"), null=True, blank=True)
+    held_back_at = models.DateTimeField(_("held back"), null=True, blank=True)
 
     objects = DeliveryQuerySet.as_manager()
 

@@ -21,7 +21,7 @@ def failed(delivery: Delivery, **fields) -> Delivery:
         "last_status": 500,
         "last_error": "HTTP 500 Internal Server Error",
         "next_attempt_at": timezone.now() + dt.timedelta(minutes=5),
-        "published_at": None,
+        "held_back_at": timezone.now(),
     } | fields
     Delivery.objects.filter(pk=delivery.pk).update(**fields)
     delivery.refresh_from_db()

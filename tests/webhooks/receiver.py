@@ -104,8 +104,10 @@ class Receiver:
         if self.args.mode == "fail":
             self.record(entry | {"answered": 500})
             return 500, b"failing on purpose"
-        if self.args.mode == "hang":
+        if self.args.mode == "hang":  # recorded as it arrives: the portal gives up first
+            self.record(entry | {"answered": "hung"})
             time.sleep(self.args.hang_seconds)
+            return 204, b""
         self.record(entry | {"answered": 204})
         if verified and self.args.api and document.get("type") == "step.queued":
             self.work.put(data["step"]["id"])

@@ -2,7 +2,10 @@
 24 hours, holds back only its own deliveries, and is then paused (its unit's leads told)."""
 
 import datetime as dt
+import threading
+import time
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from api.clients import api_client_create
@@ -37,7 +40,7 @@ def test_a_later_event_of_a_journey_waits_for_the_earlier_one(db, start_receiver
     now = timezone.now()
     # The last first: held back, and so is every row before the journey's first.
     assert delivery_attempt(delivery_id=rows[-1].pk, now=now) == "waiting"
-    assert Delivery.objects.get(pk=rows[-1].pk).published_at is None  # waiting, not in flight
+    assert Delivery.objects.get(pk=rows[-1].pk).held_back_at == now  # waiting, no message out
     assert delivery_attempt(delivery_id=rows[1].pk, now=now) == "waiting"
     # Another journey's events are not held back by this one's.
     first_of_other = Delivery.objects.filter(journey=other).order_by("pk").first()
@@ -197,3 +200,32 @@ def test_one_run_drains_a_backlog_journey_by_journey_in_order(
     assert outcomes == ["delivered", "delivered"]
     third.refresh_from_db()
     assert third.delivered_at is None and third.publish_count == 1  # for the next run
+
+
+def test_a_run_waits_a_moment_for_a_row_another_holds_then_leaves_it(
+    transactional_db, start_receiver, subscribe
+):
+    """A publisher marks a row published just after sending its message, so the message's run
+    can find the row locked for an instant: it waits. A run that is posting the row holds it
+    far longer: the other leaves it to that run."""
+    receiver = start_receiver()
+    subscribe(coordination_client(), receiver, ["journey.submitted"])
+    submitted_journey(journey_type(parallel=1, chain=0))
+    delivery = Delivery.objects.get()
+
+    def hold(seconds: float, taken: threading.Event) -> None:
+        with transaction.atomic():
+            Delivery.objects.select_for_update().get(pk=delivery.pk)
+            taken.set()
+            time.sleep(seconds)
+        connection.close()
+
+    for seconds, outcome in ((3, "busy"), (0.3, "delivered")):
+        taken = threading.Event()
+        holder = threading.Thread(target=hold, args=(seconds, taken))
+        holder.start()
+        taken.wait(10)
+        # Held 3 s: left to the holder (had it waited that long, it would have delivered).
+        assert delivery_attempt(delivery_id=delivery.pk, now=timezone.now()) == outcome
+        holder.join()
+    assert len(receiver.events()) == 1
