@@ -1,7 +1,9 @@
-"""What happens to accounts: asking for one, finishing it from the e-mailed link, and telling
-an account holder about a run of failed sign-ins. E-mails go through the portal's outbox."""
+"""What happens to accounts: asking for one, finishing it from the e-mailed link, telling an
+account holder about a run of failed sign-ins (e-mails go through the portal's outbox), and the
+accounts that e-ID and staff single sign-on reach."""
 
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -9,10 +11,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from accounts.claims import CitizenIdentity
+from accounts.models import Person, StaffIdentity
 from accounts.tokens import signup_token_make
 from journeys.models import Journey, OutgoingEmail
 from journeys.services.emails import outgoing_emails_create
 from units.models import StaffProfile
+from units.services import StaffGrants, staff_roles_sync
 
 
 class SignupNotPossible(Exception):
@@ -92,3 +97,85 @@ def signin_warning_send(*, user, now: dt.datetime) -> bool:
         now=now,
     )
     return True
+
+
+def _new_username(base: str) -> str:
+    """A username not in use: `base` if free, else `base` and a random suffix."""
+    users = get_user_model().objects
+    name = base[:140]
+    while users.filter(username__iexact=name).exists():
+        name = f"{base[:140]}-{secrets.token_hex(3)}"
+    return name
+
+
+def person_sign_in(*, identity: CitizenIdentity, now: dt.datetime):
+    """The account of the citizen an e-ID names, made at their first sign-in. The personal
+    identity number is the key: the same number reaches the same account (and its journeys)
+    every time. Their name follows the e-ID's; nothing else about them is kept here."""
+    person = (
+        Person.objects.select_related("user")
+        .filter(personal_identity_number=identity.personal_identity_number)
+        .first()
+    )
+    if person is None:
+        try:
+            with transaction.atomic():
+                user = get_user_model().objects.create_user(
+                    # Never the number: usernames appear in logs and to staff.
+                    username=_new_username(f"person-{secrets.token_hex(4)}"),
+                    first_name=identity.given_name,
+                    last_name=identity.family_name,
+                )
+                return Person.objects.create(
+                    user=user,
+                    personal_identity_number=identity.personal_identity_number,
+                    assurance=identity.assurance,
+                    last_signed_in_at=now,
+                ).user
+        except IntegrityError:  # the same person's first sign-in, finished a moment earlier
+            person = Person.objects.select_related("user").get(
+                personal_identity_number=identity.personal_identity_number
+            )
+    Person.objects.filter(pk=person.pk).update(assurance=identity.assurance, last_signed_in_at=now)
+    user = person.user
+    names = {"first_name": identity.given_name, "last_name": identity.family_name}
+    if any(getattr(user, key) != value for key, value in names.items()):
+        for key, value in names.items():
+            setattr(user, key, value)
+        user.save(update_fields=list(names))
+    return user
+
+
+@transaction.atomic
+def staff_sign_in(*, issuer: str, claims: dict, grants: StaffGrants, now: dt.datetime):
+    """The account of the member of staff the organisation's provider names (by issuer and
+    subject), made at their first sign-in, with the memberships and coordinator permission
+    their groups grant now, and no others (units.services.staff_roles_sync). None when the
+    groups grant nothing and there is no account yet: none is made for them."""
+    identity = (
+        StaffIdentity.objects.select_related("user")
+        .filter(issuer=issuer, subject=claims["sub"])
+        .first()
+    )
+    if identity is None and not grants.any:
+        return None
+    details = {
+        "first_name": str(claims.get("given_name") or "")[:150],
+        "last_name": str(claims.get("family_name") or "")[:150],
+        "email": str(claims.get("email") or "")[:254],
+    }
+    if identity is None:
+        base = claims.get("preferred_username") or details["email"].split("@")[0] or "staff"
+        user = get_user_model().objects.create_user(username=_new_username(str(base)), **details)
+        identity = StaffIdentity.objects.create(
+            user=user, issuer=issuer, subject=claims["sub"], last_signed_in_at=now
+        )
+    else:
+        user = identity.user
+        StaffIdentity.objects.filter(pk=identity.pk).update(last_signed_in_at=now)
+        if any(getattr(user, key) != value for key, value in details.items()):
+            for key, value in details.items():
+                setattr(user, key, value)
+            user.save(update_fields=list(details))
+    staff_roles_sync(user=user, grants=grants)
+    return user

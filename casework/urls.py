@@ -20,6 +20,11 @@ urlpatterns = [
     path("steps/<int:pk>/delay/", views.case_delay, name="delay"),
     path("steps/<int:pk>/reassign/", views.case_reassign, name="reassign"),
     path(
+        "steps/<int:pk>/representative/",
+        views.case_representative_confirm,
+        name="representative_confirm",
+    ),
+    path(
         "steps/<int:pk>/documents/<int:document_pk>/",
         views.case_document,
         name="document",

@@ -24,10 +24,17 @@ from casework.forms import (
 )
 from journeys import selectors, services
 from journeys.counting import CappedPaginator
-from journeys.disclosure import disclosed_answers, disclosed_documents, journey_disclosure
+from journeys.disclosure import (
+    disclosed_answers,
+    disclosed_documents,
+    disclosed_identity_number,
+    disclosed_organisation,
+    journey_disclosure,
+)
 from journeys.documents import document_response
 from journeys.models import Step
 from journeys.templatetags.people import STAFF_NAME_RELATED
+from organisations.selectors import representative_for
 from portal.http import HtmxHttpRequest
 from units.models import Unit
 from units.roles import acts_in_unit, case_actions, leads_unit, roles_of
@@ -121,6 +128,7 @@ def _case_step(request: HtmxHttpRequest, pk: int) -> Step:
         Step.objects.visible_to(request.user).select_related(
             "journey__journey_type",
             "journey__applicant",
+            "journey__organisation",
             "step_type",
             "unit",
             f"assignee__{STAFF_NAME_RELATED}",
@@ -174,6 +182,10 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
         "reassign_form": forms.get("reassign_form")
         or ReassignForm(initial=initial, members=_unit_members(step.unit)),
         "answers": disclosed_answers(journey, disclosure),
+        "identity_number": disclosed_identity_number(journey, disclosure),
+        "organisation": (organisation := disclosed_organisation(journey, disclosure)),
+        "representative": organisation
+        and representative_for(organisation_id=organisation.pk, user=journey.applicant),
         "now": timezone.now(),
     }
     context["invalid_form"] = next(iter(forms.values()), None)
@@ -350,6 +362,21 @@ def case_reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         now=timezone.now(),
     )
     return _done(request, step, _("The case has been reassigned."))
+
+
+@case_action
+def case_representative_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _actionable_step(request, pk)
+    # Only a unit that sees which organisation it is can confirm who may represent it.
+    if disclosed_organisation(step.journey, journey_disclosure(step.journey, request.user)) is None:
+        raise Http404
+    try:
+        services.journey_representative_confirm(step=step, by=request.user, now=timezone.now())
+    except services.NoClaimToConfirm:
+        raise Http404 from None
+    return _done(
+        request, step, _("The applicant's right to represent the organisation is recorded.")
+    )
 
 
 @login_required

@@ -128,3 +128,80 @@ class InformationAnswerForm(forms.Form):
         if upload:
             check_upload(upload)
         return upload
+
+
+class ApplyingAsForm(forms.Form):
+    """Who the application is for: the applicant as a private person, or an organisation."""
+
+    use_required_attribute = False
+    applying_as = forms.ChoiceField(
+        label=_("Who is the application for?"),
+        choices=[
+            ("person", _("Myself, as a private person")),
+            ("organisation", _("An organisation, such as a company or an association")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select who the application is for")},
+    )
+
+
+class OrganisationForm(forms.Form):
+    """The organisation applied for: its number (format and check digit) and name."""
+
+    use_required_attribute = False
+    number = forms.CharField(
+        label=_("Organisation number"),
+        help_text=_("10 digits, for example 556016-0680"),
+        max_length=20,
+        error_messages={"required": _("Enter the organisation number")},
+    )
+    name = forms.CharField(
+        label=_("Name of the organisation"),
+        max_length=200,
+        error_messages={
+            "required": _("Enter the name of the organisation"),
+            "max_length": _("Shorten the name to %(limit_value)d characters or fewer"),
+        },
+    )
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def clean_number(self):
+        return normalise_orgnr(self.cleaned_data["number"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.person is None:
+            raise ValidationError(
+                _(
+                    "To apply for an organisation, sign in with e-ID: the right to represent it "
+                    "goes with your personal identity number"
+                ),
+                code="no_person",
+            )
+        return cleaned
+
+
+class RepresentativeInviteForm(forms.Form):
+    """Another person who may act for the organisation, by their personal identity number."""
+
+    use_required_attribute = False
+    number = forms.CharField(
+        label=_("Their personal identity number"),
+        help_text=_("12 digits, for example 19810215-1234"),
+        max_length=20,
+        error_messages={"required": _("Enter their personal identity number")},
+    )
+    name = forms.CharField(
+        label=_("Their name"),
+        max_length=300,
+        error_messages={
+            "required": _("Enter their name"),
+            "max_length": _("Shorten the name to %(limit_value)d characters or fewer"),
+        },
+    )
+
+    def clean_number(self):
+        return normalise_personnummer(self.cleaned_data["number"])

@@ -12,6 +12,12 @@ urlpatterns = [
     path("messages/", views.message_list, name="messages"),
     path(f"{application}/", views.application_track, name="application_track"),
     path(f"{application}/continue/", views.application_resume, name="application_resume"),
+    path(f"{application}/applicant/", views.application_applicant, name="application_applicant"),
+    path(
+        f"{application}/organisation/",
+        views.application_organisation,
+        name="application_organisation",
+    ),
     path(
         f"{application}/questions/<slug:key>/",
         views.application_question,
@@ -33,5 +39,11 @@ urlpatterns = [
         f"{application}/steps/<int:pk>/request-decision/",
         views.decision_request,
         name="decision_request",
+    ),
+    path("organisations/<uuid:public_id>/", views.organisation, name="organisation"),
+    path(
+        "organisations/<uuid:public_id>/representatives/",
+        views.representative_invite,
+        name="representative_invite",
     ),
 ]

@@ -11,8 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from citizens.forms import ApplicantDataForm, InformationAnswerForm
+from accounts.models import Person
+from citizens.forms import (
+    ApplicantDataForm,
+    ApplyingAsForm,
+    InformationAnswerForm,
+    OrganisationForm,
+    RepresentativeInviteForm,
+)
 from journeys import selectors, services
+from journeys.disclosure import disclosed_identity_number, journey_disclosure
 from journeys.documents import document_response
 from journeys.models import (
     DecisionRequest,
@@ -22,6 +30,9 @@ from journeys.models import (
     JourneyType,
     Step,
 )
+from organisations import services as organisation_services
+from organisations.models import Organisation, Representative
+from organisations.selectors import organisations_represented, representative_for
 
 
 @require_GET
@@ -35,8 +46,8 @@ def service_start(request, slug: str):
     journey_type = get_object_or_404(JourneyType, slug=slug, is_current=True)
     drafts = []
     if request.user.is_authenticated:
-        drafts = Journey.objects.filter(
-            applicant=request.user, journey_type__slug=slug, status=Journey.Status.DRAFT
+        drafts = Journey.objects.acting_for(request.user).filter(
+            journey_type__slug=slug, status=Journey.Status.DRAFT
         )
     return render(
         request,
@@ -62,17 +73,28 @@ def application_start(request, slug: str):
 @login_required
 @require_GET
 def application_list(request):
+    """The applications the person acts on: their own and their organisations'."""
     journeys = (
-        Journey.objects.filter(applicant=request.user)
-        .select_related("journey_type")
+        Journey.objects.acting_for(request.user)
+        .select_related("journey_type", "organisation")
         .order_by("-created_at")
     )
-    return render(request, "citizens/application_list.html", {"journeys": journeys})
+    person = Person.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "citizens/application_list.html",
+        {
+            "journeys": journeys,
+            "person": person,
+            "organisations": organisations_represented(request.user),
+        },
+    )
 
 
 def _own_journey(request, public_id, **filters) -> Journey:
+    """A journey the person acts on (theirs, or an organisation's they represent), else 404."""
     return get_object_or_404(
-        Journey.objects.filter(applicant=request.user).select_related("journey_type"),
+        Journey.objects.acting_for(request.user).select_related("journey_type", "organisation"),
         public_id=public_id,
         **filters,
     )
@@ -85,12 +107,109 @@ def _question_keys(journey: Journey) -> list[str]:
 @login_required
 @require_GET
 def application_resume(request, public_id):
-    """Continue a draft at its first unanswered question, or at the check-answers page."""
+    """Continue a draft where it stands: who it is for, then its first unanswered question,
+    then the check-answers page."""
     journey = _own_journey(request, public_id, status=Journey.Status.DRAFT)
+    if not journey.applying_as:
+        return redirect("citizens:application_applicant", public_id=public_id)
+    if journey.applying_as == Journey.ApplyingAs.ORGANISATION and not journey.organisation_id:
+        return redirect("citizens:application_organisation", public_id=public_id)
     for key in _question_keys(journey):
         if journey.data.get(key) in (None, ""):
             return redirect("citizens:application_question", public_id=public_id, key=key)
     return redirect("citizens:application_check", public_id=public_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_applicant(request, public_id):
+    """Who the application is for: the applicant, or an organisation they represent."""
+    journey = _own_journey(request, public_id, status=Journey.Status.DRAFT)
+    initial = {"applying_as": journey.applying_as} if journey.applying_as else {}
+    form = ApplyingAsForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["applying_as"] == Journey.ApplyingAs.ORGANISATION:
+            return redirect(_with_change(request, "citizens:application_organisation", public_id))
+        services.journey_applying_for_self(journey=journey)
+        return redirect(_after_applicant(request, journey))
+    return render(
+        request,
+        "citizens/application_applicant.html",
+        {
+            "journey": journey,
+            "form": form,
+            "back_url": _change_back(request, journey)
+            or reverse("citizens:service_start", args=[journey.journey_type.slug]),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_organisation(request, public_id):
+    """The organisation applied for; the companies register records the applicant's right to
+    represent it when it lists them as a signatory, else a caseworker confirms it."""
+    journey = _own_journey(request, public_id, status=Journey.Status.DRAFT)
+    person = Person.objects.filter(user=request.user).first()
+    initial = {}
+    if journey.organisation:
+        initial = {"number": journey.organisation.number, "name": journey.organisation.name}
+    form = OrganisationForm(
+        request.POST if request.method == "POST" else None, initial=initial, person=person
+    )
+    if request.method == "POST" and form.is_valid():
+        applying = services.journey_applying_for_organisation(
+            journey=journey,
+            person=person,
+            number=form.cleaned_data["number"],
+            name=form.cleaned_data["name"],
+            now=timezone.now(),
+        )
+        if applying.representative.is_recorded:
+            messages.success(
+                request,
+                _("You are recorded as a representative of %(name)s.")
+                % {"name": applying.organisation.name},
+            )
+        else:
+            messages.info(
+                request,
+                _(
+                    "The companies register does not list you as a signatory of %(name)s. A "
+                    "caseworker will confirm your right to represent it; until then only you "
+                    "see this application."
+                )
+                % {"name": applying.organisation.name},
+            )
+        return redirect(_after_applicant(request, journey))
+    return render(
+        request,
+        "citizens/application_organisation.html",
+        {
+            "journey": journey,
+            "form": form,
+            "back_url": reverse("citizens:application_applicant", args=[public_id])
+            + ("?change" if "change" in request.GET else ""),
+        },
+    )
+
+
+def _with_change(request, name: str, public_id) -> str:
+    url = reverse(name, args=[public_id])
+    return url + "?change" if "change" in request.GET else url
+
+
+def _change_back(request, journey: Journey) -> str:
+    if "change" in request.GET:
+        return reverse("citizens:application_check", args=[journey.public_id])
+    return ""
+
+
+def _after_applicant(request, journey: Journey) -> str:
+    """From the who-is-it-for pages: back to the answers when changing, else onwards."""
+    return _change_back(request, journey) or reverse(
+        "citizens:application_resume", args=[journey.public_id]
+    )
 
 
 @login_required
@@ -119,8 +238,10 @@ def application_question(request, public_id, key: str):
         back_url = check_url
     elif index:
         back_url = reverse("citizens:application_question", args=[public_id, keys[index - 1]])
+    elif journey.applying_as == Journey.ApplyingAs.ORGANISATION:
+        back_url = reverse("citizens:application_organisation", args=[public_id])
     else:
-        back_url = reverse("citizens:service_start", args=[journey.journey_type.slug])
+        back_url = reverse("citizens:application_applicant", args=[public_id])
     return render(
         request,
         "citizens/question.html",
@@ -169,6 +290,12 @@ def application_check(request, public_id):
             "answers": answers,
             "steps": steps,
             "complete": form.is_valid(),
+            "identity_number": disclosed_identity_number(
+                journey, journey_disclosure(journey, request.user)
+            ),
+            "representative": representative_for(
+                organisation_id=journey.organisation_id, user=request.user
+            ),
             "back_url": reverse("citizens:application_question", args=[public_id, keys[-1]]),
         },
     )
@@ -292,3 +419,61 @@ def decision_request(request, public_id, pk: int):
             request, _("Your request for a decision is registered. The unit has four weeks.")
         )
     return redirect("citizens:application_track", public_id=journey.public_id)
+
+
+def _represented(request, public_id) -> Organisation:
+    """An organisation the person has a recorded right to represent, else 404."""
+    return get_object_or_404(Organisation.objects.represented_by(request.user), public_id=public_id)
+
+
+def _render_organisation(request, organisation: Organisation, form, status: int = 200):
+    journeys = (
+        Journey.objects.filter(organisation=organisation)
+        .select_related("journey_type", "applicant")
+        .order_by("-created_at")
+    )
+    return render(
+        request,
+        "citizens/organisation.html",
+        {
+            "organisation": organisation,
+            "journeys": journeys,
+            "representatives": Representative.objects.recorded()
+            .filter(organisation=organisation)
+            .order_by("name"),
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def organisation(request, public_id):
+    """An organisation's applications and representatives, for its representatives."""
+    return _render_organisation(
+        request, _represented(request, public_id), RepresentativeInviteForm()
+    )
+
+
+@login_required
+@require_POST
+def representative_invite(request, public_id):
+    """A representative records another person's right to represent the organisation."""
+    organisation = _represented(request, public_id)
+    form = RepresentativeInviteForm(request.POST)
+    if not form.is_valid():
+        return _render_organisation(request, organisation, form, status=422)
+    invited = organisation_services.representative_invite(
+        organisation=organisation,
+        by=request.user,
+        number=form.cleaned_data["number"],
+        name=form.cleaned_data["name"],
+        now=timezone.now(),
+    )
+    messages.success(
+        request,
+        _("%(name)s may now see and continue the applications of %(organisation)s.")
+        % {"name": invited.name, "organisation": organisation.name},
+    )
+    return redirect("citizens:organisation", public_id=organisation.public_id)

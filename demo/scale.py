@@ -374,6 +374,9 @@ class Generator:
             "last_event_at": last,
             "stalled_since": None,
             "language": "sv",
+            # Private persons: the organisations' share of applications is not modelled here.
+            "applying_as": "" if status == J.DRAFT else "person",
+            "organisation_id": None,
         }
 
     @staticmethod

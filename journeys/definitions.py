@@ -16,6 +16,9 @@ from journeys.models import JourneyType, StepType
 from units.models import Unit
 
 FIELD_KEYS = {"key", "label", "hint", "kind", "optional", "shared"}
+# Not asked, but known: the personal identity number of the person who applied (from their
+# e-ID). A step may `need` it like a field; journeys.disclosure shows it to that step's unit.
+APPLICANT_IDENTITY_NUMBER = "applicant_identity_number"
 FIELD_KINDS = {"text", "textarea", "email", "phone", "orgnr", "personnummer", "date", "yesno"}
 TYPE_KEYS = {
     "slug",
@@ -154,7 +157,7 @@ class _Check:
             if step["unit"] not in units:
                 self.fail(where, f"unknown unit '{step['unit']}'")
             for needed in step.get("needs", []):
-                if needed not in fields:
+                if needed not in fields and needed != APPLICANT_IDENTITY_NUMBER:
                     self.fail(where, f"needs unknown field '{needed}'")
             condition = step.get("applies_if")
             if condition and fields.get(condition) != "yesno":

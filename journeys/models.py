@@ -155,10 +155,30 @@ class Journey(models.Model):
     Status = JourneyStatus
     OPEN_STATUSES = OPEN_JOURNEY
 
+    class ApplyingAs(models.TextChoices):
+        PERSON = "person", _("A private person")
+        ORGANISATION = "organisation", _("An organisation")
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     journey_type = models.ForeignKey(JourneyType, on_delete=models.PROTECT, related_name="journeys")
+    # The person who applied: for an organisation, the representative who applied for it.
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="journeys"
+    )
+    applying_as = models.CharField(
+        _("applying as"),
+        max_length=20,
+        choices=ApplyingAs,
+        blank=True,
+        help_text=_("Empty until the applicant has chosen (then a private person at sending)."),
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="journeys",
+        help_text=_("The organisation applied for; its recorded representatives act on it too."),
     )
     reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
     data = models.JSONField(_("applicant data"), default=dict, blank=True)
@@ -187,6 +207,11 @@ class Journey(models.Model):
             # The stalled scan: open journeys with no event since a cut-off.
             models.Index(fields=["status", "last_event_at"], name="journey_status_activity"),
             models.Index(fields=["applicant", "-created_at"], name="journey_applicant"),
+            models.Index(
+                fields=["organisation", "-created_at"],
+                condition=Q(organisation__isnull=False),
+                name="journey_organisation",
+            ),
             # The coordinator's lists: open journeys, quietest first.
             models.Index(
                 fields=["last_event_at", "id"],
@@ -390,6 +415,10 @@ class JourneyEvent(models.Model):
         HANDOFF_REPUBLISHED = "handoff_republished", _("Handoff sent again")
         DELAY_NOTICE = "delay_notice", _("Applicant told of a delay")
         DECISION_REQUESTED = "decision_requested", _("The applicant asked for a decision")
+        REPRESENTATIVE_RECORDED = (
+            "representative_recorded",
+            _("Right to represent the organisation recorded"),
+        )
         NOTE = "note", _("Note")
         CALL = "call", _("Phone call")
         SITE_VISIT = "site_visit", _("Site visit")

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 
 from journeys.states import ACTIVE_STEP, OPEN_JOURNEY, OPEN_STEP, StepStatus
+from organisations.models import Organisation
 from units.roles import roles_of
 
 
@@ -56,10 +57,16 @@ def failed_handoff_exists(now: dt.datetime) -> Exists:
     )
 
 
+def acting_for_condition(user) -> Q:
+    """The journeys a person acts on: those they applied with, and those of the organisations
+    they have a recorded right to represent."""
+    return Q(applicant=user) | Q(organisation__in=Organisation.objects.represented_by(user))
+
+
 class JourneyQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Own journeys for a citizen; journeys with a step in their units for a caseworker;
-        all for a coordinator."""
+        """Own journeys and the journeys of organisations the user represents, for a citizen;
+        journeys with a step in their units for a caseworker; all for a coordinator."""
         roles = roles_of(user)
         if not user.is_authenticated:
             return self.none()
@@ -68,7 +75,13 @@ class JourneyQuerySet(models.QuerySet):
         Step = _model("Step")
 
         in_their_queue = Step.objects.filter(journey=OuterRef("pk")).reached_units(roles.unit_ids)
-        return self.filter(Q(applicant=user) | Exists(in_their_queue))
+        return self.filter(acting_for_condition(user) | Exists(in_their_queue))
+
+    def acting_for(self, user):
+        """The journeys the user may act on as an applicant (see acting_for_condition)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(acting_for_condition(user))
 
     def open(self):
         return self.filter(status__in=OPEN_JOURNEY)

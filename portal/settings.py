@@ -4,6 +4,7 @@
 SQLite file and Celery's filesystem broker under `var/`, so trying the portal needs no server.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "units",
     "journeys",
     "accounts",
+    "organisations",
     "citizens",
     "casework",
     "coordination",
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     "portal.middleware.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After the CSP middleware: lets the sign-in and sign-out forms lead to the OpenID providers.
+    "accounts.middleware.ProviderFormActionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "units.middleware.IdleTimeoutMiddleware",
 ]
@@ -94,7 +98,52 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # Passwords are judged only when the sign-in throttle lets the attempt through.
     "accounts.backends.ThrottledModelBackend",
+    # Sessions begun by an OpenID provider (e-ID, staff single sign-on): it checks no password.
+    "accounts.backends.OpenIDBackend",
 ]
+
+# Signing in over OpenID Connect (accounts/openid.py; docs/security.md, "Identity"). Citizens
+# sign in with e-ID through a provider or broker following the Swedish OIDC profile; staff with
+# their organisation's single sign-on. Each is on once its issuer, client id and secret are set
+# (the provider's metadata is read from <issuer>/.well-known/openid-configuration). With neither,
+# the embedded default keeps local accounts (the demo's) and the sign-in page says so.
+OIDC_EID_ISSUER = os.environ.get("OIDC_EID_ISSUER", "")
+OIDC_EID_CLIENT_ID = os.environ.get("OIDC_EID_CLIENT_ID", "")
+OIDC_EID_CLIENT_SECRET = os.environ.get("OIDC_EID_CLIENT_SECRET", "")
+OIDC_EID_SCOPES = os.environ.get(
+    "OIDC_EID_SCOPES", "openid https://id.oidc.se/scope/naturalPersonNumber"
+).split()
+# The levels of assurance (`acr`) accepted, the first asked for: substantial or high by default.
+OIDC_EID_ACR_VALUES = os.environ.get(
+    "OIDC_EID_ACR_VALUES",
+    "http://id.elegnamnden.se/loa/1.0/loa3 http://id.elegnamnden.se/loa/1.0/loa4",
+).split()
+OIDC_STAFF_ISSUER = os.environ.get("OIDC_STAFF_ISSUER", "")
+OIDC_STAFF_CLIENT_ID = os.environ.get("OIDC_STAFF_CLIENT_ID", "")
+OIDC_STAFF_CLIENT_SECRET = os.environ.get("OIDC_STAFF_CLIENT_SECRET", "")
+OIDC_STAFF_SCOPES = os.environ.get("OIDC_STAFF_SCOPES", "openid profile email groups").split()
+# The claim listing a member of staff's groups or roles, and what each grants in the portal:
+# {"group": {"unit": "<unit slug>", "role": "caseworker" | "lead"} or "coordinator", or a list
+# of these}. Memberships and the coordinator permission follow the claim at every sign-in.
+OIDC_STAFF_GROUPS_CLAIM = os.environ.get("OIDC_STAFF_GROUPS_CLAIM", "groups")
+OIDC_STAFF_GROUPS = json.loads(os.environ.get("OIDC_STAFF_GROUPS", "{}"))
+# Off: caseworkers, unit leads and coordinators cannot sign in with a password (only through
+# single sign-on); a superuser keeps it, as the break-glass account.
+STAFF_PASSWORD_SIGNIN = env_bool("STAFF_PASSWORD_SIGNIN", True)
+
+# Who may sign for an organisation (organisations/register.py): a class with the
+# SignatoryRegister interface, or empty (rights are then recorded by invitations and caseworkers).
+# The stand-in answers from a fixed list of made-up companies: for development only.
+SIGNATORY_REGISTER = os.environ.get(
+    "SIGNATORY_REGISTER", "organisations.register.StandInRegister" if DEBUG else ""
+)
+if SIGNATORY_REGISTER == "organisations.register.StandInRegister" and not DEBUG:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "SIGNATORY_REGISTER names the stand-in register, which is for tests and development only."
+    )
+
 # Sign-in throttling (accounts.throttling): after SIGNIN_FREE_FAILURES failures for a username
 # from one address, or SIGNIN_USERNAME_CEILING from any addresses in a day, each attempt waits
 # (30 s, doubling, at most 15 minutes). Nothing locks an account.

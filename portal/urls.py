@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accounts.views import SignInView
+from accounts.views import SignInView, sign_out
 from portal import views
 
 urlpatterns = [
@@ -12,7 +11,7 @@ urlpatterns = [
     path("contact/", views.contact, name="contact"),
     path("healthz/", views.health, name="health"),
     path("accounts/login/", SignInView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", sign_out, name="logout"),
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", views.language_set, name="set_language"),
     path("work/", include("casework.urls")),

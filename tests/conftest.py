@@ -2,6 +2,9 @@ import pytest
 
 from journeys.graph import step_dependencies
 from tests.factories import catalogue_in_database, load_catalogue, make_units
+from tests.identity.fixtures import eid, identity_provider, staff_sso
+
+__all__ = ["eid", "identity_provider", "staff_sso"]  # fixtures for every test directory
 
 
 @pytest.fixture(scope="session")

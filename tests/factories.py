@@ -171,3 +171,40 @@ def answer_questions(client, journey: Journey, answers: dict) -> None:
         url = reverse("citizens:application_question", args=[journey.public_id, key])
         response = client.post(url, {key: value})
         assert response.status_code == 302, (key, response.content.decode()[-2000:])
+
+
+def make_person(number: str, given: str = "Test", family: str = "Person", *, now=None):
+    """A citizen as a sign-in with e-ID makes them (accounts.services.person_sign_in)."""
+    from accounts.claims import CitizenIdentity
+    from accounts.services import person_sign_in
+
+    identity = CitizenIdentity(
+        personal_identity_number=number,
+        given_name=given,
+        family_name=family,
+        assurance="http://id.elegnamnden.se/loa/1.0/loa3",
+    )
+    return person_sign_in(identity=identity, now=now or timezone.now())
+
+
+def organisation_draft(journey_type: JourneyType, applicant, *, number: str, name: str, now=None):
+    """A draft for the organisation `number`, applied for by `applicant` (who has a Person)."""
+    now = now or timezone.now()
+    journey = services.journey_start(journey_type=journey_type, applicant=applicant, now=now)
+    services.journey_applying_for_organisation(
+        journey=journey, person=applicant.person, number=number, name=name, now=now
+    )
+    return Journey.objects.get(pk=journey.pk)
+
+
+def organisation_journey(journey_type: JourneyType, applicant, *, number: str, name: str, now=None):
+    """A submitted journey for an organisation (see organisation_draft), handed to its units."""
+    now = now or timezone.now()
+    journey = organisation_draft(journey_type, applicant, number=number, name=name, now=now)
+    answers = {**answers_for(journey_type), **journey.data}
+    services.journey_save_answers(journey=journey, answers=answers)
+    journey = services.journey_submit(
+        journey=journey, by=applicant, language=translation.get_language(), now=now
+    )
+    deliver_all(now)
+    return journey

@@ -11,6 +11,7 @@ PACKAGES = [
     "units",
     "journeys",
     "accounts",
+    "organisations",
     "citizens",
     "casework",
     "coordination",

@@ -13,6 +13,7 @@ SOURCES = [
     "units",
     "journeys",
     "accounts",
+    "organisations",
     "citizens",
     "casework",
     "coordination",

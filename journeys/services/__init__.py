@@ -15,15 +15,19 @@ in one transaction, writes its events, and publishes its handoffs only after com
 from journeys.services.applications import (
     document_add,
     information_request_answer,
+    journey_applying_for_organisation,
+    journey_applying_for_self,
     journey_save_answers,
     journey_start,
     journey_submit,
 )
 from journeys.services.casework import (
+    NoClaimToConfirm,
     NotAssignee,
     StepChanged,
     StepClosed,
     information_request_create,
+    journey_representative_confirm,
     note_add,
     step_claim,
     step_decide,
@@ -54,6 +58,7 @@ from journeys.services.watching import (
 )
 
 __all__ = [
+    "NoClaimToConfirm",
     "NotAssignee",
     "StepChanged",
     "StepClosed",
@@ -68,7 +73,10 @@ __all__ = [
     "handoffs_sweep",
     "information_request_answer",
     "information_request_create",
+    "journey_applying_for_organisation",
+    "journey_applying_for_self",
     "journey_event_record",
+    "journey_representative_confirm",
     "journey_save_answers",
     "journey_start",
     "journey_submit",

@@ -1,4 +1,5 @@
-"""What the applicant does: start a draft, answer once, submit, answer an information request."""
+"""What the applicant does: start a draft, say who it is for (themselves or an organisation),
+answer once, submit, answer an information request."""
 
 import datetime as dt
 
@@ -18,6 +19,7 @@ from journeys.models import (
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
 from journeys.services.messages import applicant_notify
+from organisations.services import Applying, organisation_apply_for
 
 
 @transaction.atomic
@@ -27,6 +29,34 @@ def journey_start(*, journey_type: JourneyType, applicant, now: dt.datetime) -> 
     )
     journey_event_record(journey=journey, kind=JourneyEvent.Kind.STARTED, actor=applicant, now=now)
     return journey
+
+
+def journey_applying_for_self(*, journey: Journey) -> Journey:
+    """The draft is the applicant's own, as a private person."""
+    if journey.status != Journey.Status.DRAFT:
+        return journey
+    journey.applying_as, journey.organisation = Journey.ApplyingAs.PERSON, None
+    journey.save(update_fields=["applying_as", "organisation"])
+    return journey
+
+
+@transaction.atomic
+def journey_applying_for_organisation(
+    *, journey: Journey, person, number: str, name: str, now: dt.datetime
+) -> Applying:
+    """The draft is for the organisation with this number, applied for by `person` (the
+    applicant's e-ID identity), whose right to represent it is recorded or claimed
+    (organisations.services). The organisation's number answers the type's organisation-number
+    question, once."""
+    applying = organisation_apply_for(person=person, number=number, name=name, now=now)
+    if journey.status == Journey.Status.DRAFT:
+        journey.applying_as = Journey.ApplyingAs.ORGANISATION
+        journey.organisation = applying.organisation
+        for field in journey.journey_type.fields:
+            if field.get("kind") == "orgnr":
+                journey.data[field["key"]] = number
+        journey.save(update_fields=["applying_as", "organisation", "data"])
+    return applying
 
 
 def journey_save_answers(*, journey: Journey, answers: dict) -> Journey:
@@ -58,7 +88,8 @@ def journey_submit(*, journey: Journey, by, language: str, now: dt.datetime) -> 
     journey.status = Journey.Status.SUBMITTED
     journey.submitted_at = now
     journey.language = language or journey.language
-    journey.save(update_fields=["reference", "status", "submitted_at", "language"])
+    journey.applying_as = journey.applying_as or Journey.ApplyingAs.PERSON
+    journey.save(update_fields=["reference", "status", "submitted_at", "language", "applying_as"])
     Step.objects.bulk_create(
         Step(journey=journey, step_type=step_type, unit_id=step_type.unit_id)
         for step_type in journey.journey_type.steps.all()

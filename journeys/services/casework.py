@@ -9,6 +9,9 @@ from journeys.models import InformationRequest, Journey, JourneyEvent, Step
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
 from journeys.services.messages import applicant_notify
+from organisations.models import Representative
+from organisations.selectors import representative_for
+from organisations.services import representative_confirm
 
 
 class StepChanged(Exception):
@@ -307,3 +310,30 @@ def _close_rejected(*, journey: Journey, now: dt.datetime, by) -> None:
             status_after=Step.Status.CANCELLED,
         )
     handoffs_create(journey=journey, steps=list(journey.steps.in_queue()), now=now, kind="cancel")
+
+
+class NoClaimToConfirm(Exception):
+    """The journey is not for an organisation, or its applicant's right is recorded already."""
+
+
+@transaction.atomic
+def journey_representative_confirm(*, step: Step, by, now: dt.datetime) -> Representative:
+    """A caseworker of a unit that holds the case confirms the applicant's claimed right to
+    represent the organisation applied for; from then on its other representatives' rights
+    are theirs to grant by invitation, and the journey's log says who confirmed it."""
+    journey, step = _locked(step, None)
+    if step.status not in Step.ACTIVE_STATUSES or not journey.is_open:
+        raise StepClosed
+    claim = representative_for(organisation_id=journey.organisation_id, user=journey.applicant)
+    if claim is None or claim.is_recorded:
+        raise NoClaimToConfirm
+    representative = representative_confirm(representative=claim, by=by, now=now)
+    journey_event_record(
+        journey=journey,
+        step=step,
+        kind=JourneyEvent.Kind.REPRESENTATIVE_RECORDED,
+        actor=by,
+        now=now,
+        message=f"{representative.name}: {journey.organisation}",
+    )
+    return representative

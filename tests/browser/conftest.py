@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # there (setting up data, checking results) are still synchronous and safe.
@@ -226,3 +228,47 @@ def log_in(page, username: str, password: str = "pw-for-tests-only") -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture(scope="session")
+def browser_identity_provider(live_server, tmp_path_factory):
+    """The test OpenID provider (tests/identity/provider.py), its clients' addresses at the live
+    server's, for the browser to sign in through."""
+    from tests.identity.provider import IdentityProvider
+
+    provider = IdentityProvider(tmp_path_factory.mktemp("provider"), [live_server.url]).start()
+    yield provider
+    provider.close()
+
+
+@pytest.fixture
+def identity(browser_identity_provider, settings, live_server):
+    """The portal with e-ID and staff single sign-on through the test provider; e-mail links and
+    the providers' redirect URIs at the live server."""
+    from tests.identity.fixtures import configure
+
+    browser_identity_provider.reset()
+    configure(settings, browser_identity_provider)
+    settings.SITE_URL = live_server.url
+    yield browser_identity_provider
+    browser_identity_provider.reset()
+
+
+def sign_in_through_provider(page, who: str, *, staff: bool = False) -> None:
+    """From the portal's sign-in page (in either language) to the provider's, as `who` (the
+    label of a test person's button there), and back."""
+    page.goto("/accounts/login/")
+    start = "staff" if staff else "e-id"
+    page.locator(f"main form[action='/accounts/{start}/'] button").click()
+    page.get_by_role("button", name=who, exact=True).click()
+    # Redirects are not committed: the address changes once the portal's page has arrived.
+    expect(page).not_to_have_url(re.compile("/interaction/"))
+    page.wait_for_load_state()
+
+
+def sign_out_everywhere(page) -> None:
+    """The header's sign-out, then the provider's own confirmation (RP-initiated logout)."""
+    page.locator("header form[action='/accounts/logout/'] button").click()
+    page.get_by_role("button", name="Yes, sign me out").click()
+    expect(page).not_to_have_url(re.compile("/session/end"))
+    page.wait_for_load_state()

@@ -60,6 +60,9 @@ def test_a_new_citizen_applies_follows_answers_and_reads_it_in_swedish(
     expect(page.get_by_role("heading", level=1)).to_have_text("Open a café")
     expect(page.get_by_text("14,000 to 45,000 SEK")).to_be_visible()
     page.get_by_role("button", name="Start now").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Who is the application for?")
+    page.get_by_label("Myself, as a private person").check()
+    page.get_by_role("button", name="Continue").click()
 
     # A wrong organisation number is explained, focused and kept; then corrected.
     page.get_by_label("Company name").fill("Kaffekoppen AB")
@@ -168,6 +171,8 @@ CITIZEN_PAGES = [
     "/accounts/signup/",
     "/applications/",
     "/messages/",
+    "{draft}applicant/",
+    "{draft}organisation/",
     "{draft}questions/company_name/",
     "{draft}questions/serves_alcohol/",
     "{draft}check/",

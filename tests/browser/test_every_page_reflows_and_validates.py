@@ -13,14 +13,17 @@ from accounts.tokens import signup_token_make
 from casework.selectors import QUEUE_FILTERS
 from coordination.dashboard import VIEWS
 from journeys import services
-from journeys.models import Handoff
-from tests.browser.conftest import browser_page
+from journeys.models import Handoff, Journey
+from organisations.register import STAND_IN, StandInRegister
+from tests.browser.conftest import browser_page, sign_in_through_provider
 from tests.factories import (
     CAFE_ANSWERS,
     decide,
     make_caseworker,
     make_coordinator,
+    make_person,
     make_user,
+    organisation_journey,
     submitted_journey,
 )
 from tests.webhooks.factories import make_subscription, paused
@@ -73,7 +76,7 @@ def sign_in(page, username: str, password: str = "pw-for-tests-only") -> None:
     page.goto("/accounts/login/")
     page.locator("[name=username]").fill(username)
     page.locator("[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form[action='/accounts/login/'] button[type=submit]").click()
 
 
 @pytest.fixture
@@ -246,3 +249,58 @@ def test_coordinator_pages(narrow_page, portal, visit):
     visit("/coordination/insight/")
     visit("/coordination/insight/?start=2026-13-01")
     visit("/coordination/webhooks/")
+
+
+def test_identity_and_organisation_pages(
+    narrow_page, language, visit, identity, settings, monkeypatch, cafe
+):
+    """Signing in through the providers (the portal's pages on the way: the provider's own are
+    not the portal's), a refusal, closed sign-up, applying for an organisation, its page, and
+    the case page of a unit that sees the organisation and the applicant's number."""
+    settings.SIGNATORY_REGISTER = STAND_IN
+    monkeypatch.setattr(
+        StandInRegister, "COMPANIES", {"556016-0680": ("Kaffekoppen AB", {"19900101-2385"})}
+    )
+    visit("/accounts/login/")
+    visit("/accounts/signup/")  # closed: a page that points to e-ID
+    sign_in_through_provider(narrow_page, "David Dahl")  # a low level of assurance: refused
+    expect(narrow_page.locator("main h1")).to_be_visible()
+    visit()
+
+    sign_in_through_provider(narrow_page, "Anna Andersson")
+    visit("/applications/")
+    narrow_page.goto("/services/open-a-cafe/")
+    narrow_page.locator("main form button[type=submit]").click()
+    visit()  # who is the application for?
+    narrow_page.locator("main form button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+    narrow_page.locator("input[value=organisation]").check()
+    narrow_page.locator("main form button[type=submit]").click()
+    visit()  # which organisation?
+    narrow_page.locator("[name=number]").fill("556016-0681")
+    narrow_page.locator("main form button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+    narrow_page.locator("[name=number]").fill("556016-0680")
+    narrow_page.locator("[name=name]").fill("Kaffekoppen AB")
+    narrow_page.locator("main form button[type=submit]").click()
+    draft = Journey.objects.get(applicant__person__personal_identity_number="19900101-2385")
+    visit(f"/applications/{draft.public_id}/check/")
+    organisation = f"/organisations/{draft.organisation.public_id}/"
+    visit(organisation)
+    narrow_page.locator("main form button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+
+    # The Tax Agency's step needs the organisation number: its case page shows the organisation
+    # and the right to represent it, not confirmed yet, with the button that confirms it.
+    journey = organisation_journey(
+        cafe, make_person("19850615-2381", "Bertil", "Berg"), number="556016-0680", name="x"
+    )
+    tax = journey.steps.get(step_type__key="company-registration")
+    make_caseworker(tax.unit, username="tax-caseworker")
+    narrow_page.goto("/")
+    narrow_page.locator("header form[action='/accounts/logout/'] button").click()
+    sign_in(narrow_page, "tax-caseworker")
+    visit(f"/work/steps/{tax.pk}/")  # an organisation, a right not confirmed yet

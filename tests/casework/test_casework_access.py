@@ -24,8 +24,12 @@ CASEWORK_URLS = {
     "note": ("post", True),
     "delay": ("post", True),
     "reassign": ("post", True),
+    "representative_confirm": ("post", True),
 }
 OWN_UNIT = {name: 200 if method == "get" else "ok" for name, (method, _) in CASEWORK_URLS.items()}
+# A private person's journey has no right to represent to confirm (an organisation's is in
+# tests/organisations/ and tests/security/test_access_matrix.py).
+OWN_UNIT["representative_confirm"] = 404
 # What each role gets: a status code, "login" (sent to sign in) or "ok" (200, 302, 409 or 422:
 # allowed in, then the form or the case's state decides).
 EXPECTED = {

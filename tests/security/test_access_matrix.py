@@ -1,5 +1,9 @@
 """Every URL pattern of the project, requested as every role: the answer its scope allows.
 
+The journey is an organisation's: its applicant applied for it without being listed as a
+signatory (a claimed right), another person represents it on the companies register's word, and
+a third claimed the same organisation in an application of their own (a claim is not a right).
+
 A new URL pattern without a row here fails `test_every_url_pattern_is_in_the_matrix`."""
 # Keeps the café world (every URL as every role); converting it is left for later.
 
@@ -13,12 +17,15 @@ from django.utils import timezone
 from accounts.tokens import signup_token_make
 from journeys import services
 from journeys.models import Handoff, Journey
+from organisations.register import STAND_IN, StandInRegister
 from tests.factories import (
     CAFE_ANSWERS,
     make_caseworker,
     make_coordinator,
+    make_person,
     make_user,
-    submitted_journey,
+    organisation_draft,
+    organisation_journey,
 )
 from tests.webhooks.factories import make_subscription, paused
 from webhooks.models import Delivery
@@ -27,6 +34,8 @@ ROLES = [
     "anonymous",
     "citizen_own",
     "citizen_other",
+    "representative",
+    "claimant",
     "caseworker_own_unit",
     "caseworker_other_unit",
     "unit_lead",
@@ -37,6 +46,9 @@ OK, LOGIN = "ok", "login"
 EVERYONE = dict.fromkeys(ROLES, OK)
 SIGNED_IN = {**EVERYONE, "anonymous": LOGIN}
 OWNER_ONLY = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN, "citizen_own": OK}
+# The applicant and the organisation's recorded representatives act on its journeys.
+ACTING = {**OWNER_ONLY, "representative": OK}
+REPRESENTATIVES = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN, "representative": OK}
 COORDINATORS = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}
 COORDINATORS |= {"coordinator": OK, "administrator": OK}
 UNIT = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}
@@ -44,6 +56,9 @@ UNIT |= {"caseworker_own_unit": OK, "unit_lead": OK}
 UNIT_READ = {**UNIT, "coordinator": OK, "administrator": OK}
 ANY_UNIT = {**UNIT, "caseworker_other_unit": OK}
 LEAD = {**UNIT, "caseworker_own_unit": 404}
+# Only a unit that sees the organisation's number (here the Tax Agency's step) confirms a right.
+ORGANISATION_UNIT = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}
+ORGANISATION_UNIT |= {"caseworker_other_unit": OK}
 
 # name -> (method, the arguments' names in the world, who gets what)
 MATRIX = {
@@ -58,19 +73,28 @@ MATRIX = {
     "accounts:signup": ("get", [], EVERYONE),
     "accounts:signup_sent": ("get", [], EVERYONE),
     "accounts:signup_confirm": ("get", ["signup_token"], EVERYONE),
+    # Without providers (the embedded default) there is nobody to send anyone to: 404.
+    "accounts:eid_start": ("post", [], dict.fromkeys(ROLES, 404)),
+    "accounts:eid_callback": ("get", [], dict.fromkeys(ROLES, 404)),
+    "accounts:staff_start": ("post", [], dict.fromkeys(ROLES, 404)),
+    "accounts:staff_callback": ("get", [], dict.fromkeys(ROLES, 404)),
     "citizens:services": ("get", [], EVERYONE),
     "citizens:service_start": ("get", ["slug"], EVERYONE),
     "citizens:application_start": ("post", ["slug"], SIGNED_IN),
     "citizens:applications": ("get", [], SIGNED_IN),
     "citizens:messages": ("get", [], SIGNED_IN),
-    "citizens:application_track": ("get", ["journey"], OWNER_ONLY),
-    "citizens:application_resume": ("get", ["draft"], OWNER_ONLY),
-    "citizens:application_question": ("get", ["draft", "question"], OWNER_ONLY),
-    "citizens:application_check": ("get", ["draft"], OWNER_ONLY),
-    "citizens:application_confirmation": ("get", ["journey"], OWNER_ONLY),
-    "citizens:information_answer": ("post", ["journey", "request"], OWNER_ONLY),
-    "citizens:document": ("get", ["journey", "document"], OWNER_ONLY),
-    "citizens:decision_request": ("post", ["journey", "step"], OWNER_ONLY),
+    "citizens:application_track": ("get", ["journey"], ACTING),
+    "citizens:application_resume": ("get", ["draft"], ACTING),
+    "citizens:application_question": ("get", ["draft", "question"], ACTING),
+    "citizens:application_check": ("get", ["draft"], ACTING),
+    "citizens:application_confirmation": ("get", ["journey"], ACTING),
+    "citizens:information_answer": ("post", ["journey", "request"], ACTING),
+    "citizens:document": ("get", ["journey", "document"], ACTING),
+    "citizens:decision_request": ("post", ["journey", "step"], ACTING),
+    "citizens:application_applicant": ("get", ["draft"], ACTING),
+    "citizens:application_organisation": ("get", ["draft"], ACTING),
+    "citizens:organisation": ("get", ["organisation"], REPRESENTATIVES),
+    "citizens:representative_invite": ("post", ["organisation"], REPRESENTATIVES),
     "casework:queue": ("get", [], ANY_UNIT),
     "casework:take_next": ("post", [], ANY_UNIT),
     "casework:workload": ("get", [], LEAD),
@@ -83,6 +107,7 @@ MATRIX = {
     "casework:note": ("post", ["step"], UNIT),
     "casework:delay": ("post", ["step"], UNIT),
     "casework:reassign": ("post", ["step"], LEAD),
+    "casework:representative_confirm": ("post", ["org_step"], ORGANISATION_UNIT),
     "coordination:dashboard": ("get", [], COORDINATORS),
     "coordination:insight": ("get", [], COORDINATORS),
     "coordination:journey": ("get", ["journey"], COORDINATORS),
@@ -92,6 +117,17 @@ MATRIX = {
     "coordination:webhook_deliveries": ("get", [], COORDINATORS),
     "coordination:webhook_send_again": ("post", ["delivery"], COORDINATORS),
     "coordination:webhook_resume": ("post", ["subscription"], COORDINATORS),
+}
+# With e-ID and staff single sign-on configured: local sign-up is closed, the starts send
+# everyone to the provider, and a callback without a sign-in this browser started is refused.
+WITH_PROVIDERS = {
+    "accounts:signup": dict.fromkeys(ROLES, 404),
+    "accounts:signup_sent": dict.fromkeys(ROLES, 404),
+    "accounts:signup_confirm": dict.fromkeys(ROLES, 404),
+    "accounts:eid_start": EVERYONE,
+    "accounts:eid_callback": dict.fromkeys(ROLES, 403),
+    "accounts:staff_start": EVERYONE,
+    "accounts:staff_callback": dict.fromkeys(ROLES, 403),
 }
 # The Django admin is one unit: staff only, everyone else is sent to its sign-in page.
 ADMIN_SAMPLES = ["admin:index", "admin:journeys_journey_changelist", "admin:units_unit_add"]
@@ -130,11 +166,25 @@ def test_a_new_url_pattern_without_a_row_is_caught(settings):
         clear_url_caches()
 
 
+KAFFEKOPPEN = "556016-0680"
+REGISTERED_NAME = "Koppen Holding AB"  # not an answer's value: the matrix over fields seeks those
+APPLICANT_NUMBER = "19900101-2385"
+
+
 @pytest.fixture
-def world(cafe):
-    applicant = make_user("applicant")
-    journey = submitted_journey(cafe, applicant)
-    draft = services.journey_start(journey_type=cafe, applicant=applicant, now=timezone.now())
+def world(cafe, settings, monkeypatch):
+    settings.SIGNATORY_REGISTER = STAND_IN
+    monkeypatch.setattr(
+        StandInRegister, "COMPANIES", {KAFFEKOPPEN: (REGISTERED_NAME, {"19850615-2381"})}
+    )
+    representative = make_person("19850615-2381", "Bertil", "Berg")
+    organisation_draft(cafe, representative, number=KAFFEKOPPEN, name="Kaffekoppen AB")
+    applicant = make_person(APPLICANT_NUMBER, "Anna", "Andersson")
+    journey = organisation_journey(cafe, applicant, number=KAFFEKOPPEN, name="Kaffekoppen AB")
+    draft = organisation_draft(cafe, applicant, number=KAFFEKOPPEN, name="Kaffekoppen AB")
+    claimant = make_person("19720304-2382", "Cecilia", "Carlsson")
+    organisation_draft(cafe, claimant, number=KAFFEKOPPEN, name="Kaffekoppen AB")
+    assert journey.organisation.representatives.recorded().get().name == "Bertil Berg"
     step = journey.steps.get(step_type__key="building-permit")
     caseworker = make_caseworker(step.unit)
     claimed = services.step_claim(step=step, by=caseworker, now=timezone.now())
@@ -173,15 +223,19 @@ def world(cafe):
         "request": request.pk,
         "document": document.pk,
         "step": step.pk,
+        "org_step": journey.steps.get(step_type__key="company-registration").pk,
         "handoff": Handoff.objects.filter(step=step).first().pk,
         "delivery": delivery.pk,
         "subscription": subscription.public_id,
         "signup_token": signup_token_make(username="not-yet", email="not-yet@example.org"),
+        "organisation": journey.organisation.public_id,
     }
     users = {
         "anonymous": None,
         "citizen_own": applicant,
         "citizen_other": make_user("someone-else"),
+        "representative": representative,
+        "claimant": claimant,
         "caseworker_own_unit": caseworker,
         "caseworker_other_unit": make_caseworker(other_unit),
         "unit_lead": make_caseworker(step.unit, lead=True),
@@ -202,17 +256,31 @@ def check(response, expected, what):
         assert response.status_code == expected, (what, response.status_code)
 
 
+@pytest.fixture(params=["embedded", "providers"])
+def matrix(request) -> dict:
+    """The matrix as the embedded default answers it, and with the identity providers on."""
+    if request.param == "embedded":
+        return MATRIX
+    request.getfixturevalue("eid")
+    return {
+        name: (method, args, WITH_PROVIDERS.get(name, expected))
+        for name, (method, args, expected) in MATRIX.items()
+    }
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_every_url_answers_each_role_within_its_scope(client, world, role):
+def test_every_url_answers_each_role_within_its_scope(client, world, role, matrix):
     args, users = world
     if users[role]:
         client.force_login(users[role])
     # Reads first, then actions, so an action cannot hide a read's answer.
-    ordered = sorted(MATRIX.items(), key=lambda item: (item[1][0] != "get", item[0] == "logout"))
+    ordered = sorted(matrix.items(), key=lambda item: (item[1][0] != "get", item[0] == "logout"))
     for name, (method, arg_names, expected) in ordered:
         url = reverse(name, args=[args[a] for a in arg_names])
         response = getattr(client, method)(url)
         check(response, expected[role], (role, name))
+        if name.endswith("_callback") and users[role]:
+            client.force_login(users[role])  # a refused callback ends the session
     if users[role]:
         client.force_login(users[role])
     for name in ADMIN_SAMPLES:
@@ -232,6 +300,8 @@ def _allowed_fields(role: str, journey) -> set[str]:
         "anonymous": set(),
         "citizen_own": {f["key"] for f in fields},
         "citizen_other": set(),
+        "representative": {f["key"] for f in fields},
+        "claimant": set(),
         "caseworker_own_unit": needs["building-permit"] | shared,
         "caseworker_other_unit": needs["company-registration"] | shared,
         "unit_lead": needs["building-permit"] | shared,
@@ -242,12 +312,15 @@ def _allowed_fields(role: str, journey) -> set[str]:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_no_page_shows_a_role_an_answer_outside_its_fields(client, world, role):
-    """The matrix over fields: every page a role may read, searched for every answer's value."""
+    """The matrix over fields: every page a role may read, searched for every answer's value,
+    and for the applicant's personal identity number: whole for nobody here (the only unit
+    whose step needs it has not received the journey yet), masked for the applicant alone."""
     args, users = world
     journey = Journey.objects.get(public_id=args["journey"])
     allowed = _allowed_fields(role, journey)
     if users[role]:
         client.force_login(users[role])
+    seen_masked = False
     for name, (method, arg_names, expected) in MATRIX.items():
         if method != "get" or expected[role] != OK:
             continue
@@ -258,3 +331,7 @@ def test_no_page_shows_a_role_an_answer_outside_its_fields(client, world, role):
         for key, value in CAFE_ANSWERS.items():
             if isinstance(value, str) and key not in allowed:
                 assert value not in page, (role, name, key)
+        assert APPLICANT_NUMBER not in page, (role, name)
+        assert APPLICANT_NUMBER[:9] not in page or role == "citizen_own", (role, name)
+        seen_masked = seen_masked or f"{APPLICANT_NUMBER[:9]}****" in page
+    assert seen_masked == (role == "citizen_own")

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Person
 from api.clients import api_client_create, api_client_revoke
 from api.models import ApiClient
 from demo.reference_credentials import FILE_NAME, credentials_read, credentials_write
@@ -170,11 +171,24 @@ class Command(BaseCommand):
 
     def _accounts(self) -> list[tuple[str, str]]:
         accounts = [
-            ("citizen", "Citizen with demo applications"),
+            ("citizen", "Citizen with demo applications, signatory of Kaffekoppen AB"),
             ("citizen2", "Another citizen, no applications"),
         ]
-        self._user("citizen")
-        self._user("citizen2")
+        # As if identified by e-ID: a personal identity number (Skatteverket's test numbers),
+        # so they can apply for an organisation. The stand-in companies register lists the
+        # first as a signatory of Kaffekoppen AB (556016-0680).
+        for username, number, given, family in (
+            ("citizen", "19121212-1212", "Tolvan", "Tolvansson"),
+            ("citizen2", "19820411-2380", "Nilla", "Nilsson"),
+        ):
+            Person.objects.get_or_create(
+                user=self._user(username, first_name=given, last_name=family),
+                defaults={
+                    "personal_identity_number": number,
+                    "assurance": "http://id.elegnamnden.se/loa/1.0/loa3",
+                    "last_signed_in_at": timezone.now(),
+                },
+            )
         for unit in Unit.objects.order_by("name"):
             username = f"caseworker-{unit.slug}"
             Membership.objects.get_or_create(unit=unit, user=self._user(username))
