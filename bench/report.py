@@ -1,6 +1,7 @@
 """Turn the benchmark's JSON files (one per size) into the tables of docs/performance.md: pages
 from bench/measure.py (var/bench-<size>.json) and, when bench/handoffs.py wrote its sibling
-(var/bench-<size>-handoffs.json), the handoff beside a no-op Celery task."""
+(var/bench-<size>-handoffs.json), the handoff beside a no-op Celery task, and when
+bench/webhooks.py wrote var/bench-<size>-webhooks.json, webhook deliveries beside it too."""
 
 import contextlib
 import datetime as dt
@@ -83,6 +84,11 @@ def tables(paths: list[str]) -> None:
         handoff_table(sizes, handoffs)
     else:
         print("\nNot measured in this run: handoffs beside a no-op task (bench/handoffs.py).")
+    webhooks = [sibling(Path(path), "webhooks") for path in paths]
+    if all(webhooks):
+        webhook_table(sizes, webhooks)
+    else:
+        print("\nNot measured in this run: webhook deliveries (bench/webhooks.py).")
     copies = [sibling(Path(path), "copy") for path in paths]
     if all(copies):
         copy_table(sizes, copies)
@@ -193,6 +199,50 @@ HANDOFF_ROWS = [
 ]
 
 
+WEBHOOK_ROWS = [
+    ("no-op task on the webhooks queue: send → body ran, p50 ms", "noop", "p50_ms", "{:.1f}"),
+    ("no-op tasks/s", "noop", "per_s", "{:.0f}"),
+    ("webhook: committed → signed event received, p50 ms", "webhook", "p50_ms", "{:.1f}"),
+    ("webhook: p99 ms", "webhook", "p99_ms", "{:.1f}"),
+    ("webhook deliveries/s (one subscriber)", "webhook", "per_s", "{:.0f}"),
+    ("webhook p50 ÷ no-op p50", "ratios", "latency_p50", "{:.1f}"),
+    ("deliveries/s ÷ no-op tasks/s", "ratios", "throughput", "{:.2f}"),
+    ("rows delivered (database)", "webhook", "delivered_rows", "{:.0f}"),
+    ("requests the receiver got", "webhook", "requests_received", "{:.0f}"),
+]
+
+
+def figures_table(sizes: list[int], runs: list[dict], rows: list[tuple]) -> None:
+    header = ["", *(f"@{size:,}" for size in sizes)]
+    if len(runs) == 2:
+        header.append("large/small")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for label, section, key, form in rows:
+        values = [run[section].get(key) for run in runs]
+        cells = [label, *("–" if v is None else form.format(v) for v in values)]
+        if len(runs) == 2:
+            small, large = values
+            cells.append(f"{large / small:.2f}" if small and large is not None else "–")
+        print("| " + " | ".join(cells) + " |")
+
+
+def webhook_table(sizes: list[int], runs: list[dict]) -> None:
+    first = runs[0]
+    print(
+        "\n### Webhook deliveries beside a no-op Celery task\n\n`bench/webhooks.py`, in the "
+        "same run: the same worker, a receiver process that verifies each signature with the "
+        "`standardwebhooks` library (tests/webhooks/receiver.py), one coordination client "
+        "subscribed to `step.taken` (at most "
+        f"{first['webhook']['per_subscription_concurrency']} posts to it at once, "
+        "WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION). Latency one at a time (a caseworker takes a "
+        "step; the commit to the event's arrival, from the receiver's record); throughput from "
+        f"{first['webhook']['batch']} steps of as many journeys taken in one transaction. "
+        "Deliveries counted in the database after the run.\n"
+    )
+    figures_table(sizes, runs, WEBHOOK_ROWS)
+
+
 def handoff_table(sizes: list[int], runs: list[dict]) -> None:
     first = runs[0]
     print(
@@ -205,18 +255,7 @@ def handoff_table(sizes: list[int], runs: list[dict]) -> None:
         "applicant and each delivered handoff e-mails the receiving unit, each from a task of "
         "its own on the same worker (mail to Django's dummy backend).\n"
     )
-    header = ["", *(f"@{size:,}" for size in sizes)]
-    if len(runs) == 2:
-        header.append("large/small")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for label, section, key, form in HANDOFF_ROWS:
-        values = [run[section].get(key) for run in runs]
-        cells = [label, *("–" if v is None else form.format(v) for v in values)]
-        if len(runs) == 2:
-            small, large = values
-            cells.append(f"{large / small:.2f}" if small and large is not None else "–")
-        print("| " + " | ".join(cells) + " |")
+    figures_table(sizes, runs, HANDOFF_ROWS)
 
 
 if __name__ == "__main__":
