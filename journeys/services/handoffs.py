@@ -91,6 +91,10 @@ def handoff_deliver(*, handoff_id: int, now: dt.datetime) -> Handoff | None:
     # Lock the handoff, its step and the journey (so a delivery and a decision in one journey
     # take turns), not the unit and step type joined in: locking those made every delivery to a
     # unit wait for the one before and held up other journeys' inserts that refer to them.
+    # The journey's row first, as every change within a journey takes it (a reopening that
+    # supersedes this very handoff holds the journey and then writes the handoff's row: taking
+    # them the other way round here deadlocked the two).
+    Journey.objects.select_for_update(of=("self",)).filter(steps__handoffs__pk=handoff_id).exists()
     handoff = (
         Handoff.objects.select_for_update(of=("self", "step", "step__journey"))
         .select_related("step__step_type", "step__journey", "unit")
