@@ -423,9 +423,11 @@ def case_send_back(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         expected_version=form.cleaned_data["version"],
         now=timezone.now(),
     )
-    return _done(
-        request, step, _("The case is sent back. This step waits until the earlier one is done.")
+    # The step waits again, so it has left the unit's queue (and its page): back to the queue.
+    messages.success(
+        request, _("The case is sent back. This step waits until the earlier one is done.")
     )
+    return redirect(f"{reverse('casework:queue')}?unit={step.unit.slug}")
 
 
 @case_action
