@@ -57,9 +57,11 @@ def test_reopening_a_decision_cancels_the_handoff_still_in_the_broker(
     worker = WorkerProcess(queues, tmp_path / "worker.log").start()
     try:
         wait_for(
-            lambda: waiting_in_broker(food.unit.queue_name) == 0
-            and "handoff_deliver" in worker.output()
-            and "succeeded" in worker.output(),
+            lambda: (
+                waiting_in_broker(food.unit.queue_name) == 0
+                and "handoff_deliver" in worker.output()
+                and "succeeded" in worker.output()
+            ),
             30,
             "the superseded handoff taken and run",
             worker,
