@@ -93,6 +93,31 @@ class InformationRequestForm(CaseForm):
         },
     )
 
+    blocks = forms.ModelMultipleChoiceField(
+        label=_("Steps this request pauses"),
+        help_text=_(
+            "The steps ticked stop their clocks too and go on together when the applicant "
+            "answers. Ticked to begin with: the steps that need the same details. This step "
+            "always pauses."
+        ),
+        queryset=Step.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, blockable=None, default=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if not blockable:
+            del self.fields["blocks"]
+            return
+        field = self.fields["blocks"]
+        field.queryset = Step.objects.filter(pk__in=[s.pk for s in blockable])
+        labels = {s.pk: f"{s.step_type.display_name} ({s.unit.display_name})" for s in blockable}
+        field.label_from_instance = lambda s: labels[s.pk]
+        # The choices in the journey's order, from the rows already read (no query per option).
+        field.choices = [(s.pk, labels[s.pk]) for s in blockable]
+        field.initial = [s.pk for s in default]
+
     def clean_items(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["items"].splitlines() if line.strip()]
 
@@ -153,3 +178,59 @@ class ReassignForm(CaseForm):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = members
         self.fields["assignee"].label_from_instance = lambda user: user.get_username()
+
+
+class ReopenForm(CaseForm):
+    id_prefix = "reopen"
+    reason = forms.CharField(
+        label=_("Why the decision is reopened"),
+        help_text=_("The applicant and the units whose steps depend on it read this."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=3000,
+        error_messages={"required": _("Enter why the decision is reopened")},
+    )
+
+
+class SendBackForm(CaseForm):
+    id_prefix = "send-back"
+    to = forms.ModelChoiceField(
+        label=_("Earlier step to send it back to"),
+        queryset=Step.objects.none(),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select the earlier step to send the case back to")},
+    )
+    reason = forms.CharField(
+        label=_("What must be done first"),
+        help_text=_("For example: the building permit must be amended first."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=3000,
+        error_messages={"required": _("Enter what must be done first")},
+    )
+
+    def __init__(self, *args, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["to"]
+        field.queryset = Step.objects.filter(pk__in=[t.pk for t in targets])
+        labels = {t.pk: f"{t.step_type.display_name} ({t.unit.display_name})" for t in targets}
+        field.label_from_instance = lambda t: labels[t.pk]
+        field.choices = [(t.pk, labels[t.pk]) for t in targets]
+
+
+class TransferForm(CaseForm):
+    id_prefix = "transfer"
+    unit = forms.ModelChoiceField(
+        label=_("Unit to transfer the case to"),
+        queryset=None,
+        error_messages={"required": _("Select the unit to transfer the case to")},
+    )
+    reason = forms.CharField(
+        label=_("Why the case belongs to that unit"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=3000,
+        error_messages={"required": _("Enter why the case belongs to the other unit")},
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["unit"].label_from_instance = lambda unit: unit.display_name

@@ -19,6 +19,9 @@ urlpatterns = [
     path("steps/<int:pk>/journal/", views.case_note, name="note"),
     path("steps/<int:pk>/delay/", views.case_delay, name="delay"),
     path("steps/<int:pk>/reassign/", views.case_reassign, name="reassign"),
+    path("steps/<int:pk>/reopen/", views.case_reopen, name="reopen"),
+    path("steps/<int:pk>/send-back/", views.case_send_back, name="send_back"),
+    path("steps/<int:pk>/transfer/", views.case_transfer, name="transfer"),
     path(
         "steps/<int:pk>/representative/",
         views.case_representative_confirm,

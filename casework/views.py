@@ -21,6 +21,9 @@ from casework.forms import (
     InformationRequestForm,
     NoteForm,
     ReassignForm,
+    ReopenForm,
+    SendBackForm,
+    TransferForm,
 )
 from journeys import selectors, services
 from journeys.counting import CappedPaginator
@@ -154,10 +157,27 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
     initial = {"version": step.version}
     steps = selectors.journey_steps(journey, now=timezone.now())
     disclosure = journey_disclosure(journey, request.user, steps=[row.step for row in steps])
+    in_unit = acts_in_unit(roles, step.unit_id) and not step.unit.works_in_own_system
+    held = step.assignee_id == request.user.pk
+    works = in_unit and held and step.status == Step.Status.IN_PROGRESS
+    blockable = services.blockable_steps(step) if works else []
+    targets = services.send_back_targets(step) if works else []
     context = {
         "step": step,
         "journey": journey,
         "steps": steps,
+        "may_reopen": in_unit and step.status == Step.Status.APPROVED and journey.is_open,
+        "may_send_back": bool(targets) and journey.is_open,
+        "may_transfer": in_unit
+        and journey.is_open
+        and (
+            step.status == Step.Status.QUEUED or (held and step.status == Step.Status.IN_PROGRESS)
+        ),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(initial=initial),
+        "send_back_form": forms.get("send_back_form")
+        or SendBackForm(initial=initial, targets=targets),
+        "transfer_form": forms.get("transfer_form")
+        or TransferForm(initial=initial, units=services.transfer_targets(step)),
         "events": selectors.journey_timeline(journey, for_applicant=False, disclosure=disclosure),
         "requests": selectors.journey_information_requests(journey),
         "disclosed_step_ids": disclosure.step_ids,
@@ -175,7 +195,12 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
         ),
         "decision_form": forms.get("decision_form")
         or DecisionForm(initial={**initial, "appeal_instructions": step.unit.appeal_instructions}),
-        "request_form": forms.get("request_form") or InformationRequestForm(initial=initial),
+        "request_form": forms.get("request_form")
+        or InformationRequestForm(
+            initial=initial,
+            blockable=blockable,
+            default=services.default_blocked(step, blockable) if blockable else (),
+        ),
         "note_form": forms.get("note_form") or NoteForm(initial=initial),
         "delay_form": forms.get("delay_form")
         or DelayForm(initial={**initial, "reason": step.delay_reason}),
@@ -290,7 +315,8 @@ def case_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @case_action
 def case_request_information(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     step = _actionable_step(request, pk)
-    form = InformationRequestForm(request.POST)
+    blockable = services.blockable_steps(step)
+    form = InformationRequestForm(request.POST, blockable=blockable)
     if not form.is_valid():
         return _render_case(request, step, status=422, request_form=form)
     services.information_request_create(
@@ -300,6 +326,7 @@ def case_request_information(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         due_date=form.cleaned_data["due_date"],
         expected_version=form.cleaned_data["version"],
         now=timezone.now(),
+        blocks=list(form.cleaned_data.get("blocks", [])),
     )
     return _done(
         request,
@@ -362,6 +389,63 @@ def case_reassign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         now=timezone.now(),
     )
     return _done(request, step, _("The case has been reassigned."))
+
+
+@case_action
+def case_reopen(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _actionable_step(request, pk)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, step, status=422, reopen_form=form)
+    services.step_reopen(
+        step=step,
+        by=request.user,
+        reason=form.cleaned_data["reason"],
+        expected_version=form.cleaned_data["version"],
+        now=timezone.now(),
+    )
+    return _done(
+        request, step, _("The decision is reopened. The steps that depend on it wait for it.")
+    )
+
+
+@case_action
+def case_send_back(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _actionable_step(request, pk)
+    form = SendBackForm(request.POST, targets=services.send_back_targets(step))
+    if not form.is_valid():
+        return _render_case(request, step, status=422, send_back_form=form)
+    services.step_send_back(
+        step=step,
+        to=form.cleaned_data["to"],
+        by=request.user,
+        reason=form.cleaned_data["reason"],
+        expected_version=form.cleaned_data["version"],
+        now=timezone.now(),
+    )
+    # The step waits again, so it has left the unit's queue (and its page): back to the queue.
+    messages.success(
+        request, _("The case is sent back. This step waits until the earlier one is done.")
+    )
+    return redirect(f"{reverse('casework:queue')}?unit={step.unit.slug}")
+
+
+@case_action
+def case_transfer(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _actionable_step(request, pk)
+    form = TransferForm(request.POST, units=services.transfer_targets(step))
+    if not form.is_valid():
+        return _render_case(request, step, status=422, transfer_form=form)
+    services.step_transfer(
+        step=step,
+        to=form.cleaned_data["unit"],
+        by=request.user,
+        reason=form.cleaned_data["reason"],
+        expected_version=form.cleaned_data["version"],
+        now=timezone.now(),
+    )
+    messages.success(request, _("The case is transferred to the other unit's queue."))
+    return redirect(f"{reverse('casework:queue')}?unit={step.unit.slug}")
 
 
 @case_action

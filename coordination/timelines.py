@@ -26,6 +26,12 @@ TRANSITIONS = {
     Kind.STEP_APPROVED: None,
     Kind.STEP_REJECTED: None,
     Kind.STEP_CANCELLED: None,
+    Kind.STEP_PAUSED: "applicant",
+    Kind.STEP_REOPENED: "in_progress",
+    Kind.STEP_SENT_BACK: "queued",
+    # Back to waiting for an earlier step, or on the way to another unit: out of any queue.
+    Kind.STEP_RECALLED: None,
+    Kind.STEP_TRANSFERRED: None,
 }
 
 

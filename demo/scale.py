@@ -413,6 +413,8 @@ class Generator:
             "delay_reason": "",
             "delay_notified_at": None,
             "communication_note": "",
+            "review_reason": "",
+            "review_flagged_at": None,
             "version": 1,
         }
 

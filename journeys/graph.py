@@ -85,6 +85,19 @@ def graph_ready(graph: Graph, status: Mapping[Hashable, str]) -> list:
     ]
 
 
+def graph_descendants(graph: Graph, node: Hashable) -> set:
+    """Every step that waits, directly or through others, for `node`."""
+    found: set = set()
+    frontier = [node]
+    while frontier:
+        current = frontier.pop()
+        for other, deps in graph.items():
+            if current in deps and other not in found:
+                found.add(other)
+                frontier.append(other)
+    return found
+
+
 @lru_cache(maxsize=256)
 def step_dependencies(journey_type_id: int) -> dict[int, frozenset[int]]:
     """Each step type of the version, by id, with the ids of the step types it waits for.

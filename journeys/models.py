@@ -283,6 +283,12 @@ class Step(models.Model):
         help_text=_("Told to the applicant when the step is likely to miss its due date."),
     )
     delay_notified_at = models.DateTimeField(_("applicant told of a delay"), null=True, blank=True)
+    review_reason = models.TextField(
+        _("why the decision should be reviewed"),
+        blank=True,
+        help_text=_("Set when a step it depended on was reopened after this step was decided."),
+    )
+    review_flagged_at = models.DateTimeField(_("flagged for review"), null=True, blank=True)
     communication_note = models.TextField(
         _("the applicant's chance to comment"),
         blank=True,
@@ -371,6 +377,11 @@ class InformationRequest(models.Model):
     requested_at = models.DateTimeField(_("asked"))
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # The journey-wide clock stop: every step listed here pauses with the asking step and
+    # resumes when the answer comes (the asking step is always one of them).
+    blocks = models.ManyToManyField(
+        Step, blank=True, related_name="blocking_requests", verbose_name=_("steps it pauses")
+    )
 
     class Meta:
         ordering = ["requested_at", "pk"]
@@ -428,6 +439,12 @@ class JourneyEvent(models.Model):
         HANDOFF_SENT = "handoff_sent", _("Case handed to the next unit")
         COMPLETED = "completed", _("Journey completed")
         CLOSED_REJECTED = "closed_rejected", _("Journey closed after a rejection")
+        STEP_PAUSED = "step_paused", _("Paused until the applicant answers")
+        STEP_REOPENED = "step_reopened", _("Decision reopened by the unit")
+        STEP_SENT_BACK = "step_sent_back", _("Sent back to an earlier step")
+        STEP_RECALLED = "step_recalled", _("Back to waiting for an earlier step")
+        REVIEW_FLAGGED = "review_flagged", _("Decision flagged for review")
+        STEP_TRANSFERRED = "step_transferred", _("Case transferred to another unit")
 
     # Kinds whose message is the applicant's data (an answer, a document's name): shown only
     # to those who may see that step's data (journeys.disclosure).
@@ -576,18 +593,22 @@ class Handoff(OutboxRow):
         ACTIVATE = "activate", _("Put in the unit's queue")
         RESUME = "resume", _("Back to the unit after the applicant's answer")
         CANCEL = "cancel", _("Cancel in the unit")
+        RECALL = "recall", _("Back to waiting for an earlier step")
 
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="handoffs")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="handoffs")
-    information_request = models.OneToOneField(
+    information_request = models.ForeignKey(
         InformationRequest,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
-        related_name="handoff",
+        related_name="handoffs",
     )
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.ACTIVATE)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Set when a reopening, a send-back or a transfer made the handoff moot: a superseded handoff
+    # still in the broker changes nothing when it arrives, and a step may be handed on anew.
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     objects = HandoffQuerySet.as_manager()
 
@@ -596,13 +617,18 @@ class Handoff(OutboxRow):
         verbose_name = _("handoff")
         verbose_name_plural = _("handoffs")
         constraints = [
-            # A step is put in a queue once and cancelled once, whatever retries happen;
-            # it resumes once per answered request (the one-to-one field above).
+            # A step is put in a queue once and cancelled once, whatever retries happen, until
+            # a reopening supersedes it; it resumes once per answered request.
             models.UniqueConstraint(
                 fields=["step", "kind"],
-                condition=~Q(kind="resume"),
+                condition=~Q(kind="resume") & Q(superseded_at__isnull=True),
                 name="handoff_once_per_step_kind",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["step", "information_request"],
+                condition=Q(kind="resume"),
+                name="handoff_resume_once_per_request",
+            ),
         ]
         indexes = [
             models.Index(

@@ -52,6 +52,7 @@ def failed_handoff_exists(now: dt.datetime) -> Exists:
         Handoff.objects.filter(
             step__journey=OuterRef("pk"),
             delivered_at__isnull=True,
+            superseded_at__isnull=True,
             created_at__lt=now - dt.timedelta(seconds=settings.HANDOFF_GRACE_SECONDS),
         )
     )
@@ -146,7 +147,8 @@ class StepQuerySet(models.QuerySet):
 
 class HandoffQuerySet(models.QuerySet):
     def undelivered(self):
-        return self.filter(delivered_at__isnull=True)
+        """Still to be carried out (a superseded handoff never will be)."""
+        return self.filter(delivered_at__isnull=True, superseded_at__isnull=True)
 
     def overdue_for_delivery(self, *, now: dt.datetime):
         """Undelivered past the grace period: lost in the broker, or failing in a worker."""

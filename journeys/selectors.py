@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from journeys.disclosure import Disclosure
@@ -88,5 +89,13 @@ def journey_information_requests(journey: Journey):
     return list(
         InformationRequest.objects.filter(step__journey=journey)
         .select_related("step__step_type", "step__unit", "requested_by")
+        .prefetch_related(
+            Prefetch(
+                "blocks",
+                queryset=Step.objects.select_related("step_type", "unit").order_by(
+                    "step_type__order", "pk"
+                ),
+            )
+        )
         .order_by("-requested_at")
     )

@@ -4,6 +4,7 @@ in one transaction, writes its events, and publishes its handoffs only after com
 
 - `applications`: what the applicant does (start, answer, submit, answer a request);
 - `casework`: what a unit's caseworkers do (claim, take next, ask, note, decide);
+- `reopening`: reopening a decision, sending a step back, transferring it to another unit;
 - `watching`: the sweeps that watch every journey, and the applicant's request for a decision;
 - `handoffs`: the handoff outbox (create, publish, deliver, sweep);
 - `emails`: the e-mail outbox (create, publish, send, sweep);
@@ -26,6 +27,8 @@ from journeys.services.casework import (
     NotAssignee,
     StepChanged,
     StepClosed,
+    blockable_steps,
+    default_blocked,
     information_request_create,
     journey_representative_confirm,
     note_add,
@@ -50,6 +53,14 @@ from journeys.services.handoffs import (
     task_failure_record,
 )
 from journeys.services.messages import applicant_notify
+from journeys.services.reopening import (
+    NotAnEarlierStep,
+    send_back_targets,
+    step_reopen,
+    step_send_back,
+    step_transfer,
+    transfer_targets,
+)
 from journeys.services.watching import (
     decision_request_create,
     delay_notices_sweep,
@@ -58,6 +69,14 @@ from journeys.services.watching import (
 )
 
 __all__ = [
+    "NotAnEarlierStep",
+    "blockable_steps",
+    "default_blocked",
+    "send_back_targets",
+    "step_reopen",
+    "step_send_back",
+    "step_transfer",
+    "transfer_targets",
     "NoClaimToConfirm",
     "NotAssignee",
     "StepChanged",

@@ -187,9 +187,11 @@ def information_request_answer(
         now=now,
         message=answer,
     )
+    # Every step the request paused resumes together, each through a handoff on its unit's
+    # queue (one that another unanswered request also pauses waits for that answer too).
     handoffs_create(
         journey=journey,
-        steps=[request.step],
+        steps=list(request.blocks.filter(status=Step.Status.WAITING_FOR_APPLICANT)),
         now=now,
         kind="resume",
         information_request=request,

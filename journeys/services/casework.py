@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import F
 
+from journeys.graph import step_dependencies
 from journeys.models import InformationRequest, Journey, JourneyEvent, Step
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
@@ -128,6 +129,24 @@ def step_reassign(
     return step
 
 
+def blockable_steps(step: Step) -> list[Step]:
+    """The journey's steps an information request from `step` may pause: those in a unit's
+    hands (received, in progress, or already waiting for the applicant)."""
+    return list(
+        Step.objects.filter(journey_id=step.journey_id, status__in=Step.ACTIVE_STATUSES)
+        .select_related("step_type", "unit")
+        .order_by("step_type__order", "pk")
+    )
+
+
+def default_blocked(step: Step, candidates: list[Step]) -> list[Step]:
+    """The asking step and every candidate that needs one of the same fields (fields every
+    unit sees, such as the company's name, do not count: they would tie every step together)."""
+    shared = {f["key"] for f in step.journey.journey_type.fields if f.get("shared")}
+    needs = set(step.step_type.needs) - shared
+    return [c for c in candidates if c.pk == step.pk or needs & set(c.step_type.needs)]
+
+
 @transaction.atomic
 def information_request_create(
     *,
@@ -137,17 +156,41 @@ def information_request_create(
     due_date: dt.date,
     now: dt.datetime,
     expected_version: int | None = None,
+    blocks: list[Step] | None = None,
 ) -> InformationRequest:
-    """Ask the applicant for specific items; the step's clock stops until they answer."""
+    """Ask the applicant for specific items; the clock stops until they answer, for the asking
+    step and every step the request blocks (by default the active steps that need the same
+    fields), all of which resume together when the answer comes."""
     journey, step = _locked(step, expected_version)
     if step.status != Step.Status.IN_PROGRESS or not journey.is_open:
         raise StepChanged
     if step.assignee_id != by.pk:
         raise NotAssignee
+    candidates = blockable_steps(step)
+    if blocks is None:
+        blocked = default_blocked(step, candidates)
+    else:
+        wanted = {s.pk for s in blocks} | {step.pk}
+        blocked = [c for c in candidates if c.pk in wanted]
     request = InformationRequest.objects.create(
         step=step, items=items, due_date=due_date, requested_by=by, requested_at=now
     )
+    request.blocks.set(blocked)
     _bump(step, status=Step.Status.WAITING_FOR_APPLICANT, paused_at=now)
+    for other in blocked:
+        if other.pk == step.pk or other.status == Step.Status.WAITING_FOR_APPLICANT:
+            continue  # already paused (by an earlier request): it waits for both answers
+        _bump(other, status=Step.Status.WAITING_FOR_APPLICANT, paused_at=now)
+        journey_event_record(
+            journey=journey,
+            step=other,
+            kind=JourneyEvent.Kind.STEP_PAUSED,
+            actor=by,
+            now=now,
+            status_before=other.status,
+            status_after=Step.Status.WAITING_FOR_APPLICANT,
+            message=step.step_type.name,
+        )
     Journey.objects.filter(pk=journey.pk, status__in=Journey.OPEN_STATUSES).update(
         status=Journey.Status.WAITING_FOR_APPLICANT
     )
@@ -244,6 +287,8 @@ def step_decide(
         raise StepChanged
     if step.assignee_id != by.pk:
         raise NotAssignee
+    if _waits_for_earlier(step):
+        raise StepChanged  # an earlier step was reopened; its recall is on the way
     _bump(
         step,
         status=new_status,
@@ -270,6 +315,18 @@ def step_decide(
     else:
         _close_rejected(journey=journey, now=now, by=by)
     return step
+
+
+def _waits_for_earlier(step: Step) -> bool:
+    """A step it depends on is no longer approved (reopened or sent back to)."""
+    earlier = step_dependencies(step.journey.journey_type_id).get(step.step_type_id)
+    if not earlier:
+        return False
+    return (
+        Step.objects.filter(journey_id=step.journey_id, step_type_id__in=earlier)
+        .exclude(status=Step.Status.APPROVED)
+        .exists()
+    )
 
 
 def _after_approval(*, journey: Journey, now: dt.datetime) -> None:

@@ -4,7 +4,8 @@ import datetime as dt
 from functools import partial
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from journeys.graph import graph_ready, step_dependencies
@@ -42,9 +43,9 @@ def handoffs_create(
     already = set()
     if kind != Handoff.Kind.RESUME:
         already = set(
-            Handoff.objects.filter(step__journey=journey, kind=kind).values_list(
-                "step_id", flat=True
-            )
+            Handoff.objects.filter(
+                step__journey=journey, kind=kind, superseded_at__isnull=True
+            ).values_list("step_id", flat=True)
         )
     handoffs = Handoff.objects.bulk_create(
         Handoff(
@@ -90,6 +91,10 @@ def handoff_deliver(*, handoff_id: int, now: dt.datetime) -> Handoff | None:
     # Lock the handoff, its step and the journey (so a delivery and a decision in one journey
     # take turns), not the unit and step type joined in: locking those made every delivery to a
     # unit wait for the one before and held up other journeys' inserts that refer to them.
+    # The journey's row first, as every change within a journey takes it (a reopening that
+    # supersedes this very handoff holds the journey and then writes the handoff's row: taking
+    # them the other way round here deadlocked the two).
+    Journey.objects.select_for_update(of=("self",)).filter(steps__handoffs__pk=handoff_id).exists()
     handoff = (
         Handoff.objects.select_for_update(of=("self", "step", "step__journey"))
         .select_related("step__step_type", "step__journey", "unit")
@@ -98,10 +103,13 @@ def handoff_deliver(*, handoff_id: int, now: dt.datetime) -> Handoff | None:
     )
     if handoff is None or handoff.delivered_at is not None:
         return handoff
+    if handoff.superseded_at is not None:
+        return handoff  # a reopening, send-back or transfer cancelled it before it arrived
     deliver = {
         Handoff.Kind.ACTIVATE: _step_activate,
         Handoff.Kind.RESUME: _step_resume,
         Handoff.Kind.CANCEL: _step_cancel,
+        Handoff.Kind.RECALL: _step_recall,
     }[handoff.kind]
     deliver(step=handoff.step, unit=handoff.unit, now=now)
     Handoff.objects.filter(pk=handoff.pk).update(
@@ -130,8 +138,13 @@ def _step_activate(*, step: Step, unit, now: dt.datetime) -> None:
         if step_type.deadline_days
         else None
     )
+    # A transferred step keeps the due date it had: the applicant's clock does not restart
+    # because the case reached the wrong unit first.
     activated = Step.objects.filter(pk=step.pk, status=Step.Status.WAITING).update(
-        status=Step.Status.QUEUED, activated_at=now, due_at=due_at, version=F("version") + 1
+        status=Step.Status.QUEUED,
+        activated_at=Coalesce(F("activated_at"), Value(now)),
+        due_at=Coalesce(F("due_at"), Value(due_at, output_field=DateTimeField())),
+        version=F("version") + 1,
     )
     if not activated:
         return
@@ -155,6 +168,10 @@ def _step_resume(*, step: Step, unit, now: dt.datetime) -> None:
     step = Step.objects.select_for_update(of=("self",)).select_related("step_type").get(pk=step.pk)
     if step.status != Step.Status.WAITING_FOR_APPLICANT:
         return
+    if step.blocking_requests.filter(answered_at__isnull=True).exists():
+        return  # another request still pauses it: it resumes with that one's answer
+    # Back to whoever held it; a step paused before anyone took it goes back to the queue.
+    resumed = Step.Status.IN_PROGRESS if step.assignee_id else Step.Status.QUEUED
     paused_at = step.paused_at or now
     due_at = step.due_at
     if due_at is not None:
@@ -163,7 +180,7 @@ def _step_resume(*, step: Step, unit, now: dt.datetime) -> None:
         )
     paused_days = (timezone.localtime(now).date() - timezone.localtime(paused_at).date()).days
     Step.objects.filter(pk=step.pk).update(
-        status=Step.Status.IN_PROGRESS,
+        status=resumed,
         due_at=due_at,
         paused_at=None,
         paused_days=F("paused_days") + paused_days,
@@ -179,7 +196,7 @@ def _step_resume(*, step: Step, unit, now: dt.datetime) -> None:
         kind=JourneyEvent.Kind.STEP_RESUMED,
         now=now,
         status_before=Step.Status.WAITING_FOR_APPLICANT,
-        status_after=Step.Status.IN_PROGRESS,
+        status_after=resumed,
     )
     _notify_unit(step, unit, OutgoingEmail.Kind.STEP_RESUMED, now)
 
@@ -198,6 +215,41 @@ def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
             status_after=Step.Status.CANCELLED,
         )
         _notify_unit(step, unit, OutgoingEmail.Kind.STEP_CANCELLED, now)
+
+
+def _step_recall(*, step: Step, unit, now: dt.datetime) -> None:
+    """A step it depended on was reopened: out of the unit's queue, back to waiting for it. If
+    that step was decided again before this arrived, the case is handed on again at once."""
+    status_before = Step.objects.filter(pk=step.pk).values_list("status", flat=True).get()
+    recalled = Step.objects.filter(pk=step.pk, status__in=Step.ACTIVE_STATUSES).update(
+        status=Step.Status.WAITING,
+        assignee=None,
+        activated_at=None,
+        started_at=None,
+        due_at=None,
+        paused_at=None,
+        version=F("version") + 1,
+    )
+    if not recalled:
+        return
+    journey = step.journey
+    if not journey.steps.filter(status=Step.Status.WAITING_FOR_APPLICANT).exists():
+        Journey.objects.filter(pk=journey.pk, status=Journey.Status.WAITING_FOR_APPLICANT).update(
+            status=Journey.Status.IN_PROGRESS
+        )
+    journey_event_record(
+        journey=journey,
+        step=step,
+        kind=JourneyEvent.Kind.STEP_RECALLED,
+        now=now,
+        status_before=status_before,
+        status_after=Step.Status.WAITING,
+    )
+    Handoff.objects.filter(
+        step=step, kind=Handoff.Kind.ACTIVATE, superseded_at__isnull=True
+    ).update(superseded_at=now)
+    ready = [s for s in ready_steps(journey) if s.pk == step.pk]
+    handoffs_create(journey=journey, steps=ready, now=now)
 
 
 def handoffs_sweep(*, now: dt.datetime) -> int:

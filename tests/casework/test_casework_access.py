@@ -24,6 +24,9 @@ CASEWORK_URLS = {
     "note": ("post", True),
     "delay": ("post", True),
     "reassign": ("post", True),
+    "reopen": ("post", True),
+    "send_back": ("post", True),
+    "transfer": ("post", True),
     "representative_confirm": ("post", True),
 }
 OWN_UNIT = {name: 200 if method == "get" else "ok" for name, (method, _) in CASEWORK_URLS.items()}

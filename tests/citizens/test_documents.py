@@ -143,6 +143,7 @@ def test_a_document_already_sent_is_attached_to_another_step_by_reference(client
                 items=["Floor plan"],
                 due_date=timezone.localdate() + dt.timedelta(days=10),
                 now=timezone.now(),
+                blocks=[],  # each unit's own request: the two steps are asked apart
             )
         )
     answer(client, journey, requests[0], SimpleUploadedFile("plan.pdf", PDF))

@@ -28,6 +28,7 @@ def ask(step, worker, now):
         items=["Floor plan of the premises", "Signed lease"],
         due_date=(now + dt.timedelta(days=14)).date(),
         now=now,
+        blocks=[],  # this step only (the journey-wide stop: test_journey_wide_clock_stop.py)
     )
 
 
