@@ -94,7 +94,9 @@ def application_list(request):
 def _own_journey(request, public_id, **filters) -> Journey:
     """A journey the person acts on (theirs, or an organisation's they represent), else 404."""
     return get_object_or_404(
-        Journey.objects.acting_for(request.user).select_related("journey_type", "organisation"),
+        Journey.objects.acting_for(request.user).select_related(
+            "journey_type", "organisation", *selectors.CONTACT_RELATED
+        ),
         public_id=public_id,
         **filters,
     )
@@ -307,10 +309,16 @@ def application_confirmation(request, public_id):
     journey = _own_journey(request, public_id)
     if journey.status == Journey.Status.DRAFT:
         return redirect("citizens:application_check", public_id=journey.public_id)
+    plan = selectors.journey_plan(journey, now=timezone.now())
     return render(
         request,
         "citizens/application_confirmation.html",
-        {"journey": journey, "steps": selectors.journey_steps(journey, now=timezone.now())},
+        {
+            "journey": journey,
+            "steps": plan.rows,
+            "plan": plan,
+            "journey_contact": selectors.journey_contact(journey),
+        },
     )
 
 
@@ -326,7 +334,8 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
             invalid if info.pk == invalid[0].pk else (info, form) for info, form in open_requests
         ]
     now = timezone.now()
-    steps = selectors.journey_steps(journey, now=now)
+    plan = selectors.journey_plan(journey, now=now)
+    steps = plan.rows
     decision_requests = list(
         DecisionRequest.objects.filter(step__journey=journey).select_related(
             "step__step_type", "step__unit"
@@ -342,6 +351,8 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
             if row.step.pk not in asked and services.may_request_decision(row.step, now)
         ],
         "decision_requests": decision_requests,
+        "plan": plan,
+        "journey_contact": selectors.journey_contact(journey),
         "events": selectors.journey_timeline(journey, for_applicant=True),
         "documents": list(journey.documents.all()),
         "open_requests": open_requests,

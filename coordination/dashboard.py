@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.counting import capped_counts
+from journeys.graph import step_dependencies
 from journeys.models import (
     DecisionRequest,
     FailedTask,
@@ -22,7 +23,11 @@ from journeys.models import (
     Journey,
     Step,
 )
+from journeys.projections import journey_at_risk, journey_project
 from journeys.querysets import failed_handoff_exists, stalled_condition, stalled_periods
+
+# The tabs that list journeys (the others list steps, handoffs, requests or tasks).
+JOURNEY_VIEWS = ("journeys", "mine", "stalled")
 
 VIEWS = {
     "journeys": _("Journeys in progress"),
@@ -32,6 +37,7 @@ VIEWS = {
     "unanswered": _("Unanswered requests"),
     "decision_requests": _("Requests for a decision"),
     "failed_tasks": _("Failed tasks"),
+    "mine": _("My journeys"),  # the journeys whose named contact the coordinator is
 }
 
 
@@ -73,9 +79,10 @@ class CoordinationFilters:
 class Dashboard:
     """One request's dashboard: the tabs' querysets, their counts, and the chosen tab's rows."""
 
-    def __init__(self, *, now: dt.datetime, filters: CoordinationFilters):
+    def __init__(self, *, now: dt.datetime, filters: CoordinationFilters, user=None):
         self.now = now
         self.filters = filters
+        self.user = user
         self.periods = stalled_periods()
 
     def _open_journeys(self) -> QuerySet:
@@ -147,6 +154,8 @@ class Dashboard:
         journeys = self._open_journeys()
         if view == "stalled":
             journeys = journeys.filter(stalled_condition(now, self.periods))
+        if view == "mine":  # the journeys whose named contact the coordinator is
+            journeys = journeys.filter(contact_id=getattr(self.user, "pk", None))
         return journeys.order_by("last_event_at", "pk")
 
     def counts(self) -> dict[str, int]:
@@ -159,9 +168,23 @@ class Dashboard:
         PostgreSQL hashes every overdue step (tens of thousands) before returning 25 rows."""
         if view == "journeys":
             return GroupedRows(self.attention_groups(), rows=self._flagged())
-        if view == "stalled":
-            return GroupedRows([self.rows("stalled")], rows=self._flagged())
+        if view in ("stalled", "mine"):
+            return GroupedRows([self.rows(view)], rows=self._flagged())
         return self.rows(view)
+
+
+def projections_attach(journeys: list[Journey], *, now: dt.datetime) -> None:
+    """Set each journey's `projected_completion` and `at_risk` (journeys.projections): the
+    steps of all of them in one query, the projection itself without any."""
+    steps: dict[int, list[Step]] = {journey.pk: [] for journey in journeys}
+    for step in Step.objects.filter(journey__in=steps).select_related("step_type", "unit"):
+        steps[step.journey_id].append(step)
+    for journey in journeys:
+        projection = journey_project(
+            steps[journey.pk], step_dependencies(journey.journey_type_id), now=now
+        )
+        journey.projected_completion = projection.completion
+        journey.at_risk = journey_at_risk(journey, projection)
 
 
 class GroupedRows:

@@ -1,4 +1,5 @@
-"""The coordinator's forms: escalation, the dashboard's filters, the insight period."""
+"""The coordinator's forms: escalation, the journey's contact, the dashboard's filters, the
+insight period."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,7 @@ from coordination.dashboard import CoordinationFilters
 from coordination.insight import Period
 from journeys.forms import BoundedDateField
 from journeys.models import Step
+from journeys.services.contacts import contact_candidates
 
 
 class EscalateForm(forms.Form):
@@ -32,6 +34,30 @@ class EscalateForm(forms.Form):
         ).select_related("step_type", "unit")
         self.fields["step"].label_from_instance = lambda step: (
             f"{step.step_type.display_name} – {step.unit.display_name}"
+        )
+
+
+class ContactForm(forms.Form):
+    """Name the journey's contact: a unit lead or a coordinator."""
+
+    use_required_attribute = False
+    contact = forms.ModelChoiceField(
+        label=_("Named contact"),
+        help_text=_("The one person the applicant calls about the whole journey."),
+        queryset=None,
+        empty_label=None,
+        error_messages={
+            "required": _("Select the journey's contact"),
+            "invalid_choice": _("Select a unit lead or a coordinator"),
+        },
+    )
+
+    def __init__(self, *args, journey, **kwargs):
+        kwargs.setdefault("initial", {"contact": journey.contact_id})
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = contact_candidates()
+        self.fields["contact"].label_from_instance = lambda user: (
+            f"{user.get_full_name() or user.get_username()} ({user.email})"
         )
 
 

@@ -82,7 +82,9 @@ def journey_gantt(journey: Journey, *, steps: list[Step], now: dt.datetime) -> G
     events = journey.events.filter(step__isnull=False).order_by("created_at", "pk")
     rows = {step.pk: GanttRow(step=step) for step in steps}
     state: dict[int, tuple[str, dt.datetime]] = {}
-    for event in events.only("step_id", "kind", "created_at"):
+    # journey_id too: the related manager sets each event's journey, which reads it (a query per
+    # event if deferred).
+    for event in events.only("journey_id", "step_id", "kind", "created_at"):
         row = rows.get(event.step_id)
         if row is None:
             continue

@@ -9,6 +9,8 @@ urlpatterns = [
     path("journeys/<uuid:public_id>/", views.journey_detail, name="journey"),
     path("journeys/<uuid:public_id>/escalate/", views.journey_escalate, name="escalate"),
     path("journeys/<uuid:public_id>/remind/", views.journey_remind, name="remind"),
+    path("journeys/<uuid:public_id>/contact/", views.journey_contact_assign, name="contact"),
+    path("bottlenecks/", views.bottlenecks, name="bottlenecks"),
     path("handoffs/<int:pk>/republish/", views.handoff_republish, name="republish"),
     path("webhooks/", views.webhook_deliveries, name="webhook_deliveries"),
     path(

@@ -11,12 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from coordination import services
-from coordination.dashboard import VIEWS, Dashboard
-from coordination.forms import CoordinationFilterForm, EscalateForm, InsightForm
+from coordination.bottlenecks import bottleneck_map
+from coordination.dashboard import JOURNEY_VIEWS, VIEWS, Dashboard, projections_attach
+from coordination.forms import ContactForm, CoordinationFilterForm, EscalateForm, InsightForm
 from coordination.insight import Period, insight_cached
 from coordination.insight_exports import insight_charts, insight_csv
 from coordination.timelines import journey_gantt
 from journeys import selectors
+from journeys import services as journey_services
 from journeys.counting import CappedPaginator
 from journeys.disclosure import journey_disclosure
 from journeys.models import Handoff, Journey, JourneyType
@@ -47,9 +49,13 @@ def dashboard(request):
         units=Unit.objects.order_by("name"),
         journey_types=JourneyType.objects.filter(is_current=True).order_by("name"),
     )
-    board = Dashboard(now=now, filters=form.filters())
+    board = Dashboard(now=now, filters=form.filters(), user=request.user)
     counts = board.counts()
-    rows = board.listing(view)
+    page = CappedPaginator(board.listing(view), PAGE_SIZE, count=counts[view]).get_page(
+        request.GET.get("page")
+    )
+    if view in JOURNEY_VIEWS:
+        projections_attach(list(page.object_list), now=now)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("view", None)
@@ -60,9 +66,7 @@ def dashboard(request):
             {"key": key, "label": label, "count": counts[key], "current": key == view}
             for key, label in VIEWS.items()
         ],
-        "page": CappedPaginator(rows, PAGE_SIZE, count=counts[view]).get_page(
-            request.GET.get("page")
-        ),
+        "page": page,
         "query": query.urlencode(),
         "now": now,
     }
@@ -74,15 +78,22 @@ def dashboard(request):
 
 def _journey(request, public_id) -> Journey:
     _require_coordinator(request)
-    return selectors.journey_for_page(Journey.objects.visible_to(request.user), public_id=public_id)
+    return selectors.journey_for_page(
+        Journey.objects.visible_to(request.user).select_related(*selectors.CONTACT_RELATED),
+        public_id=public_id,
+    )
 
 
-def _render_journey(request, journey: Journey, escalate_form=None, status=200):
+def _render_journey(request, journey: Journey, escalate_form=None, contact_form=None, status=200):
     now = timezone.now()
-    rows = selectors.journey_steps(journey, now=now)
+    plan = selectors.journey_plan(journey, now=now)
+    rows = plan.rows
     context = {
         "journey": journey,
         "steps": rows,
+        "plan": plan,
+        "journey_contact": selectors.journey_contact(journey),
+        "contact_form": contact_form or ContactForm(journey=journey),
         "gantt": journey_gantt(journey, steps=[r.step for r in rows], now=now),
         "events": selectors.journey_timeline(
             journey,
@@ -96,7 +107,7 @@ def _render_journey(request, journey: Journey, escalate_form=None, status=200):
             .select_related("step__step_type", "unit")
         ),
         "escalate_form": escalate_form or EscalateForm(journey=journey),
-        "invalid_form": escalate_form if escalate_form is not None else None,
+        "invalid_form": escalate_form if escalate_form is not None else contact_form,
         "now": now,
     }
     return render(request, "coordination/journey.html", context, status=status)
@@ -124,6 +135,35 @@ def journey_escalate(request, public_id):
     )
     messages.success(request, _("The unit lead has been told."))
     return redirect("coordination:journey", public_id=journey.public_id)
+
+
+@login_required
+@require_POST
+def journey_contact_assign(request, public_id):
+    journey = _journey(request, public_id)
+    form = ContactForm(request.POST, journey=journey)
+    if not form.is_valid():
+        return _render_journey(request, journey, contact_form=form, status=422)
+    contact = form.cleaned_data["contact"]
+    if journey_services.journey_contact_assign(
+        journey=journey, contact=contact, by=request.user, now=timezone.now()
+    ):
+        messages.success(request, _("The journey's contact is now named."))
+    else:
+        messages.info(request, _("That person already was the journey's contact."))
+    return redirect("coordination:journey", public_id=journey.public_id)
+
+
+@login_required
+@require_GET
+def bottlenecks(request):
+    """Where journeys queue: units by week, median time in the queue and the overdue share."""
+    _require_coordinator(request)
+    return render(
+        request,
+        "coordination/bottlenecks.html",
+        {"map": bottleneck_map(today=timezone.localdate())},
+    )
 
 
 @login_required

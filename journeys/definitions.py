@@ -31,7 +31,11 @@ TYPE_KEYS = {
     "fields",
     "steps",
     "stalled_after_days",
+    "owner",
+    "service_norm_days",
 }
+# `owner`: the slug of the unit that owns the whole journey, or this word for the coordinators.
+COORDINATION_OWNER = "coordination"
 STEP_KEYS = {
     "key",
     "name",
@@ -139,6 +143,16 @@ class _Check:
             self.fail("steps", "must be a list")
         keys = [s.get("key") if isinstance(s, dict) else None for s in steps]
         units = set(Unit.objects.values_list("slug", flat=True))
+        owner = d.get("owner", COORDINATION_OWNER)
+        if owner != COORDINATION_OWNER and owner not in units:
+            self.fail(
+                "journey type", f"owner must be a unit or '{COORDINATION_OWNER}', not '{owner}'"
+            )
+        norm = d.get("service_norm_days")
+        if norm is not None and not (
+            isinstance(norm, int) and not isinstance(norm, bool) and norm > 0
+        ):
+            self.fail("journey type", "service_norm_days must be a whole number of days above 0")
         graph = {}
         for index, step in enumerate(steps, start=1):
             where = f"step {keys[index - 1] or index}"
@@ -254,6 +268,8 @@ def _publish(d: dict) -> tuple[JourneyType, bool]:
         time_min_weeks=time_weeks.get("min", 0),
         time_max_weeks=time_weeks.get("max", 0),
         stalled_after_days=d.get("stalled_after_days"),
+        owner_unit=Unit.objects.filter(slug=d.get("owner", COORDINATION_OWNER)).first(),
+        service_norm_days=d.get("service_norm_days"),
         source_hash=fingerprint,
     )
     units = {u.slug: u for u in Unit.objects.all()}

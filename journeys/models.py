@@ -53,6 +53,21 @@ class JourneyType(Translated):
         blank=True,
         help_text=_("An open journey with no event for this long is stalled; empty: the default."),
     )
+    owner_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_journey_types",
+        verbose_name=_("owning unit"),
+        help_text=_("The unit that owns the whole journey; empty: the coordinators own it."),
+    )
+    service_norm_days = models.PositiveIntegerField(
+        _("service norm (days)"),
+        null=True,
+        blank=True,
+        help_text=_("The target for the whole journey, in calendar days from submission."),
+    )
     source_hash = models.CharField(_("definition fingerprint"), max_length=64, editable=False)
     published_at = models.DateTimeField(_("published"), auto_now_add=True)
 
@@ -196,6 +211,19 @@ class Journey(models.Model):
         default=settings.LANGUAGE_CODE,
         help_text=_("The applicant's language when applying; messages to them use it."),
     )
+    # The one person the applicant calls about the whole journey (journeys.services.contacts).
+    contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact_journeys",
+        verbose_name=_("named contact"),
+    )
+    # What journeys.projections foresaw at submission: a later projection is compared with it.
+    projected_completion_at_submission = models.DateTimeField(
+        _("completion expected at submission"), null=True, blank=True
+    )
 
     objects = JourneyQuerySet.as_manager()
 
@@ -293,6 +321,9 @@ class Step(models.Model):
         _("the applicant's chance to comment"),
         blank=True,
         help_text=_("Required for a rejection (Administrative Procedure Act, section 25)."),
+    )
+    projected_decision_at_submission = models.DateTimeField(
+        _("decision expected at submission"), null=True, blank=True
     )
     # Optimistic locking: every state change increments it.
     version = models.PositiveIntegerField(default=0)
@@ -445,6 +476,7 @@ class JourneyEvent(models.Model):
         STEP_RECALLED = "step_recalled", _("Back to waiting for an earlier step")
         REVIEW_FLAGGED = "review_flagged", _("Decision flagged for review")
         STEP_TRANSFERRED = "step_transferred", _("Case transferred to another unit")
+        CONTACT_ASSIGNED = "contact_assigned", _("Named contact assigned")
 
     # Kinds whose message is the applicant's data (an answer, a document's name): shown only
     # to those who may see that step's data (journeys.disclosure).

@@ -4,11 +4,21 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from journeys.disclosure import Disclosure
 from journeys.graph import graph_blockers, graph_levels, step_dependencies
 from journeys.models import InformationRequest, Journey, JourneyEvent, Step
+from journeys.projections import (
+    Cause,
+    JourneyProjection,
+    StepProjection,
+    journey_at_risk,
+    journey_project,
+)
 from journeys.templatetags.people import STAFF_NAME_RELATED
 
 
@@ -20,6 +30,81 @@ class StepRow:
     step: Step
     blocked_by: list[str]
     days_with_unit: int | None = None
+    projection: StepProjection | None = None
+
+    @property
+    def expected_by(self) -> dt.datetime | None:
+        """When an open step is expected to be decided (journeys.projections)."""
+        if self.projection is None or not self.step.is_open:
+            return None
+        return self.projection.decision
+
+    @property
+    def expected_start(self) -> dt.datetime | None:
+        if self.projection is None or self.step.status != Step.Status.WAITING:
+            return None
+        return self.projection.start
+
+    @property
+    def date_moved_reason(self) -> str:
+        """Why an open step's expected date differs from the one foreseen at submission."""
+        if self.expected_by is None:
+            return ""
+        return moved_reason(
+            self.projection, self.projection.moved(self.step.projected_decision_at_submission)
+        )
+
+
+def moved_reason(projection: StepProjection, days: int) -> str:
+    """In the applicant's words: later or earlier than first expected, and why."""
+    if not days:
+        return ""
+    cause, step = projection.cause, projection.cause_step
+    name = step.step_type.display_name if step is not None else ""
+    if days > 0 and cause == Cause.PAUSED and name:
+        return _("Later than first expected because of an information request in “%(step)s”.") % {
+            "step": name
+        }
+    if days > 0 and cause == Cause.LATE and name:
+        return _("Later than first expected because “%(step)s” is taking longer.") % {"step": name}
+    if days < 0 and cause == Cause.EARLY and name:
+        return _("Earlier than first expected because “%(step)s” was decided early.") % {
+            "step": name
+        }
+    return _("Later than first expected.") if days > 0 else _("Earlier than first expected.")
+
+
+@dataclass(frozen=True)
+class JourneyPlan:
+    """A journey's steps as a page shows them, with the projection they were read with."""
+
+    rows: list[StepRow]
+    projection: JourneyProjection
+    journey: Journey
+
+    @property
+    def completion(self) -> dt.datetime | None:
+        return self.projection.completion if self.journey.is_open else None
+
+    @property
+    def completion_moved_reason(self) -> str:
+        """Why the journey's expected end differs from the one foreseen at submission: the
+        reason of the last step on its critical path."""
+        path = self.projection.critical_path
+        if self.completion is None or not path:
+            return ""
+        last = self.projection.of(path[-1])
+        return moved_reason(last, last.moved(self.journey.projected_completion_at_submission))
+
+    @property
+    def at_risk(self) -> bool:
+        return self.journey.is_open and journey_at_risk(self.journey, self.projection)
+
+    @property
+    def critical_path(self) -> list[StepRow]:
+        """The steps whose dates set the completion date, with their rows, first to last."""
+        by_pk = {row.step.pk: row for row in self.rows}
+        return [by_pk[step.pk] for step in self.projection.critical_path]
 
 
 def _days_with_unit(step: Step, now: dt.datetime | None) -> int | None:
@@ -31,8 +116,24 @@ def _days_with_unit(step: Step, now: dt.datetime | None) -> int | None:
     return max(held.days - step.paused_days, 0)
 
 
-def journey_steps(journey: Journey, *, now: dt.datetime | None = None) -> list[StepRow]:
+def journey_plan(journey: Journey, *, now: dt.datetime) -> JourneyPlan:
+    """The steps with their projected dates, and the journey's (the same queries as
+    journey_steps: the projection reads only what they load)."""
     steps = list(journey.steps.select_related("step_type", "unit", "assignee"))
+    projection = journey_project(steps, step_dependencies(journey.journey_type_id), now=now)
+    rows = journey_steps(journey, now=now, steps=steps, projection=projection)
+    return JourneyPlan(rows=rows, projection=projection, journey=journey)
+
+
+def journey_steps(
+    journey: Journey,
+    *,
+    now: dt.datetime | None = None,
+    steps: list[Step] | None = None,
+    projection: JourneyProjection | None = None,
+) -> list[StepRow]:
+    if steps is None:
+        steps = list(journey.steps.select_related("step_type", "unit", "assignee"))
     dependencies = step_dependencies(journey.journey_type_id)
     by_type = {s.step_type_id: s for s in steps}
     status = {type_id: s.status for type_id, s in by_type.items()}
@@ -46,7 +147,12 @@ def journey_steps(journey: Journey, *, now: dt.datetime | None = None) -> list[S
             )
         ]
         rows.append(
-            StepRow(step=step, blocked_by=blockers, days_with_unit=_days_with_unit(step, now))
+            StepRow(
+                step=step,
+                blocked_by=blockers,
+                days_with_unit=_days_with_unit(step, now),
+                projection=projection.of(step) if projection is not None else None,
+            )
         )
     return rows
 
@@ -98,4 +204,42 @@ def journey_information_requests(journey: Journey):
             )
         )
         .order_by("-requested_at")
+    )
+
+
+# Load these with the journey for journey_contact (no query of its own).
+CONTACT_RELATED = ("contact__staff_profile", "journey_type__owner_unit")
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    """The one person the applicant calls about the journey: name, unit, e-mail, phone."""
+
+    name: str
+    unit: str
+    email: str
+    phone: str
+    named: bool  # a person, not the portal's shared contact
+
+
+def journey_contact(journey: Journey) -> ContactCard:
+    """The journey's named contact (journeys.services.contacts), their unit being the one that
+    owns the journey type (or journey coordination); without a contact, the portal's shared one.
+    The phone is the person's (their staff profile), else their unit's, else the shared one."""
+    owner = journey.journey_type.owner_unit
+    unit = owner.display_name if owner is not None else _("Journey coordination")
+    shared = settings.PORTAL_CONTACT
+    person = journey.contact
+    if person is None:
+        return ContactCard(_("Journey coordination"), unit, shared["email"], shared["phone"], False)
+    try:
+        phone = person.staff_profile.phone
+    except ObjectDoesNotExist:
+        phone = ""
+    return ContactCard(
+        name=person.get_full_name() or person.email,
+        unit=unit,
+        email=person.email or shared["email"],
+        phone=phone or (owner.phone if owner is not None else "") or shared["phone"],
+        named=True,
     )

@@ -95,6 +95,8 @@ def journey_type(
     stalled_after_days: int | None = None,
     slug: str = "permit-trail",
     prefix: str = "TRAIL",
+    owner: str | None = None,
+    service_norm_days: int | None = None,
 ) -> JourneyType:
     """Publish (or find, if the same definition is current) a synthetic journey type."""
     if parallel < 1 and (chain or join):
@@ -144,6 +146,10 @@ def journey_type(
     }
     if stalled_after_days is not None:
         definition["stalled_after_days"] = stalled_after_days
+    if owner is not None:
+        definition["owner"] = owner
+    if service_norm_days is not None:
+        definition["service_norm_days"] = service_norm_days
     return journey_type_publish(definition, source=f"tests.journey_types ({slug})")[0]
 
 

@@ -97,7 +97,7 @@ PINNED = {
     "caseworker queue": 5,
     "case page": 8,  # the units a received case can be transferred to
     "unit lead's workload": 7,
-    "coordinator dashboard": 8,
+    "coordinator dashboard": 9,  # the page's journeys' steps, for projected dates and "at risk"
     "coordinator dashboard, stalled": 6,  # none stalled here: an empty list reads no rows
     "coordinator dashboard, overdue": 6,
     "insight": 4,  # its figures come from the cache

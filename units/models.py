@@ -150,6 +150,12 @@ class StaffProfile(models.Model):
         default=settings.LANGUAGE_CODE,
         help_text=_("E-mails from the portal are written in this language."),
     )
+    phone = models.CharField(
+        _("phone"),
+        max_length=40,
+        blank=True,
+        help_text=_("Shown to applicants whose named contact this person is."),
+    )
 
     class Meta:
         verbose_name = _("staff profile")

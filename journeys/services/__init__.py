@@ -9,6 +9,7 @@ in one transaction, writes its events, and publishes its handoffs only after com
 - `handoffs`: the handoff outbox (create, publish, deliver, sweep);
 - `emails`: the e-mail outbox (create, publish, send, sweep);
 - `outbox`: publishing either outbox's rows after commit, never raising into the caller;
+- `contacts`: the journey's named contact (a default at submission, assigned by coordinators);
 - `events`: the append-only journey log;
 - `messages`: messages to the applicant, written in the portal and e-mailed through the outbox.
 """
@@ -39,6 +40,7 @@ from journeys.services.casework import (
     step_release,
     step_take_next,
 )
+from journeys.services.contacts import contact_default, journey_contact_assign
 from journeys.services.emails import (
     outgoing_email_send,
     outgoing_emails_create,
@@ -81,7 +83,9 @@ __all__ = [
     "NotAssignee",
     "StepChanged",
     "StepClosed",
+    "contact_default",
     "decision_request_create",
+    "journey_contact_assign",
     "delay_notices_sweep",
     "may_request_decision",
     "stuck_sweep",

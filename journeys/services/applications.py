@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import F
 
 from journeys.documents import check_upload
+from journeys.graph import step_dependencies
 from journeys.models import (
     Document,
     InformationRequest,
@@ -16,6 +17,8 @@ from journeys.models import (
     ReferenceSequence,
     Step,
 )
+from journeys.projections import journey_project
+from journeys.services.contacts import contact_default
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
 from journeys.services.messages import applicant_notify
@@ -89,12 +92,29 @@ def journey_submit(*, journey: Journey, by, language: str, now: dt.datetime) -> 
     journey.submitted_at = now
     journey.language = language or journey.language
     journey.applying_as = journey.applying_as or Journey.ApplyingAs.PERSON
-    journey.save(update_fields=["reference", "status", "submitted_at", "language", "applying_as"])
-    Step.objects.bulk_create(
-        Step(journey=journey, step_type=step_type, unit_id=step_type.unit_id)
-        for step_type in journey.journey_type.steps.all()
+    steps = [
+        Step(journey=journey, step_type=step_type, unit=step_type.unit)
+        for step_type in journey.journey_type.steps.select_related("unit")
         if step_type.applies_to(journey.data)
+    ]
+    # Kept as they are now, so a page can say later why a date moved (journeys.projections).
+    projection = journey_project(steps, step_dependencies(journey.journey_type_id), now=now)
+    for step in steps:
+        step.projected_decision_at_submission = projection.of(step).decision
+    journey.projected_completion_at_submission = projection.completion
+    journey.contact = journey.contact or contact_default(journey)
+    journey.save(
+        update_fields=[
+            "reference",
+            "status",
+            "submitted_at",
+            "language",
+            "applying_as",
+            "projected_completion_at_submission",
+            "contact",
+        ]
     )
+    Step.objects.bulk_create(steps)
     journey_event_record(
         journey=journey,
         kind=JourneyEvent.Kind.SUBMITTED,

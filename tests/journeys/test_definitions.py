@@ -102,6 +102,14 @@ def test_a_changed_definition_is_a_new_version_and_running_journeys_keep_theirs(
         ),
         (("needs: [name]", "needs: [shoe_size]"), "step first: needs unknown field 'shoe_size'"),
         (("slug: test-service\n", ""), "journey type: 'slug' is missing"),
+        (
+            ("reference_prefix: TEST\n", "reference_prefix: TEST\nowner: ministry-of-magic\n"),
+            "journey type: owner must be a unit or 'coordination', not 'ministry-of-magic'",
+        ),
+        (
+            ("reference_prefix: TEST\n", "reference_prefix: TEST\nservice_norm_days: soon\n"),
+            "journey type: service_norm_days must be a whole number of days above 0",
+        ),
     ],
 )
 def test_a_bad_definition_names_the_place_and_loads_nothing(units, write, change, message):
@@ -141,3 +149,15 @@ def test_the_command_reports_each_file_and_fails_with_the_error(units, catalogue
     assert out[2].endswith("open-a-cafe v1 unchanged")  # loaded once for the session
     with pytest.raises(CommandError, match="unknown unit 'nowhere'"):
         call_command("load_journey_type", str(write(VALID.replace("office-two", "nowhere"))))
+
+
+def test_the_owner_and_the_service_norm_are_read(units, write):
+    owned = VALID.replace(
+        "reference_prefix: TEST\n",
+        "reference_prefix: TEST\nowner: office-two\nservice_norm_days: 30\n",
+    )
+    journey_type, _ = journey_type_load(write(owned))
+    assert journey_type.owner_unit.slug == "office-two"
+    assert journey_type.service_norm_days == 30
+    coordinated, _ = journey_type_load(write(VALID.replace("Test service", "Test service 2")))
+    assert coordinated.owner_unit is None and coordinated.service_norm_days is None

@@ -116,6 +116,8 @@ MATRIX = {
     "coordination:journey": ("get", ["journey"], COORDINATORS),
     "coordination:escalate": ("post", ["journey"], COORDINATORS),
     "coordination:remind": ("post", ["journey"], COORDINATORS),
+    "coordination:contact": ("post", ["journey"], COORDINATORS),
+    "coordination:bottlenecks": ("get", [], COORDINATORS),
     "coordination:republish": ("post", ["handoff"], COORDINATORS),
     "coordination:webhook_deliveries": ("get", [], COORDINATORS),
     "coordination:webhook_send_again": ("post", ["delivery"], COORDINATORS),

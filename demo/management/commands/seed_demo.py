@@ -20,7 +20,7 @@ from demo.reference_credentials import FILE_NAME, credentials_read, credentials_
 from journeys import services
 from journeys.definitions import journey_type_load
 from journeys.models import Handoff, Journey, JourneyType, Step
-from units.models import Membership, Unit
+from units.models import Membership, StaffProfile, Unit
 
 DEMO_PASSWORD = "demo-portal-2026"
 CATALOGUE = Path(__file__).resolve().parents[3] / "journeys" / "catalogue"
@@ -207,8 +207,12 @@ class Command(BaseCommand):
             defaults={"role": Membership.Role.LEAD},
         )
         accounts.append(("lead-urban-planning", "Unit lead, Urban Planning"))
-        coordinator = self._user("coordinator")
+        coordinator = self._user("coordinator", first_name="Cora", last_name="Samordnare")
         coordinator.user_permissions.add(Permission.objects.get(codename="coordinate"))
+        # The named contact of the demo's journeys (journeys.services.contacts): a phone to show.
+        StaffProfile.objects.update_or_create(
+            user=coordinator, defaults={"phone": "+46 8 000 000 01"}
+        )
         accounts.append(("coordinator", "Coordinator of all journeys"))
         self._user("admin", is_staff=True, is_superuser=True)
         accounts.append(("admin", "Administrator (Django admin)"))
