@@ -13,6 +13,7 @@ from journeys.querysets import (
     OutgoingEmailQuerySet,
     StepQuerySet,
 )
+from journeys.routing import route_unit
 from journeys.states import (
     ACTIVE_STEP,
     DECIDED_STEP,
@@ -121,6 +122,15 @@ class StepType(Translated):
             "A yes/no field: the step is part of the journey only when it is answered yes."
         ),
     )
+    routing = models.JSONField(
+        _("routing rule"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Chooses the step's unit by the applicant's answers (journeys.routing); "
+            "empty: always the unit above, which is also the rule's default."
+        ),
+    )
 
     class Meta:
         ordering = ["journey_type", "order"]
@@ -135,6 +145,10 @@ class StepType(Translated):
 
     def applies_to(self, data: dict) -> bool:
         return not self.applies_if or data.get(self.applies_if) is True
+
+    def unit_slug_for(self, data: dict) -> str | None:
+        """The slug of the unit its routing rule chooses for these answers; None: no rule."""
+        return route_unit(self.routing, data) if self.routing else None
 
     @property
     def display_name(self) -> str:
@@ -428,6 +442,10 @@ class JourneyEvent(models.Model):
         HANDOFF_SENT = "handoff_sent", _("Case handed to the next unit")
         COMPLETED = "completed", _("Journey completed")
         CLOSED_REJECTED = "closed_rejected", _("Journey closed after a rejection")
+        ANSWERS_AMENDED = "answers_amended", _("The applicant changed their answers")
+        STEP_REROUTED = "step_rerouted", _("Step routed to another unit")
+        CONSULTATION_REQUESTED = "consultation_requested", _("Another unit consulted")
+        CONSULTATION_ANSWERED = "consultation_answered", _("Consulted unit answered")
 
     # Kinds whose message is the applicant's data (an answer, a document's name): shown only
     # to those who may see that step's data (journeys.disclosure).

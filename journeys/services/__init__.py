@@ -15,11 +15,13 @@ in one transaction, writes its events, and publishes its handoffs only after com
 from journeys.services.applications import (
     document_add,
     information_request_answer,
+    journey_answers_amend,
     journey_applying_for_organisation,
     journey_applying_for_self,
     journey_save_answers,
     journey_start,
     journey_submit,
+    steps_reroute,
 )
 from journeys.services.casework import (
     NoClaimToConfirm,
@@ -73,6 +75,7 @@ __all__ = [
     "handoffs_sweep",
     "information_request_answer",
     "information_request_create",
+    "journey_answers_amend",
     "journey_applying_for_organisation",
     "journey_applying_for_self",
     "journey_event_record",
@@ -91,5 +94,6 @@ __all__ = [
     "step_reassign",
     "step_release",
     "step_take_next",
+    "steps_reroute",
     "task_failure_record",
 ]
