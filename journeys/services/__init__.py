@@ -4,6 +4,7 @@ in one transaction, writes its events, and publishes its handoffs only after com
 
 - `applications`: what the applicant does (start, answer, submit, answer a request);
 - `casework`: what a unit's caseworkers do (claim, take next, ask, note, decide);
+- `consultations`: a unit asking another unit's opinion on its step, and the answer;
 - `watching`: the sweeps that watch every journey, and the applicant's request for a decision;
 - `handoffs`: the handoff outbox (create, publish, deliver, sweep);
 - `emails`: the e-mail outbox (create, publish, send, sweep);
@@ -38,6 +39,12 @@ from journeys.services.casework import (
     step_release,
     step_take_next,
 )
+from journeys.services.consultations import (
+    ConsultationAnswered,
+    SameUnit,
+    consultation_answer,
+    consultation_request,
+)
 from journeys.services.emails import (
     outgoing_email_send,
     outgoing_emails_create,
@@ -60,6 +67,10 @@ from journeys.services.watching import (
 )
 
 __all__ = [
+    "ConsultationAnswered",
+    "SameUnit",
+    "consultation_answer",
+    "consultation_request",
     "NoClaimToConfirm",
     "NotAssignee",
     "StepChanged",
