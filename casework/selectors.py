@@ -96,13 +96,15 @@ def unit_workload(unit: Unit, *, now: dt.datetime):
 CONSULTATIONS_SHOWN = 25
 
 
-def unit_consultations(unit: Unit, *, now: dt.datetime) -> dict:
+def unit_consultations(unit: Unit, *, now: dt.datetime, with_rows: bool = True) -> dict:
     """The consultations waiting for the unit's answer, earliest due first (the first 25),
-    with how many are open and overdue: two queries."""
+    with how many are open and overdue: one query, and one more for rows when there are any."""
     waiting = Consultation.objects.for_unit_open(unit)
     counts = waiting.aggregate(
         open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=timezone.localdate(now)))
     )
+    if not (with_rows and counts["open"]):
+        return {"rows": [], **counts}
     rows = waiting.select_related("step__journey", "step__step_type", "step__unit").order_by(
         "due_date", "pk"
     )[:CONSULTATIONS_SHOWN]

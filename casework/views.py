@@ -516,7 +516,7 @@ def workload(request: HtmxHttpRequest) -> HttpResponse:
             "unassigned": counts["new"],
             "open_total": counts["all"],
             "overdue_total": counts["overdue"],
-            "consultations": queue_selectors.unit_consultations(unit, now=now),
+            "consultations": queue_selectors.unit_consultations(unit, now=now, with_rows=False),
             "now": now,
         },
     )
