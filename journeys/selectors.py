@@ -90,3 +90,14 @@ def journey_information_requests(journey: Journey):
         .select_related("step__step_type", "step__unit", "requested_by")
         .order_by("-requested_at")
     )
+
+
+def journey_routing_fields(journey) -> list[str]:
+    """The fields whose answers route a step of the journey that no unit has had yet (waiting,
+    no handoff written): changing one moves that step (journeys.services.steps_reroute)."""
+    routes = (
+        journey.steps.filter(status=Step.Status.WAITING, handoffs__isnull=True)
+        .exclude(step_type__routing={})
+        .values_list("step_type__routing", flat=True)
+    )
+    return sorted({route["by"] for route in routes})

@@ -125,7 +125,8 @@ def journey_answers_amend(*, journey: Journey, by, answers: dict, now: dt.dateti
     route again the steps not yet with a unit. Only fields of the journey type change; the
     caller holds the journey's row lock. Returns the steps that moved."""
     keys = {f["key"] for f in journey.journey_type.fields}
-    changed = {k: v for k, v in answers.items() if k in keys and journey.data.get(k) != v}
+    # A question left unanswered and sent back empty is no change.
+    changed = {k: v for k, v in answers.items() if k in keys and journey.data.get(k, "") != v}
     if not changed:
         return []
     journey.data = {**journey.data, **changed}

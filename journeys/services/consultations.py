@@ -63,6 +63,7 @@ def consultation_request(
         journey=journey,
         step=step,
         consultation=consultation,
+        queue=unit.queue_name,  # on the consulted unit's queue, as a handed step's notice is
     )
     return consultation
 

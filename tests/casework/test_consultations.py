@@ -5,13 +5,15 @@ attached to the asking step; both on the journey's timeline."""
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from journeys import services
 from journeys.models import Consultation, JourneyEvent, OutgoingEmail
-from tests.factories import make_caseworker, make_coordinator, submitted_journey
+from tests.factories import make_caseworker, make_coordinator, send_emails, submitted_journey
 from tests.journey_types import TRAIL_ANSWERS, journey_type
+from units.models import StaffProfile
 
 
 @pytest.fixture
@@ -148,3 +150,19 @@ def test_other_units_get_404(client, asked):
         assert client.get(url).status_code == 404
         answer = reverse("casework:consultation_answer", args=[consultation.pk])
         assert client.post(answer, {"answer": "x"}).status_code == 404
+
+
+def test_the_consulted_units_members_are_e_mailed_on_its_queue_in_their_language(asked, settings):
+    settings.SITE_URL = "https://portal.example.org"
+    consultation, _, consulted = asked
+    StaffProfile.objects.create(user=consulted, language="sv")
+    email = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.CONSULTATION)
+    assert email.queue == consultation.unit.queue_name
+    assert send_emails(kind=OutgoingEmail.Kind.CONSULTATION) == 1
+    message = mail.outbox[-1]
+    assert message.to == [consulted.email]
+    assert message.subject == f"Remiss: {consultation.step.journey.reference}"
+    assert "ber om din enhets yttrande" in message.body
+    url = f"https://portal.example.org/work/consultations/{consultation.pk}/"
+    assert f"Öppna remissen: {url}" in message.body
+    assert send_emails(kind=OutgoingEmail.Kind.CONSULTATION) == 0  # sent once

@@ -4,13 +4,14 @@ at submission and again when the applicant changes an answer on an information r
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from journeys import services
 from journeys.definitions import DefinitionError, journey_type_publish
 from journeys.models import JourneyEvent, Step
 from journeys.routing import route_unit
-from tests.factories import make_caseworker, submitted_journey
+from tests.factories import CAFE_ANSWERS, make_caseworker, submitted_journey
 from tests.journey_types import make_test_units
 
 OFFICES = ("office-central", "office-north", "office-south", "office-large", "office-first")
@@ -206,3 +207,38 @@ def test_the_cafe_routes_food_registration_by_the_premises_postcode(cafe):
     assert food.unit_slug_for({"premises_postcode": "114 55"}) == "environment-health-north"
     assert food.unit_slug_for({"premises_postcode": "118 46"}) == "environment-health-south"
     assert food.unit_slug_for({"premises_postcode": "164 40"}) == "environment-health"
+
+
+def test_the_applicant_corrects_the_postcode_with_an_answer_and_the_food_step_moves(client, cafe):
+    journey = submitted_journey(cafe, answers={**CAFE_ANSWERS, "premises_postcode": "164 40"})
+    food = journey.steps.get(step_type__key="food-registration")
+    assert food.unit.slug == "environment-health"
+    permit = journey.steps.get(step_type__key="building-permit")
+    worker = make_caseworker(permit.unit)
+    permit = services.step_claim(step=permit, by=worker, now=timezone.now())
+    request = services.information_request_create(
+        step=permit,
+        by=worker,
+        items=["Which district are the premises in?"],
+        due_date=timezone.localdate() + dt.timedelta(days=5),
+        now=timezone.now(),
+    )
+    client.force_login(journey.applicant)
+    track = reverse("citizens:application_track", args=[journey.public_id])
+    page = client.get(track).content.decode()
+    field = f'name="request-{request.pk}-premises_postcode"'
+    assert field in page and 'value="164 40"' in page
+    response = client.post(
+        reverse("citizens:information_answer", args=[journey.public_id, request.pk]),
+        {
+            f"request-{request.pk}-answer": "Norrmalm; the postcode was wrong.",
+            f"request-{request.pk}-premises_postcode": "114 55",
+        },
+    )
+    assert response.status_code == 302
+    food.refresh_from_db()
+    assert food.unit.slug == "environment-health-north"
+    assert journey.events.filter(kind=JourneyEvent.Kind.STEP_REROUTED, step=food).exists()
+    # Once the step is with a unit, the answer that routes it is no longer offered.
+    Step.objects.filter(pk=food.pk).update(status=Step.Status.QUEUED)
+    assert field.split('"')[1] not in client.get(track).content.decode()
