@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from journeys.forms import BoundedDateField
 from journeys.models import JourneyEvent, Step
+from units.models import Unit
 
 
 class CaseForm(forms.Form):
@@ -234,3 +235,50 @@ class TransferForm(CaseForm):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["unit"].label_from_instance = lambda unit: unit.display_name
+
+
+class ConsultationForm(CaseForm):
+    """Ask another unit's opinion on the step (remiss)."""
+
+    id_prefix = "consult"
+    unit = forms.ModelChoiceField(
+        label=_("Unit to consult"),
+        queryset=Unit.objects.none(),
+        empty_label=_("Choose a unit"),
+        error_messages={"required": _("Select the unit to consult")},
+    )
+    question = forms.CharField(
+        label=_("Question to the unit"),
+        help_text=_("The unit sees your question and the answers your step may see."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=3000,
+        error_messages={"required": _("Enter the question to the unit")},
+    )
+    due_date = BoundedDateField(
+        label=_("Answer by"),
+        help_text=_("For example 2027-03-15"),
+        error_messages={
+            "required": _("Enter the date the unit should answer by"),
+            "invalid": _("Enter the date as year-month-day, for example 2027-03-15"),
+        },
+    )
+
+    def __init__(self, *args, asking_unit: Unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.exclude(pk=asking_unit.pk).order_by("name")
+
+    def clean_due_date(self) -> dt.date:
+        due = self.cleaned_data["due_date"]
+        if due <= timezone.localdate():
+            raise forms.ValidationError(_("Enter a date after today"))
+        return due
+
+
+class ConsultationAnswerForm(forms.Form):
+    use_required_attribute = False
+    answer = forms.CharField(
+        label=_("Your unit's answer"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        error_messages={"required": _("Enter your unit's answer")},
+    )

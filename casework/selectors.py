@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.counting import capped_counts
-from journeys.models import Step
+from journeys.models import Consultation, Step
 from journeys.templatetags.people import STAFF_NAME_RELATED
 from units.models import Unit
 
@@ -91,3 +91,21 @@ def unit_workload(unit: Unit, *, now: dt.datetime):
         )
         .order_by("username")
     )
+
+
+CONSULTATIONS_SHOWN = 25
+
+
+def unit_consultations(unit: Unit, *, now: dt.datetime, with_rows: bool = True) -> dict:
+    """The consultations waiting for the unit's answer, earliest due first (the first 25),
+    with how many are open and overdue: one query, and one more for rows when there are any."""
+    waiting = Consultation.objects.for_unit_open(unit)
+    counts = waiting.aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=timezone.localdate(now)))
+    )
+    if not (with_rows and counts["open"]):
+        return {"rows": [], **counts}
+    rows = waiting.select_related("step__journey", "step__step_type", "step__unit").order_by(
+        "due_date", "pk"
+    )[:CONSULTATIONS_SHOWN]
+    return {"rows": list(rows), **counts}

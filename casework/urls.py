@@ -27,6 +27,9 @@ urlpatterns = [
         views.case_representative_confirm,
         name="representative_confirm",
     ),
+    path("steps/<int:pk>/consult/", views.case_consult, name="consult"),
+    path("consultations/<int:pk>/", views.consultation, name="consultation"),
+    path("consultations/<int:pk>/answer/", views.consultation_answer, name="consultation_answer"),
     path(
         "steps/<int:pk>/documents/<int:document_pk>/",
         views.case_document,

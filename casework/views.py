@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from casework import selectors as queue_selectors
 from casework.forms import (
+    ConsultationAnswerForm,
+    ConsultationForm,
     DecisionForm,
     DelayForm,
     InformationRequestForm,
@@ -28,6 +30,7 @@ from casework.forms import (
 from journeys import selectors, services
 from journeys.counting import CappedPaginator
 from journeys.disclosure import (
+    consultation_disclosure,
     disclosed_answers,
     disclosed_documents,
     disclosed_identity_number,
@@ -35,7 +38,7 @@ from journeys.disclosure import (
     journey_disclosure,
 )
 from journeys.documents import document_response
-from journeys.models import Step
+from journeys.models import Consultation, Step
 from journeys.templatetags.people import STAFF_NAME_RELATED
 from organisations.selectors import representative_for
 from portal.http import HtmxHttpRequest
@@ -91,6 +94,7 @@ def _render_queue(
         ],
         "chosen": chosen,
         "is_lead": leads_unit(roles_of(request.user), unit.pk),
+        "consultations": queue_selectors.unit_consultations(unit, now=now),
         "now": now,
     }
     template = "casework/queue.html"
@@ -206,6 +210,11 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
         or DelayForm(initial={**initial, "reason": step.delay_reason}),
         "reassign_form": forms.get("reassign_form")
         or ReassignForm(initial=initial, members=_unit_members(step.unit)),
+        "consult_form": forms.get("consult_form")
+        or ConsultationForm(initial=initial, asking_unit=step.unit),
+        "consultations": list(
+            step.consultations.select_related("unit", f"answered_by__{STAFF_NAME_RELATED}")
+        ),
         "answers": disclosed_answers(journey, disclosure),
         "identity_number": disclosed_identity_number(journey, disclosure),
         "organisation": (organisation := disclosed_organisation(journey, disclosure)),
@@ -463,6 +472,97 @@ def case_representative_confirm(request: HtmxHttpRequest, pk: int) -> HttpRespon
     )
 
 
+@case_action
+def case_consult(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _actionable_step(request, pk)
+    form = ConsultationForm(request.POST, asking_unit=step.unit)
+    if not form.is_valid():
+        return _render_case(request, step, status=422, consult_form=form)
+    consultation = services.consultation_request(
+        step=step,
+        by=request.user,
+        unit=form.cleaned_data["unit"],
+        question=form.cleaned_data["question"],
+        due_date=form.cleaned_data["due_date"],
+        expected_version=form.cleaned_data["version"],
+        now=timezone.now(),
+    )
+    return _done(
+        request,
+        step,
+        _("The question has been sent to %(unit)s.") % {"unit": consultation.unit.display_name},
+    )
+
+
+def _consultation(request: HtmxHttpRequest, pk: int) -> Consultation:
+    """A consultation put to one of the user's units (404 for anyone else)."""
+    return get_object_or_404(
+        Consultation.objects.visible_to(request.user).select_related(
+            "unit",
+            "step__unit",
+            "step__step_type",
+            "step__journey__journey_type",
+            f"requested_by__{STAFF_NAME_RELATED}",
+            f"answered_by__{STAFF_NAME_RELATED}",
+        ),
+        pk=pk,
+    )
+
+
+def _render_consultation(
+    request: HtmxHttpRequest,
+    consultation: Consultation,
+    form: ConsultationAnswerForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    journey = consultation.step.journey
+    return render(
+        request,
+        "casework/consultation.html",
+        {
+            "consultation": consultation,
+            "journey": journey,
+            "answers": disclosed_answers(journey, consultation_disclosure(consultation)),
+            "may_answer": consultation.is_open
+            and acts_in_unit(roles_of(request.user), consultation.unit_id),
+            "form": form or ConsultationAnswerForm(),
+            "invalid_form": form,
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def consultation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The consulted unit's page: the question and what the asking step may see, and its answer."""
+    return _render_consultation(request, _consultation(request, pk))
+
+
+@login_required
+@require_POST
+def consultation_answer(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    consultation = _consultation(request, pk)
+    if not acts_in_unit(roles_of(request.user), consultation.unit_id):
+        raise Http404
+    form = ConsultationAnswerForm(request.POST)
+    if not form.is_valid():
+        return _render_consultation(request, consultation, form, status=422)
+    try:
+        services.consultation_answer(
+            consultation=consultation,
+            by=request.user,
+            answer=form.cleaned_data["answer"],
+            now=timezone.now(),
+        )
+    except services.ConsultationAnswered:
+        messages.error(request, _("This consultation has been answered already."))
+        return _render_consultation(request, _consultation(request, pk), status=409)
+    messages.success(request, _("Your answer has been sent to the unit that asked."))
+    return redirect(f"{reverse('casework:queue')}?unit={consultation.unit.slug}")
+
+
 @login_required
 @require_GET
 def case_document(request: HtmxHttpRequest, pk: int, document_pk: int) -> HttpResponse:
@@ -500,6 +600,7 @@ def workload(request: HtmxHttpRequest) -> HttpResponse:
             "unassigned": counts["new"],
             "open_total": counts["all"],
             "overdue_total": counts["overdue"],
+            "consultations": queue_selectors.unit_consultations(unit, now=now, with_rows=False),
             "now": now,
         },
     )

@@ -8,6 +8,7 @@ from citizens.identity_numbers import normalise_orgnr, normalise_personnummer
 from journeys.documents import check_upload
 from journeys.forms import BoundedDateField
 from journeys.models import JourneyType
+from journeys.selectors import journey_routing_fields
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -116,12 +117,33 @@ class InformationAnswerForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    # Answers a routing rule reads may be corrected with the answer; other kinds are not
+    # offered (their checks belong to the application's question pages).
+    AMENDABLE_KINDS = ("text", "textarea", "email", "phone")
+
     def __init__(self, *args, journey, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["documents"].queryset = journey.documents.all()
         self.fields["documents"].label_from_instance = lambda document: document.name
         if not journey.documents.exists():
             del self.fields["documents"]
+        self.amendable = []
+        routing = set(journey_routing_fields(journey))
+        for spec in journey.journey_type.display_fields:
+            if spec["key"] in routing and spec["kind"] in self.AMENDABLE_KINDS:
+                field = ApplicantDataForm._field(spec)
+                field.required = False
+                field.initial = journey.data.get(spec["key"], "")
+                field.help_text = _(
+                    "Your earlier answer. Change it only if it was wrong: it decides which "
+                    "unit handles a later step."
+                )
+                self.fields[spec["key"]] = field
+                self.amendable.append(spec["key"])
+
+    def amendments(self) -> dict:
+        """The answers to the journey's questions given with this answer (changed or not)."""
+        return {key: self.cleaned_data.get(key, "") for key in self.amendable}
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")

@@ -397,6 +397,7 @@ def information_answer(request, public_id, pk: int):
         answer=data["answer"],
         uploads=[data["upload"]] if data.get("upload") else [],
         existing_documents=data.get("documents") or [],
+        amendments=form.amendments(),
         now=timezone.now(),
     )
     messages.success(request, _("Thank you. Your answer has been sent to the unit."))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from journeys.counting import capped_counts
 from journeys.graph import step_dependencies
 from journeys.models import (
+    Consultation,
     DecisionRequest,
     FailedTask,
     Handoff,
@@ -35,6 +36,7 @@ VIEWS = {
     "stalled": _("Stalled journeys"),
     "handoffs": _("Failed handoffs"),
     "unanswered": _("Unanswered requests"),
+    "consultations": _("Overdue consultations"),
     "decision_requests": _("Requests for a decision"),
     "failed_tasks": _("Failed tasks"),
     "mine": _("My journeys"),  # the journeys whose named contact the coordinator is
@@ -130,6 +132,16 @@ class Dashboard:
                     answered_at__isnull=True, due_date__lt=timezone.localdate(now)
                 )
                 .select_related("step__journey__journey_type", "step__step_type", "step__unit")
+                .order_by("due_date", "pk"),
+                now=now,
+                prefix="step__",
+            )
+        if view == "consultations":
+            return filters.steps(
+                Consultation.objects.overdue(now=now)
+                .select_related(
+                    "step__journey__journey_type", "step__step_type", "step__unit", "unit"
+                )
                 .order_by("due_date", "pk"),
                 now=now,
                 prefix="step__",

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from journeys.graph import GraphError, graph_check
 from journeys.models import JourneyType, StepType
+from journeys.routing import route_problems
 from units.models import Unit
 
 FIELD_KEYS = {"key", "label", "hint", "kind", "optional", "shared"}
@@ -47,6 +48,7 @@ STEP_KEYS = {
     "fee_note",
     "needs",
     "applies_if",
+    "route",
 }
 
 
@@ -158,9 +160,16 @@ class _Check:
             where = f"step {keys[index - 1] or index}"
             if not isinstance(step, dict):
                 self.fail(where, "must be a mapping")
-            for key in ("key", "name", "unit"):
+            for key in ("key", "name"):
                 if not step.get(key):
                     self.fail(where, f"'{key}' is missing")
+            if "route" in step:
+                if "unit" in step:
+                    self.fail(where, "give either 'unit' or a 'route' (with its default), not both")
+                for problem in route_problems(step["route"], fields=set(fields), units=units):
+                    self.fail(where, problem)
+            elif not step.get("unit"):
+                self.fail(where, "'unit' is missing")
             if unknown := set(step) - STEP_KEYS:
                 self.fail(where, f"unknown key(s) {', '.join(sorted(unknown))}")
             for key in ("name", "description", "fee_note"):
@@ -168,7 +177,7 @@ class _Check:
                     self.text(where, key, step[key])
             if keys.count(step["key"]) > 1:
                 self.fail(where, "the key is used by more than one step")
-            if step["unit"] not in units:
+            if "unit" in step and step["unit"] not in units:
                 self.fail(where, f"unknown unit '{step['unit']}'")
             for needed in step.get("needs", []):
                 if needed not in fields and needed != APPLICANT_IDENTITY_NUMBER:
@@ -284,7 +293,8 @@ def _publish(d: dict) -> tuple[JourneyType, bool]:
             translations=_translations(
                 {k: s[k] for k in ("name", "description", "fee_note") if k in s}
             ),
-            unit=units[s["unit"]],
+            unit=units[s["route"]["default"] if "route" in s else s["unit"]],
+            routing=s.get("route", {}),
             order=order,
             deadline_days=deadline.get("days"),
             deadline_working_days=bool(deadline.get("working", False)),

@@ -72,6 +72,16 @@ def journey_disclosure(journey: Journey, user, *, steps: list[Step] | None = Non
     return Disclosure(fields=frozenset(fields), step_ids=frozenset(s.pk for s in own))
 
 
+def consultation_disclosure(consultation) -> Disclosure:
+    """What a consulted unit sees on the consultation: the shared fields and those the asking
+    step needs, no more (no documents, no answers to information requests)."""
+    journey = consultation.step.journey
+    return Disclosure(
+        fields=shared_fields(journey) | frozenset(consultation.step.step_type.needs),
+        step_ids=frozenset(),
+    )
+
+
 def disclosed_answers(journey: Journey, disclosure: Disclosure) -> list[dict]:
     """The answers the reader may see, labelled in the reader's language, in the form's order."""
     return [

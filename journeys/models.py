@@ -8,11 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from journeys.documents import DocumentStorage
 from journeys.querysets import (
+    ConsultationQuerySet,
     HandoffQuerySet,
     JourneyQuerySet,
     OutgoingEmailQuerySet,
     StepQuerySet,
 )
+from journeys.routing import route_unit
 from journeys.states import (
     ACTIVE_STEP,
     DECIDED_STEP,
@@ -136,6 +138,15 @@ class StepType(Translated):
             "A yes/no field: the step is part of the journey only when it is answered yes."
         ),
     )
+    routing = models.JSONField(
+        _("routing rule"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Chooses the step's unit by the applicant's answers (journeys.routing); "
+            "empty: always the unit above, which is also the rule's default."
+        ),
+    )
 
     class Meta:
         ordering = ["journey_type", "order"]
@@ -150,6 +161,10 @@ class StepType(Translated):
 
     def applies_to(self, data: dict) -> bool:
         return not self.applies_if or data.get(self.applies_if) is True
+
+    def unit_slug_for(self, data: dict) -> str | None:
+        """The slug of the unit its routing rule chooses for these answers; None: no rule."""
+        return route_unit(self.routing, data) if self.routing else None
 
     @property
     def display_name(self) -> str:
@@ -477,6 +492,10 @@ class JourneyEvent(models.Model):
         REVIEW_FLAGGED = "review_flagged", _("Decision flagged for review")
         STEP_TRANSFERRED = "step_transferred", _("Case transferred to another unit")
         CONTACT_ASSIGNED = "contact_assigned", _("Named contact assigned")
+        ANSWERS_AMENDED = "answers_amended", _("The applicant changed their answers")
+        STEP_REROUTED = "step_rerouted", _("Step routed to another unit")
+        CONSULTATION_REQUESTED = "consultation_requested", _("Another unit consulted")
+        CONSULTATION_ANSWERED = "consultation_answered", _("Consulted unit answered")
 
     # Kinds whose message is the applicant's data (an answer, a document's name): shown only
     # to those who may see that step's data (journeys.disclosure).
@@ -521,6 +540,50 @@ class JourneyEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Journey events are append-only.")
+
+
+class Consultation(models.Model):
+    """A unit's question to another unit about its step (remiss): it waits in the consulted
+    unit's queue until answered, and the answer is attached to the asking step."""
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="consultations")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="consultations")
+    question = models.TextField(_("question"))
+    due_date = models.DateField(_("answer by"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    objects = ConsultationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        indexes = [
+            # The consulted unit's open consultations, earliest due first.
+            models.Index(
+                fields=["unit", "due_date", "id"],
+                condition=Q(answered_at__isnull=True),
+                name="consultation_unit_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} → {self.unit}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+    def is_overdue(self, now) -> bool:
+        return self.is_open and self.due_date < timezone.localtime(now).date()
 
 
 def _document_path(document: "Document", filename: str) -> str:
@@ -691,6 +754,7 @@ class OutgoingEmail(OutboxRow):
         STEP_CANCELLED = "step_cancelled", _("Case cancelled, to the unit")
         ESCALATION = "escalation", _("Escalation, to the unit's leads")
         ACCOUNT = "account", _("About an account, to its address")
+        CONSULTATION = "consultation", _("Consultation, to the consulted unit")
 
     UNIT_KINDS = (Kind.STEP_QUEUED, Kind.STEP_RESUMED, Kind.STEP_CANCELLED)
 
@@ -710,6 +774,9 @@ class OutgoingEmail(OutboxRow):
     )
     message = models.OneToOneField(
         ApplicantMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="email"
+    )
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, null=True, blank=True, related_name="emails"
     )
     # An account e-mail (no journey): its address, its template (emails/<template>.txt) and
     # what the template needs, written when the account's change was made.
@@ -740,6 +807,10 @@ class OutgoingEmail(OutboxRow):
             models.CheckConstraint(
                 condition=~Q(kind="escalation") | Q(event__isnull=False, step__isnull=False),
                 name="outgoing_email_escalation_has_event",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="consultation") | Q(consultation__isnull=False),
+                name="outgoing_email_consultation_has_consultation",
             ),
             # Every e-mail but an account's concerns a journey; an account's names its address.
             models.CheckConstraint(

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from journeys.models import ApplicantMessage, JourneyEvent, OutgoingEmail, Step
+from journeys.models import ApplicantMessage, Consultation, JourneyEvent, OutgoingEmail, Step
 from journeys.templatetags.people import STAFF_NAME_RELATED
 from units.models import Unit
 
@@ -43,6 +43,8 @@ def outgoing_email_deliver(email: OutgoingEmail) -> int:
         return account_email(email)
     if email.kind == OutgoingEmail.Kind.ESCALATION:
         return unit_escalation_email(email.event_id)
+    if email.kind == OutgoingEmail.Kind.CONSULTATION:
+        return unit_consultation_email(email.consultation_id)
     what = {
         OutgoingEmail.Kind.STEP_QUEUED: "queued",
         OutgoingEmail.Kind.STEP_RESUMED: "resumed",
@@ -88,6 +90,29 @@ def unit_escalation_email(event_id: int) -> int:
             "case_url": absolute_url(reverse("casework:case", args=[event.step_id])),
         },
         leads_only=True,
+    )
+
+
+def unit_consultation_email(consultation_id: int) -> int:
+    """Tell the consulted unit's members that another unit asks their opinion."""
+    consultation = (
+        Consultation.objects.select_related(
+            "step__journey", "step__step_type", "step__unit", "unit"
+        )
+        .filter(pk=consultation_id)
+        .first()
+    )
+    if consultation is None:
+        return 0
+    return _send(
+        consultation.unit,
+        "emails/unit_consultation.txt",
+        {
+            "consultation": consultation,
+            "consultation_url": absolute_url(
+                reverse("casework:consultation", args=[consultation.pk])
+            ),
+        },
     )
 
 

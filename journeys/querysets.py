@@ -6,6 +6,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from journeys.states import ACTIVE_STEP, OPEN_JOURNEY, OPEN_STEP, StepStatus
 from organisations.models import Organisation
@@ -184,3 +185,24 @@ class OutgoingEmailQuerySet(models.QuerySet):
         return self.unsent().filter(
             published_at__isnull=True, created_at__lt=before, failures__isnull=True
         )
+
+
+class ConsultationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The consultations put to the user's units: only the consulted unit answers them.
+        (The asking unit reads them on its step's case page.)"""
+        roles = roles_of(user)
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(unit_id__in=roles.unit_ids)
+
+    def open(self):
+        return self.filter(answered_at__isnull=True)
+
+    def for_unit_open(self, unit):
+        """Waiting for this unit's answer (read off the consultation_unit_open index)."""
+        return self.open().filter(unit=unit)
+
+    def overdue(self, *, now: dt.datetime):
+        """Open past the day they were to be answered by (in the server's time zone)."""
+        return self.open().filter(due_date__lt=timezone.localtime(now).date())

@@ -3,9 +3,9 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -243,3 +243,14 @@ def journey_contact(journey: Journey) -> ContactCard:
         phone=phone or (owner.phone if owner is not None else "") or shared["phone"],
         named=True,
     )
+
+
+def journey_routing_fields(journey) -> list[str]:
+    """The fields whose answers route a step of the journey that no unit has had yet (waiting,
+    no handoff written): changing one moves that step (journeys.services.steps_reroute)."""
+    routes = (
+        journey.steps.filter(status=Step.Status.WAITING, handoffs__isnull=True)
+        .exclude(step_type__routing={})
+        .values_list("step_type__routing", flat=True)
+    )
+    return sorted({route["by"] for route in routes})

@@ -23,6 +23,8 @@ CAFE_ANSWERS = {
     "contact_email": "anna@example.org",
     "contact_phone": "070-123 45 67",
     "premises_address": "Storgatan 1, Stockholm",
+    # Outside both district offices' postcodes: food registration goes to the central office.
+    "premises_postcode": "164 40",
     "opening_date": "2027-03-15",
     "serves_alcohol": True,
     "outdoor_seating": True,

@@ -4,7 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from journeys import services
 from tests.factories import (
     bulk_queued_steps,
     decide,
@@ -89,14 +91,46 @@ def test_the_coordinator_dashboard_runs_as_many_queries_for_1000_journeys_as_for
     )
 
 
+def test_consultations_cost_the_same_queries_for_30_as_for_1(
+    client, trail, django_assert_max_num_queries
+):
+    """The consulted unit's queue lists them, the consultation page shows one, the asking
+    case page shows its step's: none grows with their number."""
+    journey = submitted_journey(trail)
+    step = journey.steps.get(step_type__key="parallel-1")
+    consulted = journey.steps.get(step_type__key="parallel-2").unit
+    asker = make_caseworker(step.unit)
+    step = services.step_claim(step=step, by=asker, now=timezone.now())
+
+    def ask(times: int):
+        for _ in range(times):
+            services.consultation_request(
+                step=step,
+                by=asker,
+                unit=consulted,
+                question="An opinion, please.",
+                due_date=timezone.localdate(),
+                now=timezone.now(),
+            )
+
+    ask(1)
+    first = step.consultations.get()
+    client.force_login(make_caseworker(consulted))
+    urls = [reverse("casework:queue"), reverse("casework:consultation", args=[first.pk])]
+    assert_constant(client, urls, lambda: ask(29), django_assert_max_num_queries)
+    client.force_login(asker)
+    case = reverse("casework:case", args=[step.pk])
+    assert_constant(client, [case], lambda: ask(10), django_assert_max_num_queries)
+
+
 # Each benchmarked page's queries (docs/performance.md), pinned: a change that adds one fails
 # here and says which page. Lower a number when a change saves a query. Roles come from the
 # cache here (units.roles), as on every request but a person's first.
 PINNED = {
     "citizen tracking page": 8,
-    "caseworker queue": 5,
-    "case page": 8,  # the units a received case can be transferred to
-    "unit lead's workload": 7,
+    "caseworker queue": 6,  # its cases, and the consultations put to the unit (none here)
+    "case page": 9,  # the units a received case can be transferred to, consultations
+    "unit lead's workload": 8,
     "coordinator dashboard": 9,  # the page's journeys' steps, for projected dates and "at risk"
     "coordinator dashboard, stalled": 6,  # none stalled here: an empty list reads no rows
     "coordinator dashboard, overdue": 6,

@@ -17,6 +17,11 @@ def days_remaining(step, now) -> int | None:
 
 
 @register.filter
+def consultation_overdue(consultation, now) -> bool:
+    return consultation.is_overdue(now)
+
+
+@register.filter
 def abs_value(number: int) -> int:
     return abs(number)
 

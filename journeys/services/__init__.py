@@ -5,6 +5,7 @@ in one transaction, writes its events, and publishes its handoffs only after com
 - `applications`: what the applicant does (start, answer, submit, answer a request);
 - `casework`: what a unit's caseworkers do (claim, take next, ask, note, decide);
 - `reopening`: reopening a decision, sending a step back, transferring it to another unit;
+- `consultations`: a unit asking another unit's opinion on its step, and the answer;
 - `watching`: the sweeps that watch every journey, and the applicant's request for a decision;
 - `handoffs`: the handoff outbox (create, publish, deliver, sweep);
 - `emails`: the e-mail outbox (create, publish, send, sweep);
@@ -17,11 +18,13 @@ in one transaction, writes its events, and publishes its handoffs only after com
 from journeys.services.applications import (
     document_add,
     information_request_answer,
+    journey_answers_amend,
     journey_applying_for_organisation,
     journey_applying_for_self,
     journey_save_answers,
     journey_start,
     journey_submit,
+    steps_reroute,
 )
 from journeys.services.casework import (
     NoClaimToConfirm,
@@ -39,6 +42,12 @@ from journeys.services.casework import (
     step_reassign,
     step_release,
     step_take_next,
+)
+from journeys.services.consultations import (
+    ConsultationAnswered,
+    SameUnit,
+    consultation_answer,
+    consultation_request,
 )
 from journeys.services.contacts import contact_default, journey_contact_assign
 from journeys.services.emails import (
@@ -79,6 +88,10 @@ __all__ = [
     "step_send_back",
     "step_transfer",
     "transfer_targets",
+    "ConsultationAnswered",
+    "SameUnit",
+    "consultation_answer",
+    "consultation_request",
     "NoClaimToConfirm",
     "NotAssignee",
     "StepChanged",
@@ -96,6 +109,7 @@ __all__ = [
     "handoffs_sweep",
     "information_request_answer",
     "information_request_create",
+    "journey_answers_amend",
     "journey_applying_for_organisation",
     "journey_applying_for_self",
     "journey_event_record",
@@ -114,5 +128,6 @@ __all__ = [
     "step_reassign",
     "step_release",
     "step_take_next",
+    "steps_reroute",
     "task_failure_record",
 ]

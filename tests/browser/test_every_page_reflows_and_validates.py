@@ -101,6 +101,16 @@ def portal(cafe):
         due_date=timezone.localdate() + dt.timedelta(days=10),
         now=now,
     )
+    # The planning lead consults Fire & Rescue on the building permit: overdue since yesterday.
+    consultation = services.consultation_request(
+        step=steps["building-permit"],
+        by=lead,
+        unit=steps["gas-permit"].unit,
+        question="Is the escape route wide enough for the planned seating?",
+        due_date=timezone.localdate() - dt.timedelta(days=1),
+        now=now,
+    )
+    make_caseworker(steps["gas-permit"].unit, username="fire-consulted")
     quiet = {**CAFE_ANSWERS, "outdoor_seating": False, "uses_lpg": False}
     overdue = submitted_journey(cafe, answers=quiet, now=now - dt.timedelta(days=80))
     stalled = submitted_journey(cafe, answers=quiet, now=now - dt.timedelta(days=12))
@@ -128,6 +138,7 @@ def portal(cafe):
         "held": steps["building-permit"],
         "queued": overdue.steps.get(step_type__key="building-permit"),
         "stalled": stalled,
+        "consultation": consultation,
     }
 
 
@@ -188,6 +199,17 @@ def test_caseworker_pages(narrow_page, portal, visit):
     visit()
     visit(f"/work/steps/{portal['queued'].pk}/")
     visit(f"/work/steps/{portal['held'].pk}/")
+
+
+def test_consultation_pages(narrow_page, portal, visit):
+    """The consulted unit's queue with the consultation, its page, and its answer refused empty."""
+    sign_in(narrow_page, "fire-consulted")
+    expect(narrow_page).not_to_have_url(re.compile("/accounts/login/"))
+    visit("/work/")
+    visit(f"/work/consultations/{portal['consultation'].pk}/")
+    narrow_page.locator("#answer-heading ~ form button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
 
 
 def test_unit_lead_pages(narrow_page, portal, visit):

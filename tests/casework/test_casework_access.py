@@ -28,7 +28,12 @@ CASEWORK_URLS = {
     "send_back": ("post", True),
     "transfer": ("post", True),
     "representative_confirm": ("post", True),
+    "consult": ("post", True),
+    # A consultation's own address: put by the own unit's step to the other unit.
+    "consultation": ("get", "consultation"),
+    "consultation_answer": ("post", "consultation"),
 }
+CONSULTED_ONLY = {"consultation": 404, "consultation_answer": 404}
 OWN_UNIT = {name: 200 if method == "get" else "ok" for name, (method, _) in CASEWORK_URLS.items()}
 # A private person's journey has no right to represent to confirm (an organisation's is in
 # tests/organisations/ and tests/security/test_access_matrix.py).
@@ -38,9 +43,15 @@ OWN_UNIT["representative_confirm"] = 404
 EXPECTED = {
     "anonymous": dict.fromkeys(CASEWORK_URLS, "login"),
     "citizen": dict.fromkeys(CASEWORK_URLS, 404),
-    "other_unit_caseworker": {**dict.fromkeys(CASEWORK_URLS, 404), "queue": 200, "take_next": "ok"},
-    "own_unit_caseworker": {**OWN_UNIT, "workload": 404, "reassign": 404},
-    "unit_lead": OWN_UNIT,
+    "other_unit_caseworker": {
+        **dict.fromkeys(CASEWORK_URLS, 404),
+        "queue": 200,
+        "take_next": "ok",
+        "consultation": 200,
+        "consultation_answer": "ok",
+    },
+    "own_unit_caseworker": {**OWN_UNIT, "workload": 404, "reassign": 404, **CONSULTED_ONLY},
+    "unit_lead": {**OWN_UNIT, **CONSULTED_ONLY},
     # A coordinator reads the case, not the applicant's documents (journeys/disclosure.py).
     "coordinator": {**dict.fromkeys(CASEWORK_URLS, 404), "case": 200},
 }
@@ -64,9 +75,20 @@ def people(db):
         steps=[step],
         now=timezone.now(),
     )
+    asker = make_caseworker(step.unit)
+    step = services.step_claim(step=step, by=asker, now=timezone.now())
+    consultation = services.consultation_request(
+        step=step,
+        by=asker,
+        unit=other_unit,
+        question="An opinion, please.",
+        due_date=timezone.localdate(),
+        now=timezone.now(),
+    )
     return (
         step,
         document,
+        consultation,
         {
             "anonymous": None,
             "citizen": journey.applicant,
@@ -80,11 +102,13 @@ def people(db):
 
 @pytest.mark.parametrize("role", list(EXPECTED))
 def test_casework_urls_answer_each_role_within_its_scope(client, people, role):
-    step, document, users = people
+    step, document, consultation, users = people
     if users[role]:
         client.force_login(users[role])
     for name, (method, needs_step) in CASEWORK_URLS.items():
         args = [step.pk] if needs_step else []
+        if needs_step == "consultation":
+            args = [consultation.pk]
         if name == "document":
             args.append(document.pk)
         url = reverse(f"casework:{name}", args=args)

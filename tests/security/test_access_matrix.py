@@ -56,6 +56,7 @@ UNIT |= {"caseworker_own_unit": OK, "unit_lead": OK}
 UNIT_READ = {**UNIT, "coordinator": OK, "administrator": OK}
 ANY_UNIT = {**UNIT, "caseworker_other_unit": OK}
 LEAD = {**UNIT, "caseworker_own_unit": 404}
+CONSULTED = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN, "caseworker_other_unit": OK}
 # Only a unit that sees the organisation's number (here the Tax Agency's step) confirms a right.
 ORGANISATION_UNIT = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}
 ORGANISATION_UNIT |= {"caseworker_other_unit": OK}
@@ -110,6 +111,10 @@ MATRIX = {
     "casework:reopen": ("post", ["step"], UNIT),
     "casework:send_back": ("post", ["step"], UNIT),
     "casework:transfer": ("post", ["step"], UNIT),
+    "casework:consult": ("post", ["step"], UNIT),
+    # Put to the other unit by the own unit's step: only the consulted unit reads and answers it.
+    "casework:consultation": ("get", ["consultation"], CONSULTED),
+    "casework:consultation_answer": ("post", ["consultation"], CONSULTED),
     "casework:representative_confirm": ("post", ["org_step"], ORGANISATION_UNIT),
     "coordination:dashboard": ("get", [], COORDINATORS),
     "coordination:insight": ("get", [], COORDINATORS),
@@ -208,6 +213,14 @@ def world(cafe, settings, monkeypatch):
         now=timezone.now(),
     )
     other_unit = journey.steps.get(step_type__key="company-registration").unit
+    consultation = services.consultation_request(
+        step=claimed,
+        by=caseworker,
+        unit=other_unit,
+        question="Is the company registered?",
+        due_date=timezone.localdate() + dt.timedelta(days=5),
+        now=timezone.now(),
+    )
     # A system's subscription, paused after failing, with an event waiting for it.
     subscription = paused(make_subscription())
     delivery = Delivery.objects.create(
@@ -234,6 +247,7 @@ def world(cafe, settings, monkeypatch):
         "subscription": subscription.public_id,
         "signup_token": signup_token_make(username="not-yet", email="not-yet@example.org"),
         "organisation": journey.organisation.public_id,
+        "consultation": consultation.pk,
     }
     users = {
         "anonymous": None,
@@ -308,7 +322,8 @@ def _allowed_fields(role: str, journey) -> set[str]:
         "representative": {f["key"] for f in fields},
         "claimant": set(),
         "caseworker_own_unit": needs["building-permit"] | shared,
-        "caseworker_other_unit": needs["company-registration"] | shared,
+        # Consulted on the building permit: sees what that step may see, on the consultation.
+        "caseworker_other_unit": needs["company-registration"] | needs["building-permit"] | shared,
         "unit_lead": needs["building-permit"] | shared,
         "coordinator": shared,
         "administrator": shared,

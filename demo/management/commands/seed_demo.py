@@ -42,6 +42,22 @@ UNITS = [
         Unit.Level.MUNICIPAL,
         "+46 8 508 280 00",
     ),
+    # Two district offices of Environment & Health Protection: the café's food registration is
+    # routed to one of them by the premises' postcode (journeys/catalogue/open-a-cafe.yaml).
+    (
+        "environment-health-north",
+        "Environment & Health Protection, North office",
+        "Miljöförvaltningen, norra kontoret",
+        Unit.Level.MUNICIPAL,
+        "+46 8 508 281 00",
+    ),
+    (
+        "environment-health-south",
+        "Environment & Health Protection, South office",
+        "Miljöförvaltningen, södra kontoret",
+        Unit.Level.MUNICIPAL,
+        "+46 8 508 282 00",
+    ),
     (
         "licences-alcohol",
         "Licences & Alcohol",
