@@ -100,6 +100,9 @@ def portal(cafe):
         items=["Floor plan of the kitchen", "Where the bottles are kept"],
         due_date=timezone.localdate() + dt.timedelta(days=10),
         now=now,
+        # It pauses the outdoor seating too (the tracking page lists both), not the building
+        # permit, which the lead holds with every form of the case page.
+        blocks=[steps["outdoor-seating"]],
     )
     quiet = {**CAFE_ANSWERS, "outdoor_seating": False, "uses_lpg": False}
     overdue = submitted_journey(cafe, answers=quiet, now=now - dt.timedelta(days=80))
