@@ -100,6 +100,9 @@ def portal(cafe):
         items=["Floor plan of the kitchen", "Where the bottles are kept"],
         due_date=timezone.localdate() + dt.timedelta(days=10),
         now=now,
+        # It pauses the outdoor seating too (the tracking page lists both), not the building
+        # permit, which the lead holds with every form of the case page.
+        blocks=[steps["outdoor-seating"]],
     )
     # The planning lead consults Fire & Rescue on the building permit: overdue since yesterday.
     consultation = services.consultation_request(
