@@ -377,6 +377,10 @@ class Generator:
             # Private persons: the organisations' share of applications is not modelled here.
             "applying_as": "" if status == J.DRAFT else "person",
             "organisation_id": None,
+            # No named contact and no projection kept from submission: pages fall back to the
+            # shared contact and show projected dates without a reason for a move.
+            "contact_id": None,
+            "projected_completion_at_submission": None,
         }
 
     @staticmethod
@@ -413,6 +417,7 @@ class Generator:
             "delay_reason": "",
             "delay_notified_at": None,
             "communication_note": "",
+            "projected_decision_at_submission": None,
             "version": 1,
         }
 
