@@ -377,6 +377,10 @@ class Generator:
             # Private persons: the organisations' share of applications is not modelled here.
             "applying_as": "" if status == J.DRAFT else "person",
             "organisation_id": None,
+            # No named contact and no projection kept from submission: pages fall back to the
+            # shared contact and show projected dates without a reason for a move.
+            "contact_id": None,
+            "projected_completion_at_submission": None,
         }
 
     @staticmethod
@@ -415,6 +419,7 @@ class Generator:
             "communication_note": "",
             "review_reason": "",
             "review_flagged_at": None,
+            "projected_decision_at_submission": None,
             "version": 1,
         }
 

@@ -85,6 +85,7 @@ def test_a_clock_stop_pushes_the_steps_after_it_out():
         items=["The floor plan"],
         due_date=dt.date(2026, 12, 31),
         now=MONDAY,
+        blocks=[step],  # only the asking step: the other parallel branch runs on
     )
     thursday = MONDAY + dt.timedelta(days=3)
     projection, steps = _projection(journey, thursday)
@@ -95,7 +96,7 @@ def test_a_clock_stop_pushes_the_steps_after_it_out():
     join = projection.of(steps["join"])
     assert join.moved(steps["join"].projected_decision_at_submission) > 0
     assert join.cause == Cause.PAUSED and join.cause_step.pk == step.pk
-    # The parallel branch that did not ask anything keeps its date.
+    # The parallel branch the request does not block keeps its date.
     assert (
         projection.of(steps["parallel-2"]).moved(
             steps["parallel-2"].projected_decision_at_submission
