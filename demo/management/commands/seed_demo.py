@@ -245,6 +245,8 @@ class Command(BaseCommand):
             "contact_email": "anna@example.org",
             "contact_phone": "070-123 45 67",
             "premises_address": "Storgatan 1, Stockholm",
+            # Routes food registration to the North office (journeys/catalogue/open-a-cafe.yaml).
+            "premises_postcode": "114 55",
             "opening_date": (now + dt.timedelta(days=120)).date().isoformat(),
             "serves_alcohol": True,
             "outdoor_seating": True,
