@@ -9,6 +9,7 @@ in one transaction, writes its events, and publishes its handoffs only after com
 - `emails`: the e-mail outbox (create, publish, send, sweep);
 - `outbox`: publishing either outbox's rows after commit, never raising into the caller;
 - `events`: the append-only journey log;
+- `letters`: decision letters and receipts as PDF documents, printed after commit;
 - `messages`: messages to the applicant, written in the portal and e-mailed through the outbox.
 """
 
@@ -49,6 +50,7 @@ from journeys.services.handoffs import (
     handoffs_sweep,
     task_failure_record,
 )
+from journeys.services.letters import decision_letter_create, receipt_create
 from journeys.services.messages import applicant_notify
 from journeys.services.watching import (
     decision_request_create,
@@ -58,6 +60,8 @@ from journeys.services.watching import (
 )
 
 __all__ = [
+    "decision_letter_create",
+    "receipt_create",
     "NoClaimToConfirm",
     "NotAssignee",
     "StepChanged",
