@@ -17,24 +17,33 @@ from django.utils.translation import gettext as _
 
 from journeys.letters import letter_pdf
 from journeys.models import Document, Journey, Step
+from journeys.services.outbox import publish_paused, publishing_connection
 from journeys.templatetags.people import staff_name
 
 logger = logging.getLogger(__name__)
 
 
 def letters_publish(*, step: Step | None = None, journey: Journey | None = None) -> None:
-    """After commit, enqueue printing the decided step's letter (or the journey's receipt).
-    A lost message costs nothing but time: the download prints what is missing."""
+    """After commit, enqueue printing the decided step's letter (or the journey's receipt), as
+    the outboxes publish: on a connection of its own with short timeouts, never retried, never
+    raising, skipped while publishing is paused in this process. A letter not enqueued costs
+    nothing but time: the download prints what is missing."""
     from journeys import tasks  # the tasks call these services
 
+    task, pk = (
+        (tasks.decision_letter_write, step.pk)
+        if step is not None
+        else (tasks.receipt_write, journey.pk)
+    )
+
     def publish() -> None:
+        if publish_paused():
+            return
         try:
-            if step is not None:
-                tasks.decision_letter_write.delay(step.pk)
-            else:
-                tasks.receipt_write.delay(journey.pk)
-        except Exception:  # the broker is down: the download prints the letter instead
-            logger.warning("letter task not published", exc_info=True)
+            with publishing_connection(task) as connection:
+                task.apply_async(args=[pk], connection=connection, retry=False)
+        except Exception as error:  # the broker is down: the download prints the letter instead
+            logger.warning("%s %s not published: %s", task.name, pk, error)
 
     transaction.on_commit(publish)
 
