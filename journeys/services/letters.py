@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import logging
 
+from celery import current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -28,22 +29,22 @@ def letters_publish(*, step: Step | None = None, journey: Journey | None = None)
     the outboxes publish: on a connection of its own with short timeouts, never retried, never
     raising, skipped while publishing is paused in this process. A letter not enqueued costs
     nothing but time: the download prints what is missing."""
-    from journeys import tasks  # the tasks call these services
-
-    task, pk = (
-        (tasks.decision_letter_write, step.pk)
+    # By name (journeys.tasks calls these services, so they cannot import it).
+    name, pk = (
+        ("journeys.tasks.decision_letter_write", step.pk)
         if step is not None
-        else (tasks.receipt_write, journey.pk)
+        else ("journeys.tasks.receipt_write", journey.pk)
     )
 
     def publish() -> None:
         if publish_paused():
             return
         try:
+            task = current_app.tasks[name]
             with publishing_connection(task) as connection:
                 task.apply_async(args=[pk], connection=connection, retry=False)
         except Exception as error:  # the broker is down: the download prints the letter instead
-            logger.warning("%s %s not published: %s", task.name, pk, error)
+            logger.warning("%s %s not published: %s", name, pk, error)
 
     transaction.on_commit(publish)
 
