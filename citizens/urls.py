@@ -35,6 +35,12 @@ urlpatterns = [
         name="information_answer",
     ),
     path(f"{application}/documents/<int:pk>/", views.document_download, name="document"),
+    path(f"{application}/receipt/", views.receipt_download, name="receipt"),
+    path(
+        f"{application}/steps/<int:pk>/letter/",
+        views.decision_letter_download,
+        name="decision_letter",
+    ),
     path(
         f"{application}/steps/<int:pk>/request-decision/",
         views.decision_request,

@@ -354,7 +354,7 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
         "plan": plan,
         "journey_contact": selectors.journey_contact(journey),
         "events": selectors.journey_timeline(journey, for_applicant=True),
-        "documents": list(journey.documents.all()),
+        "documents": list(journey.documents.filter(generated_as="")),
         "open_requests": open_requests,
         "invalid_form": invalid[1] if invalid else None,
         "refresh_seconds": settings.TRACKING_REFRESH_SECONDS,
@@ -409,6 +409,29 @@ def information_answer(request, public_id, pk: int):
 def document_download(request, public_id, pk: int):
     journey = _own_journey(request, public_id)
     return document_response(get_object_or_404(Document, pk=pk, journey=journey))
+
+
+@login_required
+@require_GET
+def decision_letter_download(request, public_id, pk: int):
+    """A decided step's letter; printed now if the task that prints it has not run yet."""
+    journey = _own_journey(request, public_id)
+    step = get_object_or_404(Step, pk=pk, journey=journey)
+    letter = services.decision_letter_create(step=step, now=timezone.now())
+    if letter is None:
+        raise Http404
+    return document_response(letter)
+
+
+@login_required
+@require_GET
+def receipt_download(request, public_id):
+    """A submitted application's receipt; printed now if its task has not run yet."""
+    journey = _own_journey(request, public_id)
+    receipt = services.receipt_create(journey=journey, now=timezone.now())
+    if receipt is None:
+        raise Http404
+    return document_response(receipt)
 
 
 @login_required

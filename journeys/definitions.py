@@ -49,6 +49,7 @@ STEP_KEYS = {
     "needs",
     "applies_if",
     "route",
+    "legal_basis",
 }
 
 
@@ -172,7 +173,7 @@ class _Check:
                 self.fail(where, "'unit' is missing")
             if unknown := set(step) - STEP_KEYS:
                 self.fail(where, f"unknown key(s) {', '.join(sorted(unknown))}")
-            for key in ("name", "description", "fee_note"):
+            for key in ("name", "description", "fee_note", "legal_basis"):
                 if key in step:
                     self.text(where, key, step[key])
             if keys.count(step["key"]) > 1:
@@ -291,7 +292,7 @@ def _publish(d: dict) -> tuple[JourneyType, bool]:
             name=_english(s["name"]),
             description=_english(s.get("description") or "").strip(),
             translations=_translations(
-                {k: s[k] for k in ("name", "description", "fee_note") if k in s}
+                {k: s[k] for k in ("name", "description", "fee_note", "legal_basis") if k in s}
             ),
             unit=units[s["route"]["default"] if "route" in s else s["unit"]],
             routing=s.get("route", {}),
@@ -302,6 +303,7 @@ def _publish(d: dict) -> tuple[JourneyType, bool]:
             fee_note=_english(s.get("fee_note", "")),
             needs=s.get("needs", []),
             applies_if=s.get("applies_if", ""),
+            legal_basis=_english(s.get("legal_basis") or "").strip(),
         )
     for s in d["steps"]:
         step_types[s["key"]].depends_on.set(step_types[k] for k in s.get("depends_on", []))

@@ -147,6 +147,9 @@ class StepType(Translated):
             "empty: always the unit above, which is also the rule's default."
         ),
     )
+    legal_basis = models.TextField(
+        _("legal basis"), blank=True, help_text=_("The law the decision rests on, for the letter.")
+    )
 
     class Meta:
         ordering = ["journey_type", "order"]
@@ -177,6 +180,10 @@ class StepType(Translated):
     @property
     def display_fee_note(self) -> str:
         return self.localized("fee_note")
+
+    @property
+    def display_legal_basis(self) -> str:
+        return self.localized("legal_basis")
 
 
 class Journey(models.Model):
@@ -632,6 +639,17 @@ class Document(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     file = models.FileField(storage=DocumentStorage(), upload_to=_document_path, max_length=300)
+
+    class GeneratedAs(models.TextChoices):
+        """A document the portal wrote itself (journeys.letters), not one that was uploaded."""
+
+        UPLOAD = "", _("uploaded")
+        DECISION_LETTER = "decision_letter", _("decision letter")
+        RECEIPT = "receipt", _("receipt")
+
+    generated_as = models.CharField(
+        _("written by the portal as"), max_length=20, choices=GeneratedAs, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["uploaded_at", "pk"]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from journeys import notifications, services
+from journeys.models import Journey, Step
 
 
 class RecordedTask(DjangoTask):
@@ -63,6 +64,26 @@ def stuck_sweep() -> dict:
 @shared_task(name="journeys.tasks.delay_notices_sweep")
 def delay_notices_sweep() -> int:
     return services.delay_notices_sweep(now=timezone.now())
+
+
+@shared_task(name="journeys.tasks.decision_letter_write", base=RecordedTask)
+def decision_letter_write(step_id: int) -> int | None:
+    """Print and store a decided step's letter (nothing if it exists already)."""
+    step = Step.objects.filter(pk=step_id).first()
+    if step is None:
+        return None
+    letter = services.decision_letter_create(step=step, now=timezone.now())
+    return letter.pk if letter else None
+
+
+@shared_task(name="journeys.tasks.receipt_write", base=RecordedTask)
+def receipt_write(journey_id: int) -> int | None:
+    """Print and store a submitted journey's receipt (nothing if it exists already)."""
+    journey = Journey.objects.filter(pk=journey_id).first()
+    if journey is None:
+        return None
+    receipt = services.receipt_create(journey=journey, now=timezone.now())
+    return receipt.pk if receipt else None
 
 
 @shared_task(name="journeys.tasks.always_fails", base=RecordedTask)

@@ -516,4 +516,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every step of printing a letter at INFO; its warnings still show.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }

@@ -79,6 +79,7 @@ def _step(key: str, name_en: str, name_sv: str, needs: list[str], **extra) -> di
         "name": {"en": name_en, "sv": name_sv},
         "description": {"en": f"The {name_en.lower()}.", "sv": f"Det {name_sv.lower()}."},
         "needs": ["applicant_name", *needs],
+        "legal_basis": {"en": "Test Permits Act (2026:1)", "sv": "Lagen (2026:1) om testtillstånd"},
         **extra,
     }
 

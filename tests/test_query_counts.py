@@ -61,6 +61,24 @@ def test_the_tracking_page_queries_do_not_grow(client, trail, a_few, django_asse
     )
 
 
+def test_a_decision_letter_and_receipt_download_queries_do_not_grow(
+    client, trail, a_few, django_assert_max_num_queries
+):
+    journey = a_few[0]
+    client.force_login(journey.applicant)
+    decided = journey.steps.get(step_type__key="parallel-2")
+    urls = [
+        reverse("citizens:decision_letter", args=[journey.public_id, decided.pk]),
+        reverse("citizens:receipt", args=[journey.public_id]),
+    ]
+    for url in urls:
+        client.get(url)  # the first download prints the letter; the count is of the next ones
+    permit = trail.steps.get(key="parallel-1")
+    assert_constant(
+        client, urls, lambda: bulk_queued_steps(permit, 50), django_assert_max_num_queries
+    )
+
+
 def test_the_queue_runs_as_many_queries_for_1000_cases_as_for_10(
     client, trail, django_assert_max_num_queries
 ):

@@ -12,6 +12,7 @@ in one transaction, writes its events, and publishes its handoffs only after com
 - `outbox`: publishing either outbox's rows after commit, never raising into the caller;
 - `contacts`: the journey's named contact (a default at submission, assigned by coordinators);
 - `events`: the append-only journey log;
+- `letters`: decision letters and receipts as PDF documents, printed after commit;
 - `messages`: messages to the applicant, written in the portal and e-mailed through the outbox.
 """
 
@@ -63,6 +64,7 @@ from journeys.services.handoffs import (
     handoffs_sweep,
     task_failure_record,
 )
+from journeys.services.letters import decision_letter_create, receipt_create
 from journeys.services.messages import applicant_notify
 from journeys.services.reopening import (
     NotAnEarlierStep,
@@ -92,6 +94,8 @@ __all__ = [
     "SameUnit",
     "consultation_answer",
     "consultation_request",
+    "decision_letter_create",
+    "receipt_create",
     "NoClaimToConfirm",
     "NotAssignee",
     "StepChanged",

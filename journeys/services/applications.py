@@ -21,6 +21,7 @@ from journeys.projections import journey_project
 from journeys.services.contacts import contact_default
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
+from journeys.services.letters import letters_publish, receipt_url
 from journeys.services.messages import applicant_notify
 from organisations.services import Applying, organisation_apply_for
 from units.models import Unit
@@ -194,11 +195,13 @@ def journey_submit(*, journey: Journey, by, language: str, now: dt.datetime) -> 
         status_after=Journey.Status.SUBMITTED,
     )
     handoffs_create(journey=journey, steps=ready_steps(journey), now=now)
+    letters_publish(journey=journey)
     applicant_notify(
         journey=journey,
         what="received",
         now=now,
         step_types=[s.step_type for s in journey.steps.select_related("step_type", "unit")],
+        receipt_url=receipt_url(journey),
     )
     return journey
 

@@ -9,6 +9,7 @@ from journeys.graph import step_dependencies
 from journeys.models import InformationRequest, Journey, JourneyEvent, Step
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
+from journeys.services.letters import decision_letter_url, letters_publish
 from journeys.services.messages import applicant_notify
 from organisations.models import Representative
 from organisations.selectors import representative_for
@@ -309,7 +310,14 @@ def step_decide(
         message=message,
     )
     step.refresh_from_db()
-    applicant_notify(journey=journey, what="step_decided", now=now, step=step)
+    letters_publish(step=step)
+    applicant_notify(
+        journey=journey,
+        what="step_decided",
+        now=now,
+        step=step,
+        letter_url=decision_letter_url(step),
+    )
     if approved:
         _after_approval(journey=journey, now=now)
     else:

@@ -4,6 +4,7 @@ import textwrap
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from journeys.definitions import DefinitionError, journey_type_load
 from journeys.models import JourneyType, StepType
@@ -52,6 +53,9 @@ def test_the_shipped_catalogue_loads(catalogue):  # its subject is the shipped f
     assert cafe.steps.count() == 6
     food = cafe.steps.get(key="food-registration")
     assert [s.key for s in food.depends_on.all()] == ["building-permit"]
+    with translation.override("sv"):
+        assert food.display_legal_basis.startswith("Livsmedelslagen (2006:804)")
+    assert all(step.legal_basis for step in cafe.steps.all())
     house = catalogue["extend-a-house"]
     final = house.steps.get(key="final-clearance")
     assert {s.key for s in final.depends_on.all()} == {
@@ -109,6 +113,10 @@ def test_a_changed_definition_is_a_new_version_and_running_journeys_keep_theirs(
         (
             ("reference_prefix: TEST\n", "reference_prefix: TEST\nservice_norm_days: soon\n"),
             "journey type: service_norm_days must be a whole number of days above 0",
+        ),
+        (
+            ("needs: [name]", "needs: [name], legal_basis: [Act, 1]"),
+            "step first: 'legal_basis' must be text",
         ),
     ],
 )

@@ -92,6 +92,8 @@ MATRIX = {
     "citizens:information_answer": ("post", ["journey", "request"], ACTING),
     "citizens:document": ("get", ["journey", "document"], ACTING),
     "citizens:decision_request": ("post", ["journey", "step"], ACTING),
+    "citizens:receipt": ("get", ["journey"], ACTING),
+    "citizens:decision_letter": ("get", ["journey", "decided_step"], ACTING),
     "citizens:application_applicant": ("get", ["draft"], ACTING),
     "citizens:application_organisation": ("get", ["draft"], ACTING),
     "citizens:organisation": ("get", ["organisation"], REPRESENTATIVES),
@@ -221,6 +223,13 @@ def world(cafe, settings, monkeypatch):
         due_date=timezone.localdate() + dt.timedelta(days=5),
         now=timezone.now(),
     )
+    # A step decided (one nothing waits for), so it has a decision letter.
+    decided = journey.steps.filter(step_type__key__in=["outdoor-seating", "gas-permit"]).first()
+    decider = make_caseworker(decided.unit)
+    services.step_claim(step=decided, by=decider, now=timezone.now())
+    services.step_decide(
+        step=decided, by=decider, outcome="approve", reasons="Fine.", now=timezone.now()
+    )
     # A system's subscription, paused after failing, with an event waiting for it.
     subscription = paused(make_subscription())
     delivery = Delivery.objects.create(
@@ -241,6 +250,7 @@ def world(cafe, settings, monkeypatch):
         "request": request.pk,
         "document": document.pk,
         "step": step.pk,
+        "decided_step": decided.pk,
         "org_step": journey.steps.get(step_type__key="company-registration").pk,
         "handoff": Handoff.objects.filter(step=step).first().pk,
         "delivery": delivery.pk,

@@ -1,0 +1,165 @@
+"""Decision letters and receipts: printed as PDF (journeys.letters) in the applicant's language
+and stored as the journey's documents. Printing takes about a second, too long to hold the
+journey's lock for, so the decision or submission only enqueues it after commit
+(`letters_publish`); the letter is derived from the decided step alone, so whoever asks first
+(the task, or the applicant following the link before the task has run) prints it, once."""
+
+import datetime as dt
+import hashlib
+import logging
+
+from celery import current_app
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from journeys.letters import letter_pdf
+from journeys.models import Document, Journey, Step
+from journeys.services.outbox import publish_paused, publishing_connection
+from journeys.templatetags.people import staff_name
+
+logger = logging.getLogger(__name__)
+
+
+def letters_publish(*, step: Step | None = None, journey: Journey | None = None) -> None:
+    """After commit, enqueue printing the decided step's letter (or the journey's receipt), as
+    the outboxes publish: on a connection of its own with short timeouts, never retried, never
+    raising, skipped while publishing is paused in this process. A letter not enqueued costs
+    nothing but time: the download prints what is missing."""
+    # By name (journeys.tasks calls these services, so they cannot import it).
+    name, pk = (
+        ("journeys.tasks.decision_letter_write", step.pk)
+        if step is not None
+        else ("journeys.tasks.receipt_write", journey.pk)
+    )
+
+    def publish() -> None:
+        if publish_paused():
+            return
+        try:
+            task = current_app.tasks[name]
+            with publishing_connection(task) as connection:
+                task.apply_async(args=[pk], connection=connection, retry=False)
+        except Exception as error:  # the broker is down: the download prints the letter instead
+            logger.warning("%s %s not published: %s", name, pk, error)
+
+    transaction.on_commit(publish)
+
+
+def decision_letter_url(step: Step) -> str:
+    """The applicant's address of a step's letter, for a message or an e-mail."""
+    path = reverse("citizens:decision_letter", args=[step.journey.public_id, step.pk])
+    return f"{settings.SITE_URL}{path}"
+
+
+def receipt_url(journey: Journey) -> str:
+    path = reverse("citizens:receipt", args=[journey.public_id])
+    return f"{settings.SITE_URL}{path}"
+
+
+def _store(
+    *, journey: Journey, by, now: dt.datetime, name: str, pdf: bytes, kind: str, steps=()
+) -> Document:
+    document = Document(
+        journey=journey,
+        uploaded_by=by,
+        uploaded_at=now,
+        name=name,
+        content_type="application/pdf",
+        size=len(pdf),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        generated_as=kind,
+    )
+    document.file.save(name, ContentFile(pdf), save=False)
+    document.save()
+    document.steps.set(steps)
+    return document
+
+
+def decision_letter_pdf(*, step: Step) -> bytes:
+    """The decided step's letter, as the applicant reads it (the same bytes every time)."""
+    journey = step.journey
+    outcome = "approved" if step.status == Step.Status.APPROVED else "rejected"
+    decided_by = step.assignee.get_full_name() or staff_name(step.assignee)
+    return letter_pdf(
+        template=f"decision_{outcome}.html",
+        context={"journey": journey, "step": step, "decided_by": decided_by},
+        language=journey.language,
+        at=step.decided_at,
+        key=f"decision:{journey.public_id}:{step.pk}:{step.version}",
+    )
+
+
+@transaction.atomic
+def decision_letter_create(*, step: Step, now: dt.datetime) -> Document | None:
+    """The decided step's letter, printed and stored the first time it is asked for (under the
+    journey's lock, so once); None while the step is undecided or was cancelled."""
+    journey = Journey.objects.select_for_update().get(pk=step.journey_id)
+    step = Step.objects.select_related("step_type", "unit", "assignee").get(pk=step.pk)
+    step.journey = journey
+    if step.status not in (Step.Status.APPROVED, Step.Status.REJECTED):
+        return None
+    existing = step.documents.filter(generated_as=Document.GeneratedAs.DECISION_LETTER).first()
+    if existing is not None:
+        return existing
+    with translation.override(journey.language):
+        name = _("Decision %(reference)s %(step)s.pdf") % {
+            "reference": journey.reference,
+            "step": step.step_type.display_name,
+        }
+    return _store(
+        journey=journey,
+        by=step.assignee,
+        now=now,
+        name=name[-200:],
+        pdf=decision_letter_pdf(step=step),
+        kind=Document.GeneratedAs.DECISION_LETTER,
+        steps=[step],
+    )
+
+
+def receipt_pdf(*, journey: Journey) -> bytes:
+    """The submitted application's receipt: what was applied for, the answers, the documents."""
+    with translation.override(journey.language):
+        answers = [
+            {"key": field["key"], "label": field["label"], "value": journey.data.get(field["key"])}
+            for field in journey.journey_type.display_fields
+        ]
+    return letter_pdf(
+        template="receipt.html",
+        context={
+            "journey": journey,
+            "answers": answers,
+            "step_types": [
+                step.step_type for step in journey.steps.select_related("step_type", "unit")
+            ],
+            "documents": list(journey.documents.filter(generated_as="")),
+        },
+        language=journey.language,
+        at=journey.submitted_at,
+        key=f"receipt:{journey.public_id}",
+    )
+
+
+@transaction.atomic
+def receipt_create(*, journey: Journey, now: dt.datetime) -> Document | None:
+    """The submitted journey's receipt, printed and stored the first time it is asked for."""
+    journey = Journey.objects.select_for_update().get(pk=journey.pk)
+    if journey.submitted_at is None:
+        return None
+    existing = journey.documents.filter(generated_as=Document.GeneratedAs.RECEIPT).first()
+    if existing is not None:
+        return existing
+    with translation.override(journey.language):
+        name = _("Receipt %(reference)s.pdf") % {"reference": journey.reference}
+    return _store(
+        journey=journey,
+        by=journey.applicant,
+        now=now,
+        name=name,
+        pdf=receipt_pdf(journey=journey),
+        kind=Document.GeneratedAs.RECEIPT,
+    )
