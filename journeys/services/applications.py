@@ -20,6 +20,7 @@ from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
 from journeys.services.messages import applicant_notify
 from organisations.services import Applying, organisation_apply_for
+from payments.services import invoices_at_submission
 
 
 @transaction.atomic
@@ -104,6 +105,7 @@ def journey_submit(*, journey: Journey, by, language: str, now: dt.datetime) -> 
         status_after=Journey.Status.SUBMITTED,
     )
     handoffs_create(journey=journey, steps=ready_steps(journey), now=now)
+    invoices_at_submission(journey=journey, now=now)
     applicant_notify(
         journey=journey,
         what="received",

@@ -12,6 +12,7 @@ from journeys.services.messages import applicant_notify
 from organisations.models import Representative
 from organisations.selectors import representative_for
 from organisations.services import representative_confirm
+from payments.services import PaymentDue, decision_waits_for_payment, invoice_at_decision
 
 
 class StepChanged(Exception):
@@ -244,6 +245,8 @@ def step_decide(
         raise StepChanged
     if step.assignee_id != by.pk:
         raise NotAssignee
+    if approved and decision_waits_for_payment(step=step):
+        raise PaymentDue
     _bump(
         step,
         status=new_status,
@@ -264,6 +267,7 @@ def step_decide(
         message=message,
     )
     step.refresh_from_db()
+    invoice_at_decision(step=step, now=now)
     applicant_notify(journey=journey, what="step_decided", now=now, step=step)
     if approved:
         _after_approval(journey=journey, now=now)
