@@ -25,9 +25,10 @@ def _finance_units(request: HtmxHttpRequest) -> list[Unit]:
 @require_http_methods(["GET", "POST"])
 def payment_files(request: HtmxHttpRequest) -> HttpResponse:
     units = _finance_units(request)
-    form = PaymentFileForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = PaymentFileForm(request.POST, request.FILES) if posted else PaymentFileForm()
     status = 200
-    if request.method == "POST":
+    if posted:
         if form.is_valid():
             name, content = form.cleaned_data["upload"]
             try:
