@@ -133,3 +133,33 @@ def test_the_type_level_invoice_at_applies_to_every_step_with_a_fee(units):
     definition["invoice_at"] = "whenever"
     with pytest.raises(DefinitionError, match="journey type: invoice_at"):
         journey_type_publish(definition, source="fee-test.yaml")
+
+
+@pytest.mark.parametrize(
+    ("step", "problem"),
+    [
+        ({"fee": "100", "pay_before_decision": "on"}, "only of a fee invoiced at submission"),
+        (
+            {"fee": "100", "invoice_at": "decision", "pay_before_decision": "on"},
+            "only of a fee invoiced at submission",
+        ),
+        ({"fee": "100", "invoice_at": "submission", "bankgiro": ""}, "bankgiro number before"),
+    ],
+)
+def test_the_admin_checks_the_same_fee_rules(client, units, step, problem):
+    from django.urls import reverse
+
+    from journeys.models import JourneyType
+    from tests.factories import make_user
+    from tests.journeys.test_step_graph import _admin_add_form
+
+    if "bankgiro" in step:
+        units["police"].bankgiro = step.pop("bankgiro")
+        units["police"].save()
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    data = _admin_add_form(units, [{"key": "first"}])
+    data.update({f"steps-0-{key}": value for key, value in step.items()})
+    response = client.post(reverse("admin:journeys_journeytype_add"), data)
+    assert response.status_code == 200
+    assert problem in response.content.decode()
+    assert not JourneyType.objects.filter(slug="admin-made").exists()
