@@ -1,7 +1,5 @@
 """Journeys with invoices, built through the real services."""
 
-from django.utils import timezone
-
 from journeys.models import Step
 from tests.factories import make_user, submitted_journey
 from units.models import Membership, Unit
@@ -21,7 +19,3 @@ def make_finance(unit: Unit, username: str | None = None):
     user = make_user(username)
     Membership.objects.create(unit=unit, user=user, role=Membership.Role.FINANCE)
     return user
-
-
-def now():
-    return timezone.now()

@@ -3,14 +3,24 @@
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from journeys import services
 from journeys.definitions import DefinitionError, journey_type_publish
+from journeys.models import JourneyType
 from payments.models import Invoice
 from payments.ocr import ocr_is_valid
 from payments.services import PaymentDue
-from tests.factories import decide, make_caseworker, submitted_journey
+from tests.factories import (
+    answers_for,
+    decide,
+    deliver_all,
+    make_caseworker,
+    make_user,
+    submitted_journey,
+)
+from tests.journeys.test_step_graph import _admin_add_form
 from tests.payments.factories import house_journey, permit_step
 
 pytestmark = pytest.mark.django_db
@@ -40,12 +50,10 @@ def test_submitting_twice_makes_one_invoice(house):
 
 
 def test_a_fee_invoiced_at_decision_becomes_an_invoice_when_the_step_is_decided(house):
-    journey = house_journey(house, answers={"new_drainage": True} | _house_answers(house))
+    journey = house_journey(house, answers=answers_for(house) | {"new_drainage": True})
     permit = permit_step(journey)
     Invoice.objects.filter(step=permit).update(paid_at=timezone.now())
     decide(permit)
-    from tests.factories import deliver_all
-
     deliver_all()
     drainage = journey.steps.get(step_type__key="drainage-connection")
     assert not Invoice.objects.filter(step=drainage).exists()
@@ -81,12 +89,6 @@ def test_approval_waits_for_payment_and_rejection_does_not(house):
 def test_an_unpaid_step_can_still_be_rejected(house):
     step = permit_step(house_journey(house))
     assert decide(step, "reject").status == step.Status.REJECTED
-
-
-def _house_answers(house):
-    from tests.factories import answers_for
-
-    return answers_for(house)
 
 
 def _definition(**step_extra):
@@ -147,12 +149,6 @@ def test_the_type_level_invoice_at_applies_to_every_step_with_a_fee(units):
     ],
 )
 def test_the_admin_checks_the_same_fee_rules(client, units, step, problem):
-    from django.urls import reverse
-
-    from journeys.models import JourneyType
-    from tests.factories import make_user
-    from tests.journeys.test_step_graph import _admin_add_form
-
     if "bankgiro" in step:
         units["police"].bankgiro = step.pop("bankgiro")
         units["police"].save()
