@@ -345,7 +345,9 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
         "decision_requests": decision_requests,
         "events": selectors.journey_timeline(journey, for_applicant=True),
         "documents": list(journey.documents.all()),
-        "invoices": journey_invoices(journey, today=timezone.localdate(now)),
+        "invoices": journey_invoices(
+            journey, today=timezone.localdate(now), steps=[row.step for row in steps]
+        ),
         "open_requests": open_requests,
         "invalid_form": invalid[1] if invalid else None,
         "refresh_seconds": settings.TRACKING_REFRESH_SECONDS,

@@ -15,8 +15,12 @@ class InvoiceRow:
     tag_class: str
 
 
-def journey_invoices(journey, *, today: dt.date) -> list[InvoiceRow]:
-    """Each invoice of the journey with its status tag: paid, to pay, or overdue."""
+def journey_invoices(journey, *, today: dt.date, steps=None) -> list[InvoiceRow]:
+    """Each invoice of the journey with its status tag: paid, to pay, or overdue. Given the
+    journey's `steps` (with their step types), a journey none of whose fees is invoiced asks
+    the database nothing."""
+    if steps is not None and not any(step.step_type.invoice_at for step in steps):
+        return []
     rows = []
     for invoice in Invoice.objects.filter(journey=journey).select_related(
         "step__step_type", "unit"
@@ -32,4 +36,6 @@ def journey_invoices(journey, *, today: dt.date) -> list[InvoiceRow]:
 
 def step_invoice(step) -> Invoice | None:
     """The step's invoice, if its fee has been invoiced."""
+    if not step.step_type.invoice_at:
+        return None
     return Invoice.objects.filter(step=step).first()
