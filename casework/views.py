@@ -41,6 +41,8 @@ from journeys.documents import document_response
 from journeys.models import Consultation, Step
 from journeys.templatetags.people import STAFF_NAME_RELATED
 from organisations.selectors import representative_for
+from payments.selectors import step_invoice
+from payments.services import PaymentDue
 from portal.http import HtmxHttpRequest
 from units.models import Unit
 from units.roles import acts_in_unit, case_actions, leads_unit, roles_of
@@ -220,6 +222,7 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
         "organisation": (organisation := disclosed_organisation(journey, disclosure)),
         "representative": organisation
         and representative_for(organisation_id=organisation.pk, user=journey.applicant),
+        "invoice": step_invoice(step),
         "now": timezone.now(),
     }
     context["invalid_form"] = next(iter(forms.values()), None)
@@ -308,16 +311,20 @@ def case_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _render_case(request, step, status=422, decision_form=form)
-    services.step_decide(
-        step=step,
-        by=request.user,
-        outcome=form.cleaned_data["outcome"],
-        reasons=form.cleaned_data["reasons"],
-        appeal_instructions=form.cleaned_data["appeal_instructions"],
-        communication_note=form.cleaned_data["communication_note"],
-        expected_version=form.cleaned_data["version"],
-        now=timezone.now(),
-    )
+    try:
+        services.step_decide(
+            step=step,
+            by=request.user,
+            outcome=form.cleaned_data["outcome"],
+            reasons=form.cleaned_data["reasons"],
+            appeal_instructions=form.cleaned_data["appeal_instructions"],
+            communication_note=form.cleaned_data["communication_note"],
+            expected_version=form.cleaned_data["version"],
+            now=timezone.now(),
+        )
+    except PaymentDue:
+        messages.error(request, PaymentDue.message)
+        return _render_case(request, step, status=409, decision_form=form)
     return _done(request, step, _("Decision recorded."))
 
 

@@ -33,6 +33,7 @@ from journeys.models import (
 from organisations import services as organisation_services
 from organisations.models import Organisation, Representative
 from organisations.selectors import organisations_represented, representative_for
+from payments.selectors import journey_invoices
 
 
 @require_GET
@@ -355,6 +356,9 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
         "journey_contact": selectors.journey_contact(journey),
         "events": selectors.journey_timeline(journey, for_applicant=True),
         "documents": list(journey.documents.filter(generated_as="")),
+        "invoices": journey_invoices(
+            journey, today=timezone.localdate(now), steps=[row.step for row in steps]
+        ),
         "open_requests": open_requests,
         "invalid_form": invalid[1] if invalid else None,
         "refresh_seconds": settings.TRACKING_REFRESH_SECONDS,

@@ -28,13 +28,35 @@ class StepTypeForm(forms.ModelForm):
 
     class Meta:
         model = StepType
-        fields = ["order", "key", "name", "unit", "deadline_days", "fee", "applies_if"]
+        fields = [
+            "order",
+            "key",
+            "name",
+            "unit",
+            "deadline_days",
+            "fee",
+            "invoice_at",
+            "pay_before_decision",
+            "applies_if",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             keys = self.instance.depends_on.values_list("key", flat=True)
             self.initial["depends_on_keys"] = ", ".join(keys)
+
+    def clean(self):
+        """The fee rules journeys.definitions checks in files (payments app)."""
+        data = super().clean()
+        fee, invoice_at, unit = data.get("fee"), data.get("invoice_at"), data.get("unit")
+        if data.get("pay_before_decision") and not (fee and invoice_at == "submission"):
+            raise ValidationError(
+                _("Approval can wait for payment only of a fee invoiced at submission.")
+            )
+        if fee and invoice_at and unit and not unit.bankgiro:
+            raise ValidationError(_("Give the unit a bankgiro number before invoicing its fees."))
+        return data
 
     def clean_depends_on_keys(self) -> list[str]:
         text = self.cleaned_data["depends_on_keys"]
@@ -90,6 +112,8 @@ class StepTypeInline(admin.TabularInline):
         "depends_on_keys",
         "deadline_days",
         "fee",
+        "invoice_at",
+        "pay_before_decision",
         "applies_if",
     ]
 

@@ -34,6 +34,7 @@ TYPE_KEYS = {
     "stalled_after_days",
     "owner",
     "service_norm_days",
+    "invoice_at",
 }
 # `owner`: the slug of the unit that owns the whole journey, or this word for the coordinators.
 COORDINATION_OWNER = "coordination"
@@ -50,7 +51,11 @@ STEP_KEYS = {
     "applies_if",
     "route",
     "legal_basis",
+    "invoice_at",
+    "pay_before_decision",
 }
+# When a step's fee becomes an invoice (payments app): per journey type, or per step.
+INVOICE_AT = {"submission", "decision"}
 
 
 class DefinitionError(Exception):
@@ -145,7 +150,7 @@ class _Check:
         if not isinstance(steps, list):
             self.fail("steps", "must be a list")
         keys = [s.get("key") if isinstance(s, dict) else None for s in steps]
-        units = set(Unit.objects.values_list("slug", flat=True))
+        units = dict(Unit.objects.values_list("slug", "bankgiro"))
         owner = d.get("owner", COORDINATION_OWNER)
         if owner != COORDINATION_OWNER and owner not in units:
             self.fail(
@@ -167,7 +172,7 @@ class _Check:
             if "route" in step:
                 if "unit" in step:
                     self.fail(where, "give either 'unit' or a 'route' (with its default), not both")
-                for problem in route_problems(step["route"], fields=set(fields), units=units):
+                for problem in route_problems(step["route"], fields=set(fields), units=set(units)):
                     self.fail(where, problem)
             elif not step.get("unit"):
                 self.fail(where, "'unit' is missing")
@@ -180,6 +185,9 @@ class _Check:
                 self.fail(where, "the key is used by more than one step")
             if "unit" in step and step["unit"] not in units:
                 self.fail(where, f"unknown unit '{step['unit']}'")
+            invoiced = step.get("fee") and step.get("invoice_at", d.get("invoice_at"))
+            if invoiced and not units[step["unit"]]:
+                self.fail(where, f"unit '{step['unit']}' needs a bankgiro number for invoices")
             for needed in step.get("needs", []):
                 if needed not in fields and needed != APPLICANT_IDENTITY_NUMBER:
                     self.fail(where, f"needs unknown field '{needed}'")
@@ -195,10 +203,32 @@ class _Check:
             if not isinstance(depends_on, list):
                 self.fail(where, "depends_on must be a list of step keys")
             graph[step["key"]] = depends_on
+            self._fee(where, step)
         try:
             graph_check(graph)
         except GraphError as error:
             self.fail("steps" if error.kind == "cycle" else f"step {error.nodes[0]}", error.detail)
+
+    def _fee(self, where: str, step: dict) -> None:
+        """A fee is whole kronor; it is invoiced at submission or at decision; approval can
+        wait for payment only of an invoice sent before the decision."""
+        fee = step.get("fee")
+        if fee is not None and (not isinstance(fee, int) or isinstance(fee, bool) or fee < 0):
+            self.fail(where, "fee must be whole kronor (0 or more)")
+        if "invoice_at" in self.d and self.d["invoice_at"] not in INVOICE_AT:
+            self.fail("journey type", "invoice_at must be 'submission' or 'decision'")
+        invoice_at = step.get("invoice_at", self.d.get("invoice_at"))
+        if "invoice_at" in step and invoice_at not in INVOICE_AT:
+            self.fail(where, "invoice_at must be 'submission' or 'decision'")
+        waits = step.get("pay_before_decision", False)
+        if not isinstance(waits, bool):
+            self.fail(where, "'pay_before_decision' must be true or false")
+        if waits and not (fee and invoice_at == "submission"):
+            self.fail(
+                where,
+                "pay_before_decision needs a fee invoiced at submission "
+                "(an invoice sent at the decision cannot be paid before it)",
+            )
 
     def text(self, where: str, key: str, value) -> None:
         if not _is_text(value):
@@ -301,6 +331,8 @@ def _publish(d: dict) -> tuple[JourneyType, bool]:
             deadline_working_days=bool(deadline.get("working", False)),
             fee=s.get("fee"),
             fee_note=_english(s.get("fee_note", "")),
+            invoice_at=s.get("invoice_at", d.get("invoice_at", "")) if s.get("fee") else "",
+            pay_before_decision=s.get("pay_before_decision", False),
             needs=s.get("needs", []),
             applies_if=s.get("applies_if", ""),
             legal_basis=_english(s.get("legal_basis") or "").strip(),

@@ -129,6 +129,18 @@ class StepType(Translated):
     deadline_working_days = models.BooleanField(_("deadline counts working days"), default=False)
     fee = models.PositiveIntegerField(_("fee (SEK)"), null=True, blank=True)
     fee_note = models.CharField(_("fee note"), max_length=200, blank=True)
+    invoice_at = models.CharField(
+        _("invoice the fee at"),
+        max_length=20,
+        choices=[("submission", _("submission")), ("decision", _("decision"))],
+        blank=True,
+        help_text=_("Empty: the fee is shown, not invoiced."),
+    )
+    pay_before_decision = models.BooleanField(
+        _("approval waits for payment"),
+        default=False,
+        help_text=_("The step cannot be approved until its invoice is paid."),
+    )
     needs = models.JSONField(_("applicant data it needs"), default=list, blank=True)
     applies_if = models.CharField(
         _("applies only if"),

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "demo",
     "api",
     "webhooks",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -400,6 +401,10 @@ HANDOFF_SWEEP_INTERVAL_SECONDS = int(os.environ.get("HANDOFF_SWEEP_INTERVAL_SECO
 STALLED_AFTER_DAYS = int(os.environ.get("STALLED_AFTER_DAYS", "5"))
 # How often an applicant's open tracking page refreshes its progress (htmx polling).
 TRACKING_REFRESH_SECONDS = int(os.environ.get("TRACKING_REFRESH_SECONDS", "30"))
+# Fees (payments app): an invoice is due this many days after it is issued; a BgMax payment
+# file larger than this is refused before it is read.
+INVOICE_DUE_DAYS = int(os.environ.get("INVOICE_DUE_DAYS", "30"))
+PAYMENT_FILE_MAX_BYTES = int(os.environ.get("PAYMENT_FILE_MAX_BYTES", str(2 * 1024 * 1024)))
 
 # The outboxes (journeys/services/outbox.py). Publishing after commit gives up on the broker
 # after this many seconds at each step (connect, each command) and never raises; after a failure

@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/setlang/", views.language_set, name="set_language"),
     path("work/", include("casework.urls")),
     path("coordination/", include("coordination.urls")),
+    path("payments/", include("payments.urls")),
     path("", include("citizens.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),

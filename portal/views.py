@@ -19,6 +19,8 @@ def home(request):
         return render(request, "home.html", {"journey_types": journey_types})
     if roles.is_caseworker:
         return redirect("casework:queue")
+    if roles.is_finance:
+        return redirect("payments:files")
     if roles.is_coordinator and not request.user.is_superuser:
         return redirect("coordination:dashboard")
     if roles.is_admin:

@@ -42,11 +42,16 @@ def make_user(username: str | None = None, **extra):
 
 def make_units() -> dict[str, Unit]:
     """The demo units, with their Swedish names."""
-    from demo.management.commands.seed_demo import UNITS
+    from demo.management.commands.seed_demo import BANKGIRO, UNITS
 
     return {
         slug: Unit.objects.get_or_create(
-            slug=slug, defaults={"name": name, "translations": {"sv": {"name": name_sv}}}
+            slug=slug,
+            defaults={
+                "name": name,
+                "translations": {"sv": {"name": name_sv}},
+                "bankgiro": BANKGIRO[slug],
+            },
         )[0]
         for slug, name, name_sv, _level, _phone in UNITS
     }

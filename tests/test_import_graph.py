@@ -18,6 +18,7 @@ PACKAGES = [
     "demo",
     "api",
     "webhooks",
+    "payments",
 ]
 
 

@@ -20,6 +20,7 @@ SOURCES = [
     "demo",
     "api",
     "webhooks",
+    "payments",
     "templates",
     "locale",
 ]

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from units import calendars
+from units.bankgiro import validate_bankgiro
 from units.translated import Translated
 
 
@@ -45,6 +46,13 @@ class Unit(Translated):
             "Its steps reach it as events through the API and its decisions come back the same "
             "way; the portal's queue shows its cases read-only."
         ),
+    )
+    bankgiro = models.CharField(
+        _("bankgiro number"),
+        max_length=9,
+        blank=True,
+        validators=[validate_bankgiro],
+        help_text=_("Fees for its steps are paid here; for example 5050-1055."),
     )
     appeal_instructions = models.TextField(
         _("appeal instructions"),
@@ -93,7 +101,11 @@ class Unit(Translated):
 
     def member_recipients(self, *, leads_only: bool = False) -> list[tuple[str, str]]:
         """Each member's e-mail address and language (the site's default if they have none)."""
-        members = self.memberships.leads() if leads_only else self.memberships.all()
+        members = (
+            self.memberships.leads()
+            if leads_only
+            else self.memberships.exclude(role=Membership.Role.FINANCE)
+        )
         return [
             (email, language or settings.LANGUAGE_CODE)
             for email, language in members.order_by("user__email").values_list(
@@ -109,11 +121,14 @@ class MembershipQuerySet(models.QuerySet):
 
 
 class Membership(models.Model):
-    """A person working in a unit, as caseworker or as unit lead (a caseworker who also leads)."""
+    """A person working in a unit, as caseworker or as unit lead (a caseworker who also leads),
+    or in its finance staff (who import its payment files and work no cases)."""
 
     class Role(models.TextChoices):
         CASEWORKER = "caseworker", _("Caseworker")
         LEAD = "lead", _("Unit lead")
+        # Imports the unit's payment files (payments app); not a caseworker.
+        FINANCE = "finance", _("Finance")
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(

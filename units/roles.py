@@ -16,14 +16,19 @@ class Roles:
     lead_unit_ids: frozenset[int] = field(default_factory=frozenset)
     is_coordinator: bool = False
     is_admin: bool = False
+    finance_unit_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_caseworker(self) -> bool:
         return bool(self.unit_ids)
 
     @property
+    def is_finance(self) -> bool:
+        return bool(self.finance_unit_ids)
+
+    @property
     def is_citizen(self) -> bool:
-        return not (self.is_caseworker or self.is_coordinator or self.is_admin)
+        return not (self.is_caseworker or self.is_coordinator or self.is_admin or self.is_finance)
 
 
 COORDINATE = "coordinate"  # the role value that marks the permission in _role_rows
@@ -118,11 +123,14 @@ def roles_of(user) -> Roles:
 def _roles_from_database(user) -> Roles:
     rows = _role_rows(user)
     return Roles(
-        unit_ids=frozenset(unit for unit, role in rows if role != COORDINATE),
+        unit_ids=frozenset(
+            unit for unit, role in rows if role not in (COORDINATE, Membership.Role.FINANCE)
+        ),
         lead_unit_ids=frozenset(unit for unit, role in rows if role == Membership.Role.LEAD),
         is_coordinator=user.is_active
         and (user.is_superuser or any(role == COORDINATE for _, role in rows)),
         is_admin=user.is_staff,
+        finance_unit_ids=frozenset(unit for unit, role in rows if role == Membership.Role.FINANCE),
     )
 
 

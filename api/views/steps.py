@@ -20,6 +20,7 @@ from api.serializers import (
 )
 from journeys import services
 from journeys.models import Step
+from payments.services import PaymentDue
 from units.roles import acts_in_unit, roles_of
 
 IF_MATCH = OpenApiParameter(
@@ -144,6 +145,13 @@ class StepViewSet(viewsets.ReadOnlyModelViewSet):
                 expected_version=version,
                 **body.validated_data,
             )
+        except PaymentDue as error:
+            raise Problem(
+                status.HTTP_409_CONFLICT,
+                "payment-due",
+                _("The step's invoice is not paid yet"),
+                PaymentDue.message,
+            ) from error
         except services.StepChanged as error:
             raise _conflict(error) from error
         return self._step_response(step)

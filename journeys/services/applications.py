@@ -24,6 +24,7 @@ from journeys.services.handoffs import handoffs_create, ready_steps
 from journeys.services.letters import letters_publish, receipt_url
 from journeys.services.messages import applicant_notify
 from organisations.services import Applying, organisation_apply_for
+from payments.services import invoices_at_submission
 from units.models import Unit
 
 
@@ -195,6 +196,7 @@ def journey_submit(*, journey: Journey, by, language: str, now: dt.datetime) -> 
         status_after=Journey.Status.SUBMITTED,
     )
     handoffs_create(journey=journey, steps=ready_steps(journey), now=now)
+    invoices_at_submission(journey=journey, now=now)
     letters_publish(journey=journey)
     applicant_notify(
         journey=journey,

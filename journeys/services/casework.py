@@ -14,6 +14,7 @@ from journeys.services.messages import applicant_notify
 from organisations.models import Representative
 from organisations.selectors import representative_for
 from organisations.services import representative_confirm
+from payments.services import PaymentDue, decision_waits_for_payment, invoice_at_decision
 
 
 class StepChanged(Exception):
@@ -290,6 +291,8 @@ def step_decide(
         raise NotAssignee
     if _waits_for_earlier(step):
         raise StepChanged  # an earlier step was reopened; its recall is on the way
+    if approved and decision_waits_for_payment(step=step):
+        raise PaymentDue
     _bump(
         step,
         status=new_status,
@@ -310,6 +313,7 @@ def step_decide(
         message=message,
     )
     step.refresh_from_db()
+    invoice_at_decision(step=step, now=now)
     letters_publish(step=step)
     applicant_notify(
         journey=journey,

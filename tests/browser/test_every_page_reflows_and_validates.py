@@ -332,3 +332,38 @@ def test_identity_and_organisation_pages(
     narrow_page.locator("header form[action='/accounts/logout/'] button").click()
     sign_in(narrow_page, "tax-caseworker")
     visit(f"/work/steps/{tax.pk}/")  # an organisation, a right not confirmed yet
+
+
+def test_fee_and_payment_file_pages(narrow_page, house, visit):
+    """The applicant's fees, the case waiting for payment, the finance staff's upload page (as it
+    opens and with an error) and a file's report (payments app)."""
+    from payments.models import Invoice
+    from tests.payments.bgmax_files import bgmax_file
+    from tests.payments.factories import house_journey, make_finance, permit_step
+
+    applicant = make_user("anna")
+    journey = house_journey(house, applicant)
+    step = permit_step(journey)
+    invoice = Invoice.objects.get(step=step)
+    planner = make_caseworker(step.unit, username="planner")
+    services.step_claim(step=step, by=planner, now=timezone.now())
+    make_finance(step.unit, username="planning-finance")
+    sign_in(narrow_page, "planner")
+    visit(f"/work/steps/{step.pk}/")  # waiting for payment
+    narrow_page.locator("header form[action='/accounts/logout/'] button").click()
+    sign_in(narrow_page, "planning-finance")
+    visit("/payments/")
+    narrow_page.locator("main form button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+    content = bgmax_file("5550-1027", [(invoice.ocr, invoice.amount_ore), ("1234574", 100)])
+    narrow_page.locator("input[type=file]").set_input_files(
+        files=[{"name": "BGMAX.txt", "mimeType": "text/plain", "buffer": content.encode()}]
+    )
+    narrow_page.locator("main form button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-panel")).to_be_visible()
+    visit()  # the file's report
+    visit("/payments/")  # with a file imported
+    narrow_page.locator("header form[action='/accounts/logout/'] button").click()
+    sign_in(narrow_page, "anna")
+    visit(f"/applications/{journey.public_id}/")  # the fee, paid

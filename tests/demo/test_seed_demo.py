@@ -63,6 +63,7 @@ def test_every_demo_account_signs_in_and_lands_on_its_own_home_page(client, seed
         "citizen2": reverse("citizens:applications"),
         "caseworker-urban-planning": reverse("casework:queue"),
         "lead-urban-planning": reverse("casework:queue"),
+        "finance-urban-planning": reverse("payments:files"),
         "coordinator": reverse("coordination:dashboard"),
         "admin": reverse("admin:index"),
     }

@@ -18,6 +18,7 @@ from accounts.tokens import signup_token_make
 from journeys import services
 from journeys.models import Handoff, Journey
 from organisations.register import STAND_IN, StandInRegister
+from payments.services import payment_file_import
 from tests.factories import (
     CAFE_ANSWERS,
     make_caseworker,
@@ -27,6 +28,8 @@ from tests.factories import (
     organisation_draft,
     organisation_journey,
 )
+from tests.payments.bgmax_files import bgmax_file
+from tests.payments.factories import make_finance
 from tests.webhooks.factories import make_subscription, paused
 from webhooks.models import Delivery
 
@@ -41,6 +44,7 @@ ROLES = [
     "unit_lead",
     "coordinator",
     "administrator",
+    "finance",
 ]
 OK, LOGIN = "ok", "login"
 EVERYONE = dict.fromkeys(ROLES, OK)
@@ -60,6 +64,8 @@ CONSULTED = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN, "caseworker_other_
 # Only a unit that sees the organisation's number (here the Tax Agency's step) confirms a right.
 ORGANISATION_UNIT = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}
 ORGANISATION_UNIT |= {"caseworker_other_unit": OK}
+# A unit's finance staff (payments app) import its payment files; they work no cases.
+FINANCE = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN, "finance": OK}
 
 # name -> (method, the arguments' names in the world, who gets what)
 MATRIX = {
@@ -129,6 +135,8 @@ MATRIX = {
     "coordination:webhook_deliveries": ("get", [], COORDINATORS),
     "coordination:webhook_send_again": ("post", ["delivery"], COORDINATORS),
     "coordination:webhook_resume": ("post", ["subscription"], COORDINATORS),
+    "payments:files": ("get", [], FINANCE),
+    "payments:file": ("get", ["payment_file"], FINANCE),
 }
 # With e-ID and staff single sign-on configured: local sign-up is closed, the starts send
 # everyone to the provider, and a callback without a sign-in this browser started is refused.
@@ -242,6 +250,14 @@ def world(cafe, settings, monkeypatch):
         attempts=13,
     )
     admin = make_user("administrator", is_staff=True, is_superuser=True)
+    finance = make_finance(step.unit)
+    payment_file = payment_file_import(
+        content=bgmax_file(step.unit.bankgiro, [("1234574", 100)]).encode(),
+        name="bgmax.txt",
+        units=[step.unit],
+        by=finance,
+        now=timezone.now(),
+    )
     args = {
         "slug": "open-a-cafe",
         "journey": journey.public_id,
@@ -258,6 +274,7 @@ def world(cafe, settings, monkeypatch):
         "signup_token": signup_token_make(username="not-yet", email="not-yet@example.org"),
         "organisation": journey.organisation.public_id,
         "consultation": consultation.pk,
+        "payment_file": payment_file.pk,
     }
     users = {
         "anonymous": None,
@@ -270,6 +287,7 @@ def world(cafe, settings, monkeypatch):
         "unit_lead": make_caseworker(step.unit, lead=True),
         "coordinator": make_coordinator(),
         "administrator": admin,
+        "finance": finance,
     }
     return args, users
 
@@ -337,6 +355,7 @@ def _allowed_fields(role: str, journey) -> set[str]:
         "unit_lead": needs["building-permit"] | shared,
         "coordinator": shared,
         "administrator": shared,
+        "finance": set(),
     }[role]
 
 

@@ -82,6 +82,17 @@ UNITS = [
         "+46 8 522 120 00",
     ),
 ]
+# Made-up bankgiro numbers (valid check digits, in no real register) the demo units' fees are
+# paid to; the invoices' OCR references and the BgMax files refer to them.
+BANKGIRO = {
+    slug: number
+    for (slug, *_rest), number in zip(
+        UNITS,
+        ["5550-1019", "5550-1027", "5550-1035", "5550-1043"]
+        + ["5550-1050", "5550-1068", "5550-1076", "5550-1084"],
+        strict=True,
+    )
+}
 # The unit that works in its own system in the demo, and its reference client
 # (demo/reference_system.py, `manage.py reference_unit_system`).
 EXTERNAL_UNIT = "tax-agency"
@@ -144,6 +155,7 @@ class Command(BaseCommand):
                     "phone": phone,
                     "email": f"{slug}@example.org",
                     "works_in_own_system": slug == EXTERNAL_UNIT,
+                    "bankgiro": BANKGIRO[slug],
                 },
             )
 
@@ -223,6 +235,12 @@ class Command(BaseCommand):
             defaults={"role": Membership.Role.LEAD},
         )
         accounts.append(("lead-urban-planning", "Unit lead, Urban Planning"))
+        Membership.objects.update_or_create(
+            unit=Unit.objects.get(slug="urban-planning"),
+            user=self._user("finance-urban-planning"),
+            defaults={"role": Membership.Role.FINANCE},
+        )
+        accounts.append(("finance-urban-planning", "Finance, Urban Planning: imports BgMax files"))
         coordinator = self._user("coordinator", first_name="Cora", last_name="Samordnare")
         coordinator.user_permissions.add(Permission.objects.get(codename="coordinate"))
         # The named contact of the demo's journeys (journeys.services.contacts): a phone to show.

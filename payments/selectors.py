@@ -1,0 +1,41 @@
+"""What the applicant's tracking page shows of a journey's invoices."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from payments.models import Invoice
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    invoice: Invoice
+    status: str
+    tag_class: str
+
+
+def journey_invoices(journey, *, today: dt.date, steps=None) -> list[InvoiceRow]:
+    """Each invoice of the journey with its status tag: paid, to pay, or overdue. Given the
+    journey's `steps` (with their step types), a journey none of whose fees is invoiced asks
+    the database nothing."""
+    if steps is not None and not any(step.step_type.invoice_at for step in steps):
+        return []
+    rows = []
+    for invoice in Invoice.objects.filter(journey=journey).select_related(
+        "step__step_type", "unit"
+    ):
+        if invoice.is_paid:
+            rows.append(InvoiceRow(invoice, _("Paid"), "govuk-tag--green"))
+        elif invoice.is_overdue(today):
+            rows.append(InvoiceRow(invoice, _("Overdue"), "govuk-tag--red"))
+        else:
+            rows.append(InvoiceRow(invoice, _("To pay"), "govuk-tag--yellow"))
+    return rows
+
+
+def step_invoice(step) -> Invoice | None:
+    """The step's invoice, if its fee has been invoiced."""
+    if not step.step_type.invoice_at:
+        return None
+    return Invoice.objects.filter(step=step).first()
