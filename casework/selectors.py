@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from journeys.counting import capped_counts
 from journeys.models import Consultation, Step
 from journeys.templatetags.people import STAFF_NAME_RELATED
-from units.models import Unit
+from units.models import Membership, Unit
 
 QUEUE_FILTERS = {
     "all": _("All"),
@@ -83,7 +83,7 @@ def unit_workload(unit: Unit, *, now: dt.datetime):
     mine = Q(assigned_steps__unit=unit, assigned_steps__status__in=Step.ACTIVE_STATUSES)
     return (
         get_user_model()
-        .objects.filter(memberships__unit=unit)
+        .objects.filter(memberships__unit=unit, memberships__role__in=Membership.CASEWORK_ROLES)
         .select_related(STAFF_NAME_RELATED)
         .annotate(
             open_cases=Count("assigned_steps", filter=mine),

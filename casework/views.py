@@ -44,7 +44,7 @@ from organisations.selectors import representative_for
 from payments.selectors import step_invoice
 from payments.services import PaymentDue
 from portal.http import HtmxHttpRequest
-from units.models import Unit
+from units.models import Membership, Unit
 from units.roles import acts_in_unit, case_actions, leads_unit, roles_of
 
 QUEUE_PAGE_SIZE = 25
@@ -232,7 +232,7 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
 def _unit_members(unit: Unit):
     return (
         get_user_model()
-        .objects.filter(memberships__unit=unit)
+        .objects.filter(memberships__unit=unit, memberships__role__in=Membership.CASEWORK_ROLES)
         .select_related(STAFF_NAME_RELATED)
         .order_by("username")
     )

@@ -123,9 +123,9 @@ class InformationAnswerForm(forms.Form):
 
     def __init__(self, *args, journey, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["documents"].queryset = journey.documents.all()
+        self.fields["documents"].queryset = journey.documents.filter(generated_as="")
         self.fields["documents"].label_from_instance = lambda document: document.name
-        if not journey.documents.exists():
+        if not self.fields["documents"].queryset.exists():
             del self.fields["documents"]
         self.amendable = []
         routing = set(journey_routing_fields(journey))

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from journeys.graph import GraphError, graph_check
 from journeys.models import JourneyType, StepType
-from journeys.routing import route_problems
+from journeys.routing import route_problems, route_units
 from units.models import Unit
 
 FIELD_KEYS = {"key", "label", "hint", "kind", "optional", "shared"}
@@ -186,8 +186,11 @@ class _Check:
             if "unit" in step and step["unit"] not in units:
                 self.fail(where, f"unknown unit '{step['unit']}'")
             invoiced = step.get("fee") and step.get("invoice_at", d.get("invoice_at"))
-            if invoiced and not units[step["unit"]]:
-                self.fail(where, f"unit '{step['unit']}' needs a bankgiro number for invoices")
+            # A routed step's fee goes to whichever unit the route chooses: each needs a number.
+            payees = route_units(step["route"]) if "route" in step else {step["unit"]}
+            for payee in sorted(payees) if invoiced else []:
+                if payee in units and not units[payee]:
+                    self.fail(where, f"unit '{payee}' needs a bankgiro number for invoices")
             for needed in step.get("needs", []):
                 if needed not in fields and needed != APPLICANT_IDENTITY_NUMBER:
                     self.fail(where, f"needs unknown field '{needed}'")

@@ -657,6 +657,9 @@ class Document(models.Model):
 
         UPLOAD = "", _("uploaded")
         DECISION_LETTER = "decision_letter", _("decision letter")
+        # The letter of a decision its unit reopened or had sent back: kept (it was sent), no
+        # longer the step's letter; the next decision gets a letter of its own.
+        SUPERSEDED_DECISION_LETTER = "superseded_letter", _("superseded decision letter")
         RECEIPT = "receipt", _("receipt")
 
     generated_as = models.CharField(

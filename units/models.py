@@ -130,6 +130,9 @@ class Membership(models.Model):
         # Imports the unit's payment files (payments app); not a caseworker.
         FINANCE = "finance", _("Finance")
 
+    # The roles that work cases (finance staff see payment files, not cases).
+    CASEWORK_ROLES = (Role.CASEWORKER, Role.LEAD)
+
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"

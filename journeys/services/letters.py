@@ -93,6 +93,15 @@ def decision_letter_pdf(*, step: Step) -> bytes:
     )
 
 
+def decision_letter_supersede(*, step: Step) -> int:
+    """The step's decision is reopened: its letter stays among the journey's documents (it was
+    sent) but is no longer the step's, so the next decision is printed afresh. The caller
+    holds the journey's lock."""
+    return step.documents.filter(generated_as=Document.GeneratedAs.DECISION_LETTER).update(
+        generated_as=Document.GeneratedAs.SUPERSEDED_DECISION_LETTER
+    )
+
+
 @transaction.atomic
 def decision_letter_create(*, step: Step, now: dt.datetime) -> Document | None:
     """The decided step's letter, printed and stored the first time it is asked for (under the

@@ -10,10 +10,11 @@ from django.db.models import F
 
 from journeys.graph import graph_descendants, step_dependencies
 from journeys.models import Handoff, Journey, JourneyEvent, OutgoingEmail, Step
-from journeys.services.casework import StepChanged, _bump, _locked
+from journeys.services.casework import NotAssignee, StepChanged, _bump, _locked
 from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create
+from journeys.services.letters import decision_letter_supersede
 from journeys.services.messages import applicant_notify
 from units.models import Unit
 
@@ -75,6 +76,7 @@ def step_reopen(
     journey, step = _open_journey(step, expected_version)
     if step.status != Step.Status.APPROVED:
         raise StepChanged
+    decision_letter_supersede(step=step)
     _bump(
         step,
         status=Step.Status.IN_PROGRESS,
@@ -126,11 +128,14 @@ def step_send_back(
     must be amended first"): the earlier step is back in its unit's queue with a new due date,
     this step waits for it again, and the applicant is told."""
     journey, step = _open_journey(step, expected_version)
-    if step.status not in Step.ACTIVE_STATUSES:
+    if step.status != Step.Status.IN_PROGRESS:
         raise StepChanged
+    if step.assignee_id != by.pk:
+        raise NotAssignee
     target = next((t for t in send_back_targets(step) if t.pk == to.pk), None)
     if target is None:
         raise NotAnEarlierStep
+    decision_letter_supersede(step=target)
     step_type = target.step_type
     due_at = (
         target.unit.due_at(
@@ -209,6 +214,8 @@ def step_transfer(
     journey, step = _open_journey(step, expected_version)
     if step.status not in (Step.Status.QUEUED, Step.Status.IN_PROGRESS) or to.pk == step.unit_id:
         raise StepChanged
+    if step.status == Step.Status.IN_PROGRESS and step.assignee_id != by.pk:
+        raise NotAssignee  # a case someone holds is theirs to transfer
     sender = step.unit
     _supersede(step, now, Handoff.Kind.ACTIVATE, Handoff.Kind.RECALL)
     _bump(step, status=Step.Status.WAITING, unit=to, assignee=None, started_at=None)

@@ -206,3 +206,24 @@ def test_letters_are_downloaded_by_their_applicant_only(client, trail):
     undecided = journey.steps.get(step_type__key="parallel-2")
     url = reverse("citizens:decision_letter", args=[journey.public_id, undecided.pk])
     assert client.get(url).status_code == 404
+
+
+def test_a_reopened_decision_gets_a_letter_of_its_own_and_the_first_stays_on_file(trail):
+    step = decided(trail, language="en", outcome=Step.Outcome.APPROVE)
+    first = letter_of(step)
+    by, later = step.assignee, DECIDED_AT + dt.timedelta(days=1)
+    step = services.step_reopen(step=step, by=by, reason="Decided on the wrong plan.", now=later)
+    step = services.step_decide(
+        step=step,
+        by=by,
+        outcome=Step.Outcome.REJECT,
+        reasons=REASONS,
+        appeal_instructions=APPEAL,
+        communication_note="Told by phone.",
+        now=later,
+    )
+    second = letter_of(step)
+    assert second.pk != first.pk
+    assert "rejects your application" in pdf_text(second.file.read())
+    first.refresh_from_db()
+    assert first.generated_as == Document.GeneratedAs.SUPERSEDED_DECISION_LETTER

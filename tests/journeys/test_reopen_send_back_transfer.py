@@ -192,6 +192,21 @@ def test_a_step_is_sent_back_only_to_an_approved_earlier_step(journey):
     assert step(journey, "parallel-1").status == Step.Status.APPROVED
 
 
+def test_only_the_caseworker_holding_a_case_sends_it_back(journey):
+    approve(journey, "parallel-1", later(1))
+    deliver_all(later(2))
+    successor = step(journey, "chain-1")
+    holder = make_caseworker(successor.unit, username="holder")
+    colleague = make_caseworker(successor.unit, username="colleague")
+    successor = services.step_claim(step=successor, by=holder, now=later(3))
+    with pytest.raises(services.NotAssignee):
+        services.step_send_back(
+            step=successor, to=step(journey, "parallel-1"), by=colleague, reason="x", now=later(4)
+        )
+    assert step(journey, "parallel-1").status == Step.Status.APPROVED
+    assert step(journey, "chain-1").status == Step.Status.IN_PROGRESS
+
+
 # Transfer
 
 
@@ -226,3 +241,19 @@ def test_a_step_is_not_transferred_to_its_own_unit(journey):
         services.step_transfer(
             step=s, to=s.unit, by=make_caseworker(s.unit), reason="x", now=later(1)
         )
+
+
+def test_a_case_someone_holds_is_transferred_only_by_them(journey):
+    held = step(journey, "parallel-2")
+    holder = make_caseworker(held.unit, username="holder")
+    held = services.step_claim(step=held, by=holder, now=later(1))
+    right = make_test_units("office-right")["office-right"]
+    with pytest.raises(services.NotAssignee):
+        services.step_transfer(
+            step=held,
+            to=right,
+            by=make_caseworker(held.unit, username="colleague"),
+            reason="x",
+            now=later(2),
+        )
+    assert step(journey, "parallel-2").unit_id == held.unit_id

@@ -127,6 +127,22 @@ def test_an_invoiced_step_needs_its_unit_to_have_a_bankgiro_number(units):
         journey_type_publish(_definition(fee=100, invoice_at="submission"), source="fee-test.yaml")
 
 
+def test_a_routed_invoiced_step_needs_a_bankgiro_number_for_every_unit_it_may_reach(units):
+    units["police"].bankgiro = ""
+    units["police"].save()
+    definition = _definition(fee=100, invoice_at="submission")
+    definition["fields"] = [{"key": "district", "label": "District"}]
+    step = definition["steps"][0]
+    del step["unit"]
+    step["route"] = {
+        "by": "district",
+        "rules": [{"equals": "north", "unit": "police"}],
+        "default": "urban-planning",
+    }
+    with pytest.raises(DefinitionError, match="unit 'police' needs a bankgiro number"):
+        journey_type_publish(definition, source="fee-test.yaml")
+
+
 def test_the_type_level_invoice_at_applies_to_every_step_with_a_fee(units):
     definition = _definition(fee=100)
     definition["invoice_at"] = "decision"

@@ -85,13 +85,16 @@ UNITS = [
 # Made-up bankgiro numbers (valid check digits, in no real register) the demo units' fees are
 # paid to; the invoices' OCR references and the BgMax files refer to them.
 BANKGIRO = {
-    slug: number
-    for (slug, *_rest), number in zip(
-        UNITS,
-        ["5550-1019", "5550-1027", "5550-1035", "5550-1043"]
-        + ["5550-1050", "5550-1068", "5550-1076", "5550-1084"],
-        strict=True,
-    )
+    "tax-agency": "5550-1019",
+    "urban-planning": "5550-1027",
+    "environment-health": "5550-1035",
+    "licences-alcohol": "5550-1043",
+    "police": "5550-1050",
+    "fire-rescue": "5550-1068",
+    "building-control": "5550-1076",
+    "water-utility": "5550-1084",
+    "environment-health-north": "5550-1092",
+    "environment-health-south": "5550-1100",
 }
 # The unit that works in its own system in the demo, and its reference client
 # (demo/reference_system.py, `manage.py reference_unit_system`).
