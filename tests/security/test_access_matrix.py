@@ -214,6 +214,7 @@ def world(cafe, settings, monkeypatch):
         items=["Plan"],
         due_date=timezone.localdate() + dt.timedelta(days=5),
         now=timezone.now(),
+        blocks=[],  # the asking step only: the step decided below goes on
     )
     document = services.document_add(
         journey=journey,
