@@ -255,7 +255,7 @@ class ConsultationForm(CaseForm):
         error_messages={"required": _("Enter the question to the unit")},
     )
     due_date = BoundedDateField(
-        label=_("Answer by"),
+        label=_("The unit should answer by"),
         help_text=_("For example 2027-03-15"),
         error_messages={
             "required": _("Enter the date the unit should answer by"),

@@ -28,6 +28,7 @@ ANSWERS = [
     ("Contact e-mail address", "anna@example.org"),
     ("Contact phone number", "070-123 45 67"),
     ("Address of the premises", "Storgatan 1, Stockholm"),
+    ("Postcode of the premises", "114 55"),
     ("Planned opening date", "2027-03-15"),
 ]
 
