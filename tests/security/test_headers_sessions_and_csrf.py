@@ -29,10 +29,13 @@ def test_every_page_sends_a_content_security_policy_without_inline_code(client, 
 
 
 def test_no_template_has_inline_script_style_or_event_handlers():
+    # The letters are printed to PDF by WeasyPrint, never served: their stylesheet is inline.
+    letters = ROOT / "templates" / "letters"
     for template in (ROOT / "templates").rglob("*.html"):
         text = template.read_text()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), template
-        assert "<style" not in text and " style=" not in text, template
+        if letters not in template.parents:
+            assert "<style" not in text and " style=" not in text, template
         assert not re.search(r"\son[a-z]+=", text), template
 
 
