@@ -16,6 +16,10 @@ from organisations.selectors import representative_for
 from organisations.services import representative_confirm
 from payments.services import PaymentDue, decision_waits_for_payment, invoice_at_decision
 
+# How many of the queue's first cases "take the next case" tries before it says there is none
+# free: the others are being taken or changed at that moment.
+TAKE_NEXT_CANDIDATES = 20
+
 
 class StepChanged(Exception):
     """The step is no longer in the state the caseworker saw; nothing was changed."""
@@ -46,6 +50,10 @@ def _bump(step: Step, **fields) -> None:
 @transaction.atomic
 def step_claim(*, step: Step, by, now: dt.datetime) -> Step:
     """Take a received step; claiming a step one already holds changes nothing."""
+    # The journey's row first, as every change within a journey takes it: writing the step's
+    # row first and then the journey's (its last activity) deadlocked with a handoff delivered
+    # to the same journey, which holds the journey and then writes the step.
+    Journey.objects.select_for_update(of=("self",)).filter(pk=step.journey_id).exists()
     claimed = Step.objects.filter(pk=step.pk, status=Step.Status.QUEUED).update(
         status=Step.Status.IN_PROGRESS, assignee=by, started_at=now, version=F("version") + 1
     )
@@ -69,16 +77,25 @@ def step_claim(*, step: Step, by, now: dt.datetime) -> Step:
 def step_take_next(*, unit, by, now: dt.datetime) -> Step | None:
     """Claim the unit's earliest-due unclaimed step. Rows another caseworker is claiming at the
     same moment are skipped, so no two caseworkers are ever handed the same case."""
-    step = (
+    # The journey's row is taken before the step's, as everywhere; a journey another change
+    # holds (a delivery, a decision) is passed over for the next case rather than waited for.
+    for step in (
         Step.objects.for_unit(unit)
         .filter(status=Step.Status.QUEUED, assignee__isnull=True)
         .queue_order()
-        .select_for_update(skip_locked=True, of=("self",))
-        .first()
-    )
-    if step is None:
-        return None
-    return step_claim(step=step, by=by, now=now)
+        .only("pk", "journey_id")[:TAKE_NEXT_CANDIDATES]
+    ):
+        journey = Journey.objects.select_for_update(skip_locked=True).filter(pk=step.journey_id)
+        if not journey.exists():
+            continue
+        step = (
+            Step.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=step.pk, status=Step.Status.QUEUED, assignee__isnull=True)
+            .first()
+        )
+        if step is not None:
+            return step_claim(step=step, by=by, now=now)
+    return None
 
 
 @transaction.atomic
