@@ -2,7 +2,8 @@
 and stored as the journey's documents. Printing takes about a second, too long to hold the
 journey's lock for, so the decision or submission only enqueues it after commit
 (`letters_publish`); the letter is derived from the decided step alone, so whoever asks first
-(the task, or the applicant following the link before the task has run) prints it, once."""
+(the task, or the applicant following the link before the task has run) prints it, outside
+the lock, and stores it, once."""
 
 import datetime as dt
 import hashlib
@@ -102,32 +103,58 @@ def decision_letter_supersede(*, step: Step) -> int:
     )
 
 
-@transaction.atomic
-def decision_letter_create(*, step: Step, now: dt.datetime) -> Document | None:
-    """The decided step's letter, printed and stored the first time it is asked for (under the
-    journey's lock, so once); None while the step is undecided or was cancelled."""
-    journey = Journey.objects.select_for_update().get(pk=step.journey_id)
-    step = Step.objects.select_related("step_type", "unit", "assignee").get(pk=step.pk)
-    step.journey = journey
+def _decided_step(step_pk: int, *, lock: bool) -> Step | None:
+    """The decided step with what its letter prints (under the journey's lock when `lock`)."""
+    journeys = Journey.objects.select_for_update() if lock else Journey.objects
+    step = Step.objects.select_related("step_type", "unit", "assignee").get(pk=step_pk)
+    step.journey = journeys.get(pk=step.journey_id)
     if step.status not in (Step.Status.APPROVED, Step.Status.REJECTED):
         return None
-    existing = step.documents.filter(generated_as=Document.GeneratedAs.DECISION_LETTER).first()
-    if existing is not None:
+    return step
+
+
+def _decision_letter(step: Step) -> Document | None:
+    return step.documents.filter(generated_as=Document.GeneratedAs.DECISION_LETTER).first()
+
+
+def decision_letter_create(*, step: Step, now: dt.datetime) -> Document | None:
+    """The decided step's letter, printed and stored the first time it is asked for; None while
+    the step is undecided or was cancelled. A letter already stored is returned without taking
+    any lock. Printing (about a second) happens outside the journey's lock, from the decision
+    as read then; the journey's lock is taken only to store it, once: if the decision changed
+    meanwhile (reopened and decided again), it is printed again from the new one."""
+    step = _decided_step(step.pk, lock=False)
+    if step is None:
+        return None
+    if (existing := _decision_letter(step)) is not None:
         return existing
-    with translation.override(journey.language):
+    while True:
+        printed_version, pdf = step.version, decision_letter_pdf(step=step)
+        with transaction.atomic():
+            step = _decided_step(step.pk, lock=True)
+            if step is None:
+                return None
+            if (existing := _decision_letter(step)) is not None:
+                return existing
+            if step.version == printed_version:
+                return _store(
+                    journey=step.journey,
+                    by=step.assignee,
+                    now=now,
+                    name=_decision_letter_name(step),
+                    pdf=pdf,
+                    kind=Document.GeneratedAs.DECISION_LETTER,
+                    steps=[step],
+                )
+
+
+def _decision_letter_name(step: Step) -> str:
+    with translation.override(step.journey.language):
         name = _("Decision %(reference)s %(step)s.pdf") % {
-            "reference": journey.reference,
+            "reference": step.journey.reference,
             "step": step.step_type.display_name,
         }
-    return _store(
-        journey=journey,
-        by=step.assignee,
-        now=now,
-        name=name[-200:],
-        pdf=decision_letter_pdf(step=step),
-        kind=Document.GeneratedAs.DECISION_LETTER,
-        steps=[step],
-    )
+    return name[-200:]
 
 
 def receipt_pdf(*, journey: Journey) -> bytes:
@@ -153,22 +180,30 @@ def receipt_pdf(*, journey: Journey) -> bytes:
     )
 
 
-@transaction.atomic
+def _receipt(journey: Journey) -> Document | None:
+    return journey.documents.filter(generated_as=Document.GeneratedAs.RECEIPT).first()
+
+
 def receipt_create(*, journey: Journey, now: dt.datetime) -> Document | None:
-    """The submitted journey's receipt, printed and stored the first time it is asked for."""
-    journey = Journey.objects.select_for_update().get(pk=journey.pk)
+    """The submitted journey's receipt, printed and stored the first time it is asked for: as
+    with the letters, printed outside the journey's lock and stored under it, once."""
+    journey = Journey.objects.get(pk=journey.pk)
     if journey.submitted_at is None:
         return None
-    existing = journey.documents.filter(generated_as=Document.GeneratedAs.RECEIPT).first()
-    if existing is not None:
+    if (existing := _receipt(journey)) is not None:
         return existing
-    with translation.override(journey.language):
-        name = _("Receipt %(reference)s.pdf") % {"reference": journey.reference}
-    return _store(
-        journey=journey,
-        by=journey.applicant,
-        now=now,
-        name=name,
-        pdf=receipt_pdf(journey=journey),
-        kind=Document.GeneratedAs.RECEIPT,
-    )
+    pdf = receipt_pdf(journey=journey)
+    with transaction.atomic():
+        journey = Journey.objects.select_for_update().get(pk=journey.pk)
+        if (existing := _receipt(journey)) is not None:
+            return existing
+        with translation.override(journey.language):
+            name = _("Receipt %(reference)s.pdf") % {"reference": journey.reference}
+        return _store(
+            journey=journey,
+            by=journey.applicant,
+            now=now,
+            name=name,
+            pdf=pdf,
+            kind=Document.GeneratedAs.RECEIPT,
+        )

@@ -4,14 +4,17 @@ documents, linked in the message, and the same bytes when printed again."""
 
 import datetime as dt
 import io
+import threading
 
 import pytest
+from django.db import OperationalError, connection, transaction
 from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
 from journeys import services, tasks
-from journeys.models import ApplicantMessage, Document, Step
+from journeys.models import ApplicantMessage, Document, Journey, Step
+from journeys.services import letters
 from journeys.services.letters import decision_letter_pdf, receipt_pdf
 from tests.factories import make_caseworker, make_user, submitted_journey
 from tests.journey_types import journey_type
@@ -227,3 +230,38 @@ def test_a_reopened_decision_gets_a_letter_of_its_own_and_the_first_stays_on_fil
     assert "rejects your application" in pdf_text(second.file.read())
     first.refresh_from_db()
     assert first.generated_as == Document.GeneratedAs.SUPERSEDED_DECISION_LETTER
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_journey_is_not_locked_while_a_letter_is_printed(monkeypatch):
+    """Printing takes about a second: a decision or delivery in the same journey meanwhile must
+    not wait for it. Another connection takes the journey's lock, NOWAIT, during the printing."""
+    step = decided(journey_type(parallel=2, chain=1), language="en", outcome="approve")
+    free_while_printing = []
+    real_letter_pdf = letters.letter_pdf
+
+    def lock_from_elsewhere() -> None:
+        try:
+            with transaction.atomic():
+                Journey.objects.select_for_update(nowait=True).get(pk=step.journey_id)
+            free_while_printing.append(True)
+        except OperationalError:
+            free_while_printing.append(False)
+        finally:
+            connection.close()
+
+    def printing(**kwargs):
+        other = threading.Thread(target=lock_from_elsewhere)
+        other.start()
+        other.join()
+        return real_letter_pdf(**kwargs)
+
+    monkeypatch.setattr(letters, "letter_pdf", printing)
+    letter = services.decision_letter_create(step=step, now=DECIDED_AT)
+    receipt = services.receipt_create(journey=step.journey, now=DECIDED_AT)
+    assert free_while_printing == [True, True]
+    assert letter.generated_as == Document.GeneratedAs.DECISION_LETTER
+    assert receipt.generated_as == Document.GeneratedAs.RECEIPT
+    # Asked again, the stored letter is returned, not printed again.
+    assert services.decision_letter_create(step=step, now=DECIDED_AT) == letter
+    assert len(free_while_printing) == 2
