@@ -6,15 +6,19 @@ handed out when a row is inserted, not when its transaction commits, so a feed r
 could pass id 11 (committed) while id 10's transaction is still open; 10 would then land behind
 the client's cursor for ever. On PostgreSQL each event records its transaction's id (a trigger,
 journeys migration 0006), and the feed reads in (transaction id, event id) order, serving only
-events of transactions older than the oldest one still running (`pg_snapshot_xmin`): everything
+events of transactions older than the oldest one still running (the horizon, below): everything
 before that point is final, so a cursor never moves past anything that can still appear. On
 SQLite one writer commits at a time, in id order, and the id alone is the position.
 
 A page is one range scan of the index on (transaction_id, id), from the cursor on, however long
 the log: the cursor is a position, not an offset.
 
-The horizon is the whole server's: a writing transaction left open anywhere on the PostgreSQL
-server (another database's too) holds every feed back until it ends. Keep them short, and let
+The horizon is this database's: the snapshot's running transactions, less those that
+pg_stat_activity shows writing in another database on the same server (a seed, another
+portal), which cannot write this log. A transaction the view no longer shows, or hides (a
+role without pg_read_all_stats sees no other role's transaction ids), still counts: the
+horizon errs towards holding events back, never towards passing one. A writing transaction
+left open in this database holds the feed back until it ends: keep them short, and let
 PostgreSQL end forgotten ones (`idle_in_transaction_session_timeout`)."""
 
 import base64
@@ -32,9 +36,21 @@ from journeys.models import JourneyEvent
 
 Kind = JourneyEvent.Kind
 
-# The oldest transaction still running (or the next to start): events of older transactions
-# are final. xid8 has no cast to bigint, its text has.
-HORIZON = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+# The oldest transaction still running that may write this database (or the next to start):
+# events of older transactions are final. The running ones are those of this statement's own
+# snapshot, so whatever ended before it is visible to it. xid8 has no cast to bigint, its text
+# has; pg_stat_activity shows the 32-bit xid.
+HORIZON = """(
+    SELECT COALESCE(
+        MIN(running::text::bigint), MIN(pg_snapshot_xmax(snapshot.taken)::text::bigint)
+    )
+    FROM (SELECT pg_current_snapshot() AS taken) AS snapshot
+    LEFT JOIN LATERAL pg_snapshot_xip(snapshot.taken) AS running ON NOT EXISTS (
+        SELECT 1 FROM pg_stat_activity AS elsewhere
+        WHERE elsewhere.backend_xid = xid(running)
+          AND elsewhere.datname IS DISTINCT FROM current_database()
+    )
+)"""
 
 
 class InvalidCursor(ValueError):

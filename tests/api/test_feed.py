@@ -7,6 +7,7 @@ feed rightly holds back until it commits."""
 import threading
 import time
 
+import psycopg
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
@@ -38,8 +39,8 @@ def read_all(caller, limit: int = 2, after: str | None = None) -> tuple[list[dic
 
 def read_until(caller, count: int, limit: int = 2, after: str | None = None):
     """Read as a client polls, until `count` events came: on PostgreSQL an event is served once
-    every older writing transaction of the whole server has ended, and other test sessions
-    on the same server may hold one open for a few seconds."""
+    every older writing transaction of this database has ended (a worker's may still be open
+    for a moment)."""
     seen, deadline = [], time.monotonic() + 60
     while True:
         events, after = read_all(caller, limit, after)
@@ -161,3 +162,25 @@ def test_the_feeds_scope_is_the_events_scope(journey, db):
         written = set(_scoped(published_events(), client).values_list("pk", flat=True))
         assert written == set(in_scope(published_events(), client).values_list("pk", flat=True))
         assert written  # each unit sees something, the journeys' ends included
+
+
+def test_a_transaction_left_open_in_another_database_does_not_hold_the_feed_back(
+    journey, api_caller
+):
+    """A seed or another portal on the same PostgreSQL server, with a writing transaction
+    open, cannot write this log: the feed serves what is committed here without waiting."""
+    caller = api_caller()
+    _events, cursor = read_until(caller, published_events().count())
+    settings = connection.settings_dict
+    elsewhere = psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname="postgres"
+    )
+    try:
+        elsewhere.execute("SELECT pg_current_xact_id()")  # writing: it holds an xid, open
+        event = journey_event_record(
+            journey=journey, kind=JourneyEvent.Kind.COMPLETED, now=timezone.now()
+        )
+        events, _cursor = read_all(caller, after=cursor)
+        assert [e["id"] for e in events] == [f"event-{event.pk}"]
+    finally:
+        elsewhere.close()
