@@ -33,6 +33,7 @@ EVENT_TYPES = {
     Kind.STEP_CANCELLED: "step.cancelled",
     Kind.COMPLETED: "journey.completed",
     Kind.CLOSED_REJECTED: "journey.rejected",
+    Kind.ANSWER_CHANGED: "step.answers_changed",
 }
 # Published types, each once, for subscriptions and the schema (journey.withdrawn comes with
 # withdrawal, issue 17).

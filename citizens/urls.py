@@ -1,6 +1,6 @@
 from django.urls import path
 
-from citizens import views
+from citizens import amending, views
 
 app_name = "citizens"
 application = "applications/<uuid:public_id>"
@@ -34,6 +34,7 @@ urlpatterns = [
         views.information_answer,
         name="information_answer",
     ),
+    path(f"{application}/answers/<slug:key>/change/", amending.answer_change, name="answer_change"),
     path(f"{application}/documents/<int:pk>/", views.document_download, name="document"),
     path(f"{application}/receipt/", views.receipt_download, name="receipt"),
     path(

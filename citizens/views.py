@@ -360,6 +360,7 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
             journey, today=timezone.localdate(now), steps=[row.step for row in steps]
         ),
         "open_requests": open_requests,
+        "answers": services.journey_answers(journey, [row.step for row in steps]),
         "invalid_form": invalid[1] if invalid else None,
         "refresh_seconds": settings.TRACKING_REFRESH_SECONDS,
         "now": now,

@@ -351,6 +351,12 @@ class Step(models.Model):
         help_text=_("Set when a step it depended on was reopened after this step was decided."),
     )
     review_flagged_at = models.DateTimeField(_("flagged for review"), null=True, blank=True)
+    answers_changed_at = models.DateTimeField(
+        _("answers changed while in progress"),
+        null=True,
+        blank=True,
+        help_text=_("The applicant changed an answer this step needs while it was worked on."),
+    )
     communication_note = models.TextField(
         _("the applicant's chance to comment"),
         blank=True,
@@ -515,10 +521,11 @@ class JourneyEvent(models.Model):
         STEP_REROUTED = "step_rerouted", _("Step routed to another unit")
         CONSULTATION_REQUESTED = "consultation_requested", _("Another unit consulted")
         CONSULTATION_ANSWERED = "consultation_answered", _("Consulted unit answered")
+        ANSWER_CHANGED = "answer_changed", _("An answer this step needs was changed")
 
     # Kinds whose message is the applicant's data (an answer, a document's name): shown only
     # to those who may see that step's data (journeys.disclosure).
-    APPLICANT_DATA_KINDS = (Kind.INFORMATION_ANSWERED, Kind.DOCUMENT_ADDED)
+    APPLICANT_DATA_KINDS = (Kind.INFORMATION_ANSWERED, Kind.DOCUMENT_ADDED, Kind.ANSWER_CHANGED)
 
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="events")
     step = models.ForeignKey(
@@ -788,6 +795,7 @@ class OutgoingEmail(OutboxRow):
         ESCALATION = "escalation", _("Escalation, to the unit's leads")
         ACCOUNT = "account", _("About an account, to its address")
         CONSULTATION = "consultation", _("Consultation, to the consulted unit")
+        ANSWERS_CHANGED = "answers_changed", _("The applicant changed answers, to the unit")
 
     UNIT_KINDS = (Kind.STEP_QUEUED, Kind.STEP_RESUMED, Kind.STEP_CANCELLED)
 

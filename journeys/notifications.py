@@ -45,6 +45,8 @@ def outgoing_email_deliver(email: OutgoingEmail) -> int:
         return unit_escalation_email(email.event_id)
     if email.kind == OutgoingEmail.Kind.CONSULTATION:
         return unit_consultation_email(email.consultation_id)
+    if email.kind == OutgoingEmail.Kind.ANSWERS_CHANGED:
+        return unit_step_email(email.step_id, "answers_changed", "emails/unit_answers_changed.txt")
     what = {
         OutgoingEmail.Kind.STEP_QUEUED: "queued",
         OutgoingEmail.Kind.STEP_RESUMED: "resumed",
@@ -53,8 +55,9 @@ def outgoing_email_deliver(email: OutgoingEmail) -> int:
     return unit_step_email(email.step_id, what)
 
 
-def unit_step_email(step_id: int, what: str) -> int:
-    """Tell the unit's members that a step was queued, resumed or cancelled in their queue."""
+def unit_step_email(step_id: int, what: str, template: str = "emails/unit_step.txt") -> int:
+    """Tell the unit's members that a step in their queue was queued, resumed or cancelled, or
+    that the applicant changed answers it needs."""
     step = (
         Step.objects.select_related("journey__journey_type", "step_type", "unit")
         .filter(pk=step_id)
@@ -64,7 +67,7 @@ def unit_step_email(step_id: int, what: str) -> int:
         return 0
     return _send(
         step.unit,
-        "emails/unit_step.txt",
+        template,
         {
             "step": step,
             "what": what,

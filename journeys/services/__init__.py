@@ -16,16 +16,24 @@ in one transaction, writes its events, and publishes its handoffs only after com
 - `messages`: messages to the applicant, written in the portal and e-mailed through the outbox.
 """
 
+from journeys.services.amending import (
+    AmendRefused,
+    AnswerDecided,
+    JourneyNotOpen,
+    amendable_keys,
+    journey_amend,
+    journey_answers,
+    journey_answers_amend,
+    steps_reroute,
+)
 from journeys.services.applications import (
     document_add,
     information_request_answer,
-    journey_answers_amend,
     journey_applying_for_organisation,
     journey_applying_for_self,
     journey_save_answers,
     journey_start,
     journey_submit,
-    steps_reroute,
 )
 from journeys.services.casework import (
     NoClaimToConfirm,
@@ -114,6 +122,12 @@ __all__ = [
     "information_request_answer",
     "information_request_create",
     "journey_answers_amend",
+    "AmendRefused",
+    "AnswerDecided",
+    "JourneyNotOpen",
+    "amendable_keys",
+    "journey_amend",
+    "journey_answers",
     "journey_applying_for_organisation",
     "journey_applying_for_self",
     "journey_event_record",

@@ -18,6 +18,7 @@ from journeys.models import (
     Step,
 )
 from journeys.projections import journey_project
+from journeys.services.amending import journey_answers_amend, routed_units
 from journeys.services.contacts import contact_default
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
@@ -25,7 +26,6 @@ from journeys.services.letters import letters_publish, receipt_url
 from journeys.services.messages import applicant_notify
 from organisations.services import Applying, organisation_apply_for
 from payments.services import invoices_at_submission
-from units.models import Unit
 
 
 @transaction.atomic
@@ -83,70 +83,6 @@ def _next_reference(prefix: str, year: int) -> str:
     return f"{prefix}-{year}-{sequence.last_number:06d}"
 
 
-def _routed_units(step_types, data: dict) -> dict[int, Unit]:
-    """Step type id -> the unit its routing rule chooses for these answers (routed only)."""
-    chosen = {s.pk: s.unit_slug_for(data) for s in step_types if s.routing}
-    if not chosen:
-        return {}
-    units = Unit.objects.in_bulk(set(chosen.values()), field_name="slug")
-    return {pk: units[slug] for pk, slug in chosen.items()}
-
-
-def steps_reroute(*, journey: Journey, by, now: dt.datetime) -> list[Step]:
-    """Route again, by the journey's answers now, its routed steps that no unit has had yet
-    (waiting, no handoff written); each move is on the timeline. The caller holds the journey's
-    row lock. A step already in a queue moves only by a transfer."""
-    steps = list(
-        journey.steps.filter(status=Step.Status.WAITING, handoffs__isnull=True)
-        .exclude(step_type__routing={})
-        .select_related("step_type", "unit")
-    )
-    routed = _routed_units([s.step_type for s in steps], journey.data)
-    moved = []
-    for step in steps:
-        unit_id = routed[step.step_type_id].pk
-        if unit_id == step.unit_id:
-            continue
-        before = step.unit
-        if not Step.objects.filter(pk=step.pk, status=Step.Status.WAITING).update(
-            unit_id=unit_id, version=F("version") + 1
-        ):
-            continue
-        step.refresh_from_db()
-        journey_event_record(
-            journey=journey,
-            step=step,
-            kind=JourneyEvent.Kind.STEP_REROUTED,
-            actor=by,
-            now=now,
-            message=f"{before.name} → {step.unit.name}",
-        )
-        moved.append(step)
-    return moved
-
-
-def journey_answers_amend(*, journey: Journey, by, answers: dict, now: dt.datetime) -> list[Step]:
-    """Change a submitted journey's answers (the applicant's, on an information request) and
-    route again the steps not yet with a unit. Only fields of the journey type change; the
-    caller holds the journey's row lock. Returns the steps that moved."""
-    keys = {f["key"] for f in journey.journey_type.fields}
-    # A question left unanswered and sent back empty is no change.
-    changed = {k: v for k, v in answers.items() if k in keys and journey.data.get(k, "") != v}
-    if not changed:
-        return []
-    journey.data = {**journey.data, **changed}
-    journey.save(update_fields=["data"])
-    labels = {f["key"]: f["label"] for f in journey.journey_type.display_fields}
-    journey_event_record(
-        journey=journey,
-        kind=JourneyEvent.Kind.ANSWERS_AMENDED,
-        actor=by,
-        now=now,
-        message=", ".join(labels[k] for k in changed),
-    )
-    return steps_reroute(journey=journey, by=by, now=now)
-
-
 @transaction.atomic
 def journey_submit(*, journey: Journey, by, language: str, now: dt.datetime) -> Journey:
     """Give the journey its reference, create its steps and hand the first ones to their units.
@@ -164,7 +100,7 @@ def journey_submit(*, journey: Journey, by, language: str, now: dt.datetime) -> 
         for step_type in journey.journey_type.steps.select_related("unit")
         if step_type.applies_to(journey.data)
     ]
-    routed = _routed_units(step_types, journey.data)
+    routed = routed_units(step_types, journey.data)
     steps = [
         Step(journey=journey, step_type=step_type, unit=routed.get(step_type.pk, step_type.unit))
         for step_type in step_types
@@ -286,7 +222,9 @@ def information_request_answer(
         message=answer,
     )
     if amendments:
-        journey_answers_amend(journey=journey, by=by, answers=amendments, now=now)
+        journey_answers_amend(
+            journey=journey, by=by, answers=amendments, now=now, asking=request.step
+        )
     # Every step the request paused resumes together, each through a handoff on its unit's
     # queue (one that another unanswered request also pauses waits for that answer too).
     handoffs_create(

@@ -183,6 +183,7 @@ def test_citizen_pages(narrow_page, language, portal, visit):
         f"/applications/{draft.public_id}/check/",
         f"/applications/{journey.public_id}/confirmation/",
         f"/applications/{journey.public_id}/",
+        f"/applications/{journey.public_id}/answers/contact_phone/change/",
     ):
         visit(path)
     narrow_page.goto(f"/applications/{draft.public_id}/questions/company_name/")
