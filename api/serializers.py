@@ -127,6 +127,7 @@ class StepSerializer(serializers.ModelSerializer):
             "key",
             "name",
             "unit",
+            "registration_number",
             "status",
             "assignee",
             "activated_at",
@@ -194,7 +195,17 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Document
-        fields = ["id", "name", "content_type", "size", "sha256", "uploaded_at", "steps", "content"]
+        fields = [
+            "id",
+            "name",
+            "registration_number",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "steps",
+            "content",
+        ]
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_steps(self, document: Document) -> list[int]:

@@ -419,6 +419,10 @@ class Generator:
             "communication_note": "",
             "review_reason": "",
             "review_flagged_at": None,
+            "answers_changed_at": None,
+            "registration_number": "",
+            "registered_unit_id": None,
+            "documents_registered": 0,
             "projected_decision_at_submission": None,
             "version": 1,
         }

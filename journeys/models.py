@@ -331,6 +331,15 @@ class Step(models.Model):
         related_name="assigned_steps",
     )
     activated_at = models.DateTimeField(_("received"), null=True, blank=True)
+    # The unit's register number, given when the case reaches the unit (units/registers.py); a
+    # case transferred to another unit is registered there anew (the journal keeps both).
+    registration_number = models.CharField(
+        _("registration number"), max_length=80, blank=True, db_default=""
+    )
+    registered_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    documents_registered = models.PositiveIntegerField(default=0, db_default=0)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
@@ -375,7 +384,12 @@ class Step(models.Model):
         verbose_name = _("step")
         verbose_name_plural = _("steps")
         constraints = [
-            models.UniqueConstraint(fields=["journey", "step_type"], name="step_once_per_journey")
+            models.UniqueConstraint(fields=["journey", "step_type"], name="step_once_per_journey"),
+            models.UniqueConstraint(
+                fields=["registered_unit", "registration_number"],
+                condition=~Q(registration_number=""),
+                name="registration_number_once",
+            ),
         ]
         # The queues read 25 rows in queue order (earliest due, then longest held) straight off
         # these indexes, so a page costs the same with a backlog of 100 or of 100,000.
@@ -658,6 +672,11 @@ class Document(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     file = models.FileField(storage=DocumentStorage(), upload_to=_document_path, max_length=300)
+    # Registered to its case when it reached a case already registered (units/registers.py):
+    # the case's number and the document's running number, for example MHN 2026-000123-2.
+    registration_number = models.CharField(
+        _("registration number"), max_length=90, blank=True, db_default=""
+    )
 
     class GeneratedAs(models.TextChoices):
         """A document the portal wrote itself (journeys.letters), not one that was uploaded."""

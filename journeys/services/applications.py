@@ -24,6 +24,7 @@ from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
 from journeys.services.letters import letters_publish, receipt_url
 from journeys.services.messages import applicant_notify
+from journeys.services.registration import document_register
 from organisations.services import Applying, organisation_apply_for
 from payments.services import invoices_at_submission
 
@@ -168,12 +169,14 @@ def document_add(
     document.file.save(upload.name, upload, save=False)
     document.save()
     document.steps.set(steps)
+    if steps:
+        document_register(document=document, step=steps[0])
     journey_event_record(
         journey=journey,
         kind=JourneyEvent.Kind.DOCUMENT_ADDED,
         actor=by,
         now=now,
-        message=document.name,
+        message=" ".join(filter(None, [document.registration_number, document.name])),
         step=steps[0] if steps else None,
     )
     return document

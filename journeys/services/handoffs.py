@@ -21,6 +21,7 @@ from journeys.models import (
 from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
 from journeys.services.outbox import outbox_of_task, outbox_publish
+from journeys.services.registration import step_register
 
 
 def ready_steps(journey: Journey) -> list[Step]:
@@ -148,6 +149,7 @@ def _step_activate(*, step: Step, unit, now: dt.datetime) -> None:
     )
     if not activated:
         return
+    registered = step_register(step=step, unit=unit, now=now)
     if step.journey.status == Journey.Status.SUBMITTED:  # read under the journey's lock
         Journey.objects.filter(pk=step.journey_id, status=Journey.Status.SUBMITTED).update(
             status=Journey.Status.IN_PROGRESS
@@ -159,6 +161,7 @@ def _step_activate(*, step: Step, unit, now: dt.datetime) -> None:
         now=now,
         status_before=Step.Status.WAITING,
         status_after=Step.Status.QUEUED,
+        message=registered,
     )
     _notify_unit(step, unit, OutgoingEmail.Kind.STEP_QUEUED, now)
 
