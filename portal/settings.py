@@ -516,6 +516,10 @@ WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION = int(
 )
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", DEBUG)
 
+# Prometheus metrics at /metrics (portal/metrics.py): closed unless METRICS_TOKEN is set; the
+# scraper then sends it as a bearer token.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

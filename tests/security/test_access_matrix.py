@@ -66,11 +66,14 @@ ORGANISATION_UNIT = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}
 ORGANISATION_UNIT |= {"caseworker_other_unit": OK}
 # A unit's finance staff (payments app) import its payment files; they work no cases.
 FINANCE = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN, "finance": OK}
+# Prometheus metrics answer only a scraper with the token (tests/test_metrics.py): no role.
+SCRAPER_ONLY = dict.fromkeys(ROLES, 404)
 
 # name -> (method, the arguments' names in the world, who gets what)
 MATRIX = {
     "home": ("get", [], EVERYONE),
     "health": ("get", [], EVERYONE),
+    "metrics": ("get", [], SCRAPER_ONLY),
     "accessibility": ("get", [], EVERYONE),
     "privacy": ("get", [], EVERYONE),
     "contact": ("get", [], EVERYONE),
