@@ -531,6 +531,31 @@ class JourneyEvent(models.Model):
     step = models.ForeignKey(
         Step, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
+    # Whose scope the event is in, fixed when it is written (journeys.services.events): the
+    # unit that held the step then, once the step had reached a unit's queue; and the other
+    # unit it concerns, the receiving unit of a transfer or the consulted unit of a
+    # consultation. The API's change feed and the webhooks read these, not the step's unit
+    # now, so a transfer moves the step's later events to the new unit and leaves the earlier
+    # ones with the old. Not indexed: the feed filters them row by row along its (transaction,
+    # id) scan, and nothing looks events up by unit. PROTECT: the log is append-only.
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
+    other_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("other unit concerned"),
+    )
     kind = models.CharField(_("what happened"), max_length=30, choices=Kind)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

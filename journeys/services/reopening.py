@@ -228,6 +228,10 @@ def step_transfer(
         status_before=step.status,
         status_after=Step.Status.WAITING,
         message=f"{sender.display_name} → {to.display_name}: {reason}",
+        # Written in the sender's scope and naming the receiver: both units' systems hear of
+        # it; the step's later events are the receiver's.
+        unit=sender,
+        other_unit=to,
     )
     step.refresh_from_db()
     handoffs_create(journey=journey, steps=[step], now=now)
