@@ -318,6 +318,18 @@ class Step(models.Model):
     ACTIVE_STATUSES = ACTIVE_STEP
     DECIDED_STATUSES = DECIDED_STEP
 
+    # The warnings a round of work leaves on a step, as they are before any: a reopening, a
+    # send-back or a recall starts a new round, whose delay notice, overdue flag and review
+    # flag then fire afresh (the sweeps act only on a step not flagged yet).
+    WARNINGS_CLEARED = {
+        "overdue_flagged_at": None,
+        "delay_reason": "",
+        "delay_notified_at": None,
+        "review_reason": "",
+        "review_flagged_at": None,
+        "answers_changed_at": None,
+    }
+
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="steps")
     step_type = models.ForeignKey(StepType, on_delete=models.PROTECT, related_name="+")
     # Denormalised from the step type so the unit queue is one index scan.
