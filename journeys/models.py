@@ -317,7 +317,6 @@ class Step(models.Model):
     OPEN_STATUSES = OPEN_STEP
     ACTIVE_STATUSES = ACTIVE_STEP
     DECIDED_STATUSES = DECIDED_STEP
-
     # The warnings a round of work leaves on a step, as they are before any: a reopening, a
     # send-back or a recall starts a new round, whose delay notice, overdue flag and review
     # flag then fire afresh (the sweeps act only on a step not flagged yet).
@@ -833,8 +832,9 @@ class OutgoingEmail(OutboxRow):
         ACCOUNT = "account", _("About an account, to its address")
         CONSULTATION = "consultation", _("Consultation, to the consulted unit")
         ANSWERS_CHANGED = "answers_changed", _("The applicant changed answers, to the unit")
+        STEP_RECALLED = "step_recalled", _("Case back to waiting, to the unit")
 
-    UNIT_KINDS = (Kind.STEP_QUEUED, Kind.STEP_RESUMED, Kind.STEP_CANCELLED)
+    UNIT_KINDS = (Kind.STEP_QUEUED, Kind.STEP_RESUMED, Kind.STEP_CANCELLED, Kind.STEP_RECALLED)
 
     kind = models.CharField(max_length=30, choices=Kind)
     journey = models.ForeignKey(

@@ -5,12 +5,14 @@ and a handoff made moot never acts when it arrives."""
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from journeys import services
-from journeys.models import ApplicantMessage, Handoff, Journey, JourneyEvent, Step
-from tests.factories import decide, deliver_all, make_caseworker, submitted_journey
+from journeys.models import ApplicantMessage, Handoff, Journey, JourneyEvent, OutgoingEmail, Step
+from tests.factories import decide, deliver_all, make_caseworker, send_emails, submitted_journey
 from tests.journey_types import journey_type, make_test_units
+from units.models import StaffProfile
 
 NOW = timezone.now() - dt.timedelta(days=5)
 
@@ -361,3 +363,41 @@ def test_a_recalled_step_is_clean_and_due_afresh_when_it_comes_back(journey):
     assert back.due_at == back.unit.due_at(later(101), 20, working_days=False)
     services.delay_notices_sweep(now=back.due_at - dt.timedelta(days=1))
     assert delay_notices(back) == 1  # told again, for this round
+
+
+# The recalled step's unit is told
+
+
+def test_a_recalled_steps_unit_is_told_by_e_mail_in_each_members_language(journey, settings):
+    settings.SITE_URL = "https://portal.example.org"
+    first, worker = approve(journey, "parallel-1", later(1))
+    deliver_all(later(2))  # chain-1 is in its unit's queue
+    successor = step(journey, "chain-1")
+    make_caseworker(successor.unit, username="planner")
+    swede = make_caseworker(successor.unit, username="handlaggare")
+    StaffProfile.objects.create(user=swede, language="sv")
+
+    services.step_reopen(step=first, by=worker, reason="Wrong drawing.", now=later(3))
+    assert not OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.STEP_RECALLED).exists()
+    deliver_all(later(4))  # the recall arrives in chain-1's unit
+
+    notice = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.STEP_RECALLED)
+    assert notice.step == successor and notice.queue == successor.unit.queue_name
+    mail.outbox.clear()
+    assert send_emails(step=successor, kind=OutgoingEmail.Kind.STEP_RECALLED) == 1
+    by_to = {tuple(m.to): m for m in mail.outbox}
+    english, swedish = by_to[("planner@example.org",)], by_to[("handlaggare@example.org",)]
+    assert english.subject == f"Case back to waiting: {journey.reference}"
+    assert "has left your queue and waits for that step again" in english.body
+    assert swedish.subject == f"Ärendet väntar igen: {journey.reference}"
+    assert "Ärendet har därför lämnat er kö" in swedish.body
+    # It is no longer theirs to open: no link to a page they cannot see.
+    assert "/work/steps/" not in english.body and "/work/steps/" not in swedish.body
+
+
+def test_a_successor_still_waiting_is_not_recalled_nor_its_unit_e_mailed(journey):
+    first, worker = approve(journey, "parallel-1", later(1))  # chain-1's handoff not delivered
+    services.step_reopen(step=first, by=worker, reason="Wrong drawing.", now=later(2))
+    deliver_all(later(3))
+    assert not OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.STEP_RECALLED).exists()
+    assert not JourneyEvent.objects.filter(kind=JourneyEvent.Kind.STEP_RECALLED).exists()
