@@ -30,11 +30,8 @@ from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 
-from api.events import in_scope, published_events
+from api.events import JOURNEY_ENDS, in_scope, published_events
 from api.models import ApiClient
-from journeys.models import JourneyEvent
-
-Kind = JourneyEvent.Kind
 
 # The oldest transaction still running that may write this database (or the next to start):
 # events of older transactions are final. The running ones are those of this statement's own
@@ -100,8 +97,9 @@ def _scoped(events: QuerySet, client: ApiClient) -> QuerySet:
         return in_scope(events, client)
     reached = RawSQL(REACHED_UNIT, [client.unit_id], output_field=BooleanField())
     return events.alias(reached=reached).filter(
-        Q(step__unit=client.unit_id, step__activated_at__isnull=False)
-        | Q(step__isnull=True, kind__in=[Kind.COMPLETED, Kind.CLOSED_REJECTED], reached=True)
+        Q(unit=client.unit_id)
+        | Q(other_unit=client.unit_id)
+        | Q(step__isnull=True, kind__in=JOURNEY_ENDS, reached=True)
     )
 
 
@@ -119,6 +117,8 @@ DOCUMENT_COLUMNS = [
     "journey__journey_type__slug",
     "step__step_type__key",
     "step__unit__slug",
+    "unit__slug",
+    "other_unit__slug",
 ]
 
 

@@ -313,7 +313,9 @@ class CloudEventSerializer(serializers.Serializer):
     datacontenttype = serializers.ChoiceField(choices=["application/json"])
     data = serializers.DictField(
         help_text="sequence, journey {id, reference, journey_type}, status_before, "
-        "status_after, and for a step's event step {id, key, unit} (and outcome for a decision)."
+        "status_after, and for a step's event step {id, key, unit} (unit: the unit that held "
+        "the step when it happened); outcome for a decision, transferred_to for a transfer, "
+        "consulted_unit for a consultation's events."
     )
 
     class Meta:

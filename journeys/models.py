@@ -317,6 +317,17 @@ class Step(models.Model):
     OPEN_STATUSES = OPEN_STEP
     ACTIVE_STATUSES = ACTIVE_STEP
     DECIDED_STATUSES = DECIDED_STEP
+    # The warnings a round of work leaves on a step, as they are before any: a reopening, a
+    # send-back or a recall starts a new round, whose delay notice, overdue flag and review
+    # flag then fire afresh (the sweeps act only on a step not flagged yet).
+    WARNINGS_CLEARED = {
+        "overdue_flagged_at": None,
+        "delay_reason": "",
+        "delay_notified_at": None,
+        "review_reason": "",
+        "review_flagged_at": None,
+        "answers_changed_at": None,
+    }
 
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="steps")
     step_type = models.ForeignKey(StepType, on_delete=models.PROTECT, related_name="+")
@@ -544,6 +555,31 @@ class JourneyEvent(models.Model):
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="events")
     step = models.ForeignKey(
         Step, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    # Whose scope the event is in, fixed when it is written (journeys.services.events): the
+    # unit that held the step then, once the step had reached a unit's queue; and the other
+    # unit it concerns, the receiving unit of a transfer or the consulted unit of a
+    # consultation. The API's change feed and the webhooks read these, not the step's unit
+    # now, so a transfer moves the step's later events to the new unit and leaves the earlier
+    # ones with the old. Not indexed: the feed filters them row by row along its (transaction,
+    # id) scan, and nothing looks events up by unit. PROTECT: the log is append-only.
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
+    other_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("other unit concerned"),
     )
     kind = models.CharField(_("what happened"), max_length=30, choices=Kind)
     actor = models.ForeignKey(
@@ -815,8 +851,9 @@ class OutgoingEmail(OutboxRow):
         ACCOUNT = "account", _("About an account, to its address")
         CONSULTATION = "consultation", _("Consultation, to the consulted unit")
         ANSWERS_CHANGED = "answers_changed", _("The applicant changed answers, to the unit")
+        STEP_RECALLED = "step_recalled", _("Case back to waiting, to the unit")
 
-    UNIT_KINDS = (Kind.STEP_QUEUED, Kind.STEP_RESUMED, Kind.STEP_CANCELLED)
+    UNIT_KINDS = (Kind.STEP_QUEUED, Kind.STEP_RESUMED, Kind.STEP_CANCELLED, Kind.STEP_RECALLED)
 
     kind = models.CharField(max_length=30, choices=Kind)
     journey = models.ForeignKey(

@@ -51,13 +51,14 @@ def outgoing_email_deliver(email: OutgoingEmail) -> int:
         OutgoingEmail.Kind.STEP_QUEUED: "queued",
         OutgoingEmail.Kind.STEP_RESUMED: "resumed",
         OutgoingEmail.Kind.STEP_CANCELLED: "cancelled",
+        OutgoingEmail.Kind.STEP_RECALLED: "recalled",
     }[email.kind]
     return unit_step_email(email.step_id, what)
 
 
 def unit_step_email(step_id: int, what: str, template: str = "emails/unit_step.txt") -> int:
-    """Tell the unit's members that a step in their queue was queued, resumed or cancelled, or
-    that the applicant changed answers it needs."""
+    """Tell the unit's members that a step in their queue was queued, resumed, cancelled or
+    recalled, or that the applicant changed answers it needs."""
     step = (
         Step.objects.select_related("journey__journey_type", "step_type", "unit")
         .filter(pk=step_id)

@@ -56,6 +56,7 @@ def consultation_request(
         actor=by,
         now=now,
         message=unit.name,
+        other_unit=unit,  # the question is in the consulted unit's queue: its systems hear too
     )
     outgoing_emails_create(
         kind=OutgoingEmail.Kind.CONSULTATION,
@@ -87,5 +88,6 @@ def consultation_answer(
         actor=by,
         now=now,
         message=consultation.unit.name,
+        other_unit=consultation.unit,
     )
     return consultation

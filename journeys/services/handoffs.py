@@ -221,8 +221,9 @@ def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
 
 
 def _step_recall(*, step: Step, unit, now: dt.datetime) -> None:
-    """A step it depended on was reopened: out of the unit's queue, back to waiting for it. If
-    that step was decided again before this arrived, the case is handed on again at once."""
+    """A step it depended on was reopened or sent back: out of the unit's queue, back to
+    waiting for it, with the warnings of this round cleared, and the unit is told. If that step
+    was decided again before this arrived, the case is handed on again at once."""
     status_before = Step.objects.filter(pk=step.pk).values_list("status", flat=True).get()
     recalled = Step.objects.filter(pk=step.pk, status__in=Step.ACTIVE_STATUSES).update(
         status=Step.Status.WAITING,
@@ -232,6 +233,7 @@ def _step_recall(*, step: Step, unit, now: dt.datetime) -> None:
         due_at=None,
         paused_at=None,
         version=F("version") + 1,
+        **Step.WARNINGS_CLEARED,
     )
     if not recalled:
         return
@@ -248,6 +250,7 @@ def _step_recall(*, step: Step, unit, now: dt.datetime) -> None:
         status_before=status_before,
         status_after=Step.Status.WAITING,
     )
+    _notify_unit(step, unit, OutgoingEmail.Kind.STEP_RECALLED, now)
     Handoff.objects.filter(
         step=step, kind=Handoff.Kind.ACTIVATE, superseded_at__isnull=True
     ).update(superseded_at=now)

@@ -59,6 +59,17 @@ def _dependents_reset(
     handoffs_create(journey=journey, steps=recall, now=now, kind=Handoff.Kind.RECALL)
 
 
+def _due_at(step: Step, now: dt.datetime) -> dt.datetime | None:
+    """A step starting a new round is due as on its first activation: its deadline from now, in
+    its unit's calendar (working days skip that unit's weekends and public holidays)."""
+    step_type = step.step_type
+    if not step_type.deadline_days:
+        return None
+    return step.unit.due_at(
+        now, step_type.deadline_days, working_days=step_type.deadline_working_days
+    )
+
+
 def _open_journey(step: Step, expected_version: int | None) -> tuple[Journey, Step]:
     journey, step = _locked(step, expected_version)
     if not journey.is_open:
@@ -83,9 +94,9 @@ def step_reopen(
         assignee=by,
         started_at=now,
         decided_at=None,
+        due_at=_due_at(step, now),
         reasons="",
-        review_reason="",
-        review_flagged_at=None,
+        **Step.WARNINGS_CLEARED,
     )
     journey_event_record(
         journey=journey,
@@ -136,14 +147,6 @@ def step_send_back(
     if target is None:
         raise NotAnEarlierStep
     decision_letter_supersede(step=target)
-    step_type = target.step_type
-    due_at = (
-        target.unit.due_at(
-            now, step_type.deadline_days, working_days=step_type.deadline_working_days
-        )
-        if step_type.deadline_days
-        else None
-    )
     _bump(
         target,
         status=Step.Status.QUEUED,
@@ -151,8 +154,9 @@ def step_send_back(
         activated_at=now,
         started_at=None,
         decided_at=None,
-        due_at=due_at,
+        due_at=_due_at(target, now),
         reasons="",
+        **Step.WARNINGS_CLEARED,
     )
     journey_event_record(
         journey=journey,
@@ -181,6 +185,7 @@ def step_send_back(
         due_at=None,
         paused_at=None,
         version=F("version") + 1,
+        **Step.WARNINGS_CLEARED,
     )
     _supersede(step, now, Handoff.Kind.ACTIVATE, Handoff.Kind.RECALL)
     journey_event_record(
@@ -228,6 +233,10 @@ def step_transfer(
         status_before=step.status,
         status_after=Step.Status.WAITING,
         message=f"{sender.display_name} → {to.display_name}: {reason}",
+        # Written in the sender's scope and naming the receiver: both units' systems hear of
+        # it; the step's later events are the receiver's.
+        unit=sender,
+        other_unit=to,
     )
     step.refresh_from_db()
     handoffs_create(journey=journey, steps=[step], now=now)
