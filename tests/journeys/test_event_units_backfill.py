@@ -16,7 +16,7 @@ from journeys.models import JourneyEvent
 from tests.factories import decide, deliver_all, make_caseworker, submitted_journey
 from tests.journey_types import journey_type, make_test_units
 
-backfill = importlib.import_module("journeys.migrations.0017_fill_event_unit")
+backfill = importlib.import_module("journeys.migrations.0018_fill_event_unit")
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="empties the columns past PostgreSQL's trigger"
