@@ -4,7 +4,7 @@ An event names what happened and to which journey and step, with statuses and id
 reads the rest through the API, where its scope and field-level rules apply. The same document
 is posted to webhook subscribers and served by the change feed. Who may see an event is decided
 here once, for both: a unit sees its steps' events once they reached its queue, and the journey's
-own events (submitted, completed, rejected) once it has a step there; a coordination client sees
+own events (completed, rejected, withdrawn) once it has a step there; a coordination client sees
 every event."""
 
 import json
@@ -34,10 +34,12 @@ EVENT_TYPES = {
     Kind.COMPLETED: "journey.completed",
     Kind.CLOSED_REJECTED: "journey.rejected",
     Kind.ANSWER_CHANGED: "step.answers_changed",
+    Kind.WITHDRAWN: "journey.withdrawn",
 }
-# Published types, each once, for subscriptions and the schema (journey.withdrawn comes with
-# withdrawal, issue 17).
+# Published types, each once, for subscriptions and the schema.
 PUBLISHED_TYPES = sorted(set(EVENT_TYPES.values()))
+# The journey's own published events (no step): how it ended.
+JOURNEY_END_KINDS = (Kind.COMPLETED, Kind.CLOSED_REJECTED, Kind.WITHDRAWN)
 OUTCOMES = {Kind.STEP_APPROVED: "approve", Kind.STEP_REJECTED: "reject"}
 
 
@@ -103,7 +105,7 @@ def in_scope(events: QuerySet, client: ApiClient) -> QuerySet:
     )
     return events.filter(
         Q(step__unit=client.unit_id, step__activated_at__isnull=False)
-        | Q(step__isnull=True, kind__in=[Kind.COMPLETED, Kind.CLOSED_REJECTED]) & Exists(reached)
+        | Q(step__isnull=True, kind__in=JOURNEY_END_KINDS) & Exists(reached)
     )
 
 
