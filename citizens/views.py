@@ -336,7 +336,8 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
         ]
     now = timezone.now()
     plan = selectors.journey_plan(journey, now=now)
-    steps = plan.rows
+    events = selectors.journey_timeline(journey, for_applicant=True)
+    steps = selectors.with_status_reasons(plan.rows, journey=journey, events=events)
     decision_requests = list(
         DecisionRequest.objects.filter(step__journey=journey).select_related(
             "step__step_type", "step__unit"
@@ -354,7 +355,10 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
         "decision_requests": decision_requests,
         "plan": plan,
         "journey_contact": selectors.journey_contact(journey),
-        "events": selectors.journey_timeline(journey, for_applicant=True),
+        "events": events,
+        "status_reason": selectors.journey_status_reason(
+            journey, steps=[row.step for row in steps], events=events
+        ),
         "documents": list(journey.documents.filter(generated_as="")),
         "invoices": journey_invoices(
             journey, today=timezone.localdate(now), steps=[row.step for row in steps]
