@@ -328,7 +328,7 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
     open_requests = [
         (info, InformationAnswerForm(prefix=f"request-{info.pk}", journey=journey))
         for info in selectors.journey_information_requests(journey)
-        if info.is_open
+        if info.is_open and journey.is_open
     ]
     if invalid:
         open_requests = [
@@ -388,6 +388,11 @@ def application_track(request, public_id):
 @require_POST
 def information_answer(request, public_id, pk: int):
     journey = _own_journey(request, public_id)
+    if not journey.is_open:  # withdrawn or closed since the page was loaded
+        messages.info(
+            request, _("This application is closed, so the request no longer needs an answer.")
+        )
+        return redirect("citizens:application_track", public_id=journey.public_id)
     info = get_object_or_404(
         InformationRequest.objects.select_related("step__unit"),
         pk=pk,
