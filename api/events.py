@@ -6,9 +6,9 @@ is posted to webhook subscribers and served by the change feed. Who may see an e
 here once, for both: a unit sees the events written in its scope (JourneyEvent.unit, fixed when
 the event is written: its steps' events from their arrival in its queue, while it holds them)
 and those naming it as the other unit concerned (a transfer to it, a consultation of it), and
-the journey's end (completed, rejected) once it has a step there; a coordination client sees
-every event. So a transfer leaves the step's earlier events with the old unit and gives the new
-one the events from the transfer on; the transfer itself reaches both."""
+the journey's end (completed, rejected, withdrawn) once it has a step there; a coordination
+client sees every event. So a transfer leaves the step's earlier events with the old unit and
+gives the new one the events from the transfer on; the transfer itself reaches both."""
 
 import json
 
@@ -45,10 +45,12 @@ EVENT_TYPES = {
     Kind.REVIEW_FLAGGED: "step.review_flagged",
     Kind.CONSULTATION_REQUESTED: "step.consultation_requested",
     Kind.CONSULTATION_ANSWERED: "step.consultation_answered",
+    Kind.WITHDRAWN: "journey.withdrawn",
 }
-# Published types, each once, for subscriptions and the schema (journey.withdrawn comes with
-# withdrawal, issue 17).
+# Published types, each once, for subscriptions and the schema.
 PUBLISHED_TYPES = sorted(set(EVENT_TYPES.values()))
+# The journey's own published events (no step): how it ended.
+JOURNEY_END_KINDS = (Kind.COMPLETED, Kind.CLOSED_REJECTED, Kind.WITHDRAWN)
 OUTCOMES = {Kind.STEP_APPROVED: "approve", Kind.STEP_REJECTED: "reject"}
 # How a document names the other unit an event concerns (JourneyEvent.other_unit).
 OTHER_UNIT_KEYS = {
@@ -115,10 +117,6 @@ def published_events() -> QuerySet:
     )
 
 
-# The journey's own events a unit sees once a step of the journey reached it.
-JOURNEY_ENDS = [Kind.COMPLETED, Kind.CLOSED_REJECTED]
-
-
 def in_scope(events: QuerySet, client: ApiClient) -> QuerySet:
     """The events `client` may see (see the module's docstring)."""
     if client.kind == ApiClient.Kind.COORDINATION:
@@ -129,7 +127,7 @@ def in_scope(events: QuerySet, client: ApiClient) -> QuerySet:
     return events.filter(
         Q(unit=client.unit_id)
         | Q(other_unit=client.unit_id)
-        | Q(step__isnull=True, kind__in=JOURNEY_ENDS) & Exists(reached)
+        | Q(step__isnull=True, kind__in=JOURNEY_END_KINDS) & Exists(reached)
     )
 
 
@@ -137,7 +135,7 @@ def audience_unit_ids(event: JourneyEvent) -> set[int]:
     """The units whose clients may see `event` (coordination clients see every event)."""
     if event.step_id is not None:
         return {u for u in (event.unit_id, event.other_unit_id) if u is not None}
-    if event.kind not in JOURNEY_ENDS:
+    if event.kind not in JOURNEY_END_KINDS:
         return set()
     return set(
         Step.objects.filter(journey=event.journey_id, activated_at__isnull=False)

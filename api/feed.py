@@ -30,7 +30,7 @@ from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 
-from api.events import JOURNEY_ENDS, in_scope, published_events
+from api.events import JOURNEY_END_KINDS, in_scope, published_events
 from api.models import ApiClient
 
 # The oldest transaction still running that may write this database (or the next to start):
@@ -78,11 +78,11 @@ class Position:
         return cls(transaction_id, event_id)
 
 
-# A unit sees a journey's own events (completed, rejected) once a step of the journey reached it
-# (api.events.in_scope). Written with Exists, PostgreSQL answers that part of an OR by hashing
-# every step the unit ever received (9,524 rows at 10,000 journeys: 27 ms for a page, growing
-# with the data); OFFSET 0 keeps the subquery as it is written, asked per journey-level event
-# the scan meets, off the step table's journey index (1.5 ms a page, at any size).
+# A unit sees a journey's own events (completed, rejected, withdrawn) once a step of the journey
+# reached it (api.events.in_scope). Written with Exists, PostgreSQL answers that part of an OR by
+# hashing every step the unit ever received (9,524 rows at 10,000 journeys: 27 ms for a page,
+# growing with the data); OFFSET 0 keeps the subquery as it is written, asked per journey-level
+# event the scan meets, off the step table's journey index (1.5 ms a page, at any size).
 REACHED_UNIT = """EXISTS (
     SELECT 1 FROM journeys_step reached
     WHERE reached.journey_id = journeys_journeyevent.journey_id
@@ -99,7 +99,7 @@ def _scoped(events: QuerySet, client: ApiClient) -> QuerySet:
     return events.alias(reached=reached).filter(
         Q(unit=client.unit_id)
         | Q(other_unit=client.unit_id)
-        | Q(step__isnull=True, kind__in=JOURNEY_ENDS, reached=True)
+        | Q(step__isnull=True, kind__in=JOURNEY_END_KINDS, reached=True)
     )
 
 

@@ -328,7 +328,7 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
     open_requests = [
         (info, InformationAnswerForm(prefix=f"request-{info.pk}", journey=journey))
         for info in selectors.journey_information_requests(journey)
-        if info.is_open
+        if info.is_open and journey.is_open
     ]
     if invalid:
         open_requests = [
@@ -336,7 +336,8 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
         ]
     now = timezone.now()
     plan = selectors.journey_plan(journey, now=now)
-    steps = plan.rows
+    events = selectors.journey_timeline(journey, for_applicant=True)
+    steps = selectors.with_status_reasons(plan.rows, journey=journey, events=events)
     decision_requests = list(
         DecisionRequest.objects.filter(step__journey=journey).select_related(
             "step__step_type", "step__unit"
@@ -354,7 +355,10 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
         "decision_requests": decision_requests,
         "plan": plan,
         "journey_contact": selectors.journey_contact(journey),
-        "events": selectors.journey_timeline(journey, for_applicant=True),
+        "events": events,
+        "status_reason": selectors.journey_status_reason(
+            journey, steps=[row.step for row in steps], events=events
+        ),
         "documents": list(journey.documents.filter(generated_as="")),
         "invoices": journey_invoices(
             journey, today=timezone.localdate(now), steps=[row.step for row in steps]
@@ -384,6 +388,11 @@ def application_track(request, public_id):
 @require_POST
 def information_answer(request, public_id, pk: int):
     journey = _own_journey(request, public_id)
+    if not journey.is_open:  # withdrawn or closed since the page was loaded
+        messages.info(
+            request, _("This application is closed, so the request no longer needs an answer.")
+        )
+        return redirect("citizens:application_track", public_id=journey.public_id)
     info = get_object_or_404(
         InformationRequest.objects.select_related("step__unit"),
         pk=pk,

@@ -547,6 +547,7 @@ class JourneyEvent(models.Model):
         CONSULTATION_REQUESTED = "consultation_requested", _("Another unit consulted")
         CONSULTATION_ANSWERED = "consultation_answered", _("Consulted unit answered")
         ANSWER_CHANGED = "answer_changed", _("An answer this step needs was changed")
+        WITHDRAWN = "withdrawn", _("Application withdrawn by the applicant")
 
     # Kinds whose message is the applicant's data (an answer, a document's name): shown only
     # to those who may see that step's data (journeys.disclosure).

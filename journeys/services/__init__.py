@@ -6,6 +6,7 @@ in one transaction, writes its events, and publishes its handoffs only after com
 - `casework`: what a unit's caseworkers do (claim, take next, ask, note, decide);
 - `reopening`: reopening a decision, sending a step back, transferring it to another unit;
 - `consultations`: a unit asking another unit's opinion on its step, and the answer;
+- `withdrawing`: the applicant withdrawing a submitted application;
 - `watching`: the sweeps that watch every journey, and the applicant's request for a decision;
 - `handoffs`: the handoff outbox (create, publish, deliver, sweep);
 - `emails`: the e-mail outbox (create, publish, send, sweep);
@@ -88,6 +89,7 @@ from journeys.services.watching import (
     may_request_decision,
     stuck_sweep,
 )
+from journeys.services.withdrawing import NotWithdrawable, journey_withdraw
 
 __all__ = [
     "NotAnEarlierStep",
@@ -135,6 +137,8 @@ __all__ = [
     "journey_save_answers",
     "journey_start",
     "journey_submit",
+    "journey_withdraw",
+    "NotWithdrawable",
     "note_add",
     "outgoing_email_send",
     "outgoing_emails_create",

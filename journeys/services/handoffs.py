@@ -205,7 +205,9 @@ def _step_resume(*, step: Step, unit, now: dt.datetime) -> None:
 
 
 def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
-    cancelled = Step.objects.filter(pk=step.pk, status__in=Step.ACTIVE_STATUSES).update(
+    # Any open step: a withdrawal cancels steps still waiting for earlier ones this way too
+    # (journeys.services.withdrawing); only a unit the case had reached is told.
+    cancelled = Step.objects.filter(pk=step.pk, status__in=Step.OPEN_STATUSES).update(
         status=Step.Status.CANCELLED, decided_at=now, version=F("version") + 1
     )
     if cancelled:
@@ -217,7 +219,8 @@ def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
             status_before=step.status,
             status_after=Step.Status.CANCELLED,
         )
-        _notify_unit(step, unit, OutgoingEmail.Kind.STEP_CANCELLED, now)
+        if step.status in Step.ACTIVE_STATUSES:
+            _notify_unit(step, unit, OutgoingEmail.Kind.STEP_CANCELLED, now)
 
 
 def _step_recall(*, step: Step, unit, now: dt.datetime) -> None:

@@ -82,8 +82,8 @@ def sign_in(page, username: str, password: str = "pw-for-tests-only") -> None:
 @pytest.fixture
 def portal(cafe):
     """Journeys in the states every page shows: a decided step, a step held by the unit lead,
-    a request waiting for the applicant, an overdue and a stalled journey, a failed handoff
-    and a draft."""
+    a request waiting for the applicant, an overdue and a stalled journey, a failed handoff,
+    a withdrawn journey and a draft."""
     now = timezone.now()
     anna = make_user("anna")
     journey = submitted_journey(cafe, anna, now=now - dt.timedelta(days=3))
@@ -129,6 +129,8 @@ def portal(cafe):
     stopped = paused(make_subscription(url="https://tax-agency-system.example.org/webhooks/portal"))
     failing = make_subscription(url="https://planning.example.org/hooks")
     submitted_journey(cafe, anna, answers=quiet)
+    withdrawn = submitted_journey(cafe, anna, answers=quiet)
+    services.journey_withdraw(journey=withdrawn, by=anna, reason="Other premises.", now=now)
     Delivery.objects.filter(subscription__in=[stopped, failing]).update(
         attempts=4,
         last_status=503,
@@ -142,6 +144,7 @@ def portal(cafe):
         "queued": overdue.steps.get(step_type__key="building-permit"),
         "stalled": stalled,
         "consultation": consultation,
+        "withdrawn": withdrawn,
     }
 
 
@@ -184,6 +187,9 @@ def test_citizen_pages(narrow_page, language, portal, visit):
         f"/applications/{journey.public_id}/confirmation/",
         f"/applications/{journey.public_id}/",
         f"/applications/{journey.public_id}/answers/contact_phone/change/",
+        f"/applications/{journey.public_id}/withdraw/",
+        f"/applications/{portal['withdrawn'].public_id}/",
+        f"/applications/{portal['withdrawn'].public_id}/withdraw/",  # 409: why it cannot be
     ):
         visit(path)
     narrow_page.goto(f"/applications/{draft.public_id}/questions/company_name/")

@@ -97,6 +97,7 @@ MATRIX = {
     "citizens:application_resume": ("get", ["draft"], ACTING),
     "citizens:application_question": ("get", ["draft", "question"], ACTING),
     "citizens:answer_change": ("get", ["journey", "question"], ACTING),
+    "citizens:application_withdraw": ("get", ["journey"], ACTING),
     "citizens:application_check": ("get", ["draft"], ACTING),
     "citizens:application_confirmation": ("get", ["journey"], ACTING),
     "citizens:information_answer": ("post", ["journey", "request"], ACTING),
