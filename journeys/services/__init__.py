@@ -6,6 +6,7 @@ in one transaction, writes its events, and publishes its handoffs only after com
 - `casework`: what a unit's caseworkers do (claim, take next, ask, note, decide);
 - `reopening`: reopening a decision, sending a step back, transferring it to another unit;
 - `consultations`: a unit asking another unit's opinion on its step, and the answer;
+- `consultation_withdrawal`: withdrawing the consultations a step no longer needs;
 - `watching`: the sweeps that watch every journey, and the applicant's request for a decision;
 - `handoffs`: the handoff outbox (create, publish, deliver, sweep);
 - `emails`: the e-mail outbox (create, publish, send, sweep);
@@ -52,8 +53,10 @@ from journeys.services.casework import (
     step_release,
     step_take_next,
 )
+from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.consultations import (
     ConsultationAnswered,
+    ConsultationWithdrawn,
     SameUnit,
     consultation_answer,
     consultation_request,
@@ -99,6 +102,8 @@ __all__ = [
     "step_transfer",
     "transfer_targets",
     "ConsultationAnswered",
+    "ConsultationWithdrawn",
+    "consultations_withdraw",
     "SameUnit",
     "consultation_answer",
     "consultation_request",

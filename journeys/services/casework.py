@@ -6,7 +6,8 @@ from django.db import transaction
 from django.db.models import F
 
 from journeys.graph import step_dependencies
-from journeys.models import InformationRequest, Journey, JourneyEvent, Step
+from journeys.models import Consultation, InformationRequest, Journey, JourneyEvent, Step
+from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
 from journeys.services.letters import decision_letter_url, letters_publish
@@ -330,6 +331,8 @@ def step_decide(
         message=message,
     )
     step.refresh_from_db()
+    # The unit has decided: the opinions it asked other units for are no longer needed.
+    consultations_withdraw(step=step, because=Consultation.WithdrawnBecause.STEP_DECIDED, now=now)
     invoice_at_decision(step=step, now=now)
     letters_publish(step=step)
     applicant_notify(
@@ -368,6 +371,10 @@ def _after_approval(*, journey: Journey, now: dt.datetime) -> None:
             status_before=journey.status,
             status_after=Journey.Status.COMPLETED,
         )
+        # Each step withdrew its own when decided; this closes any left by another path.
+        consultations_withdraw(
+            journey=journey, because=Consultation.WithdrawnBecause.JOURNEY_CLOSED, now=now
+        )
         applicant_notify(journey=journey, what="completed", now=now)
         return
     handoffs_create(journey=journey, steps=ready_steps(journey), now=now)
@@ -375,7 +382,8 @@ def _after_approval(*, journey: Journey, now: dt.datetime) -> None:
 
 def _close_rejected(*, journey: Journey, now: dt.datetime, by) -> None:
     """A rejection ends the journey: steps not yet started are cancelled here, steps in other
-    units' queues through a cancel handoff, so those units are told."""
+    units' queues through a cancel handoff, so those units are told. Every consultation still
+    open is withdrawn."""
     Journey.objects.filter(pk=journey.pk).update(status=Journey.Status.REJECTED, closed_at=now)
     journey_event_record(
         journey=journey,
@@ -395,6 +403,9 @@ def _close_rejected(*, journey: Journey, now: dt.datetime, by) -> None:
             status_before=Step.Status.WAITING,
             status_after=Step.Status.CANCELLED,
         )
+    consultations_withdraw(
+        journey=journey, because=Consultation.WithdrawnBecause.JOURNEY_CLOSED, now=now
+    )
     handoffs_create(journey=journey, steps=list(journey.steps.in_queue()), now=now, kind="cancel")
 
 

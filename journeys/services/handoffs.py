@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from journeys.graph import graph_ready, step_dependencies
 from journeys.models import (
+    Consultation,
     FailedTask,
     Handoff,
     InformationRequest,
@@ -18,6 +19,7 @@ from journeys.models import (
     OutgoingEmail,
     Step,
 )
+from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
 from journeys.services.outbox import outbox_of_task, outbox_publish
@@ -202,10 +204,14 @@ def _step_resume(*, step: Step, unit, now: dt.datetime) -> None:
 
 
 def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
+    """Out of the unit's hands: the consultations it asked are withdrawn."""
     cancelled = Step.objects.filter(pk=step.pk, status__in=Step.ACTIVE_STATUSES).update(
         status=Step.Status.CANCELLED, decided_at=now, version=F("version") + 1
     )
     if cancelled:
+        consultations_withdraw(
+            step=step, because=Consultation.WithdrawnBecause.STEP_CANCELLED, now=now
+        )
         journey_event_record(
             journey=step.journey,
             step=step,
@@ -245,6 +251,8 @@ def _step_recall(*, step: Step, unit, now: dt.datetime) -> None:
         status_before=status_before,
         status_after=Step.Status.WAITING,
     )
+    # Waiting for the earlier step again, the unit no longer needs the opinions it asked.
+    consultations_withdraw(step=step, because=Consultation.WithdrawnBecause.STEP_RECALLED, now=now)
     Handoff.objects.filter(
         step=step, kind=Handoff.Kind.ACTIVATE, superseded_at__isnull=True
     ).update(superseded_at=now)
