@@ -7,6 +7,7 @@ in one transaction, writes its events, and publishes its handoffs only after com
 - `reopening`: reopening a decision, sending a step back, transferring it to another unit;
 - `consultations`: a unit asking another unit's opinion on its step, and the answer;
 - `consultation_withdrawal`: withdrawing the consultations a step no longer needs;
+- `fees`: a step's unpaid invoice follows it to another unit (payments.services does the rest);
 - `watching`: the sweeps that watch every journey, and the applicant's request for a decision;
 - `handoffs`: the handoff outbox (create, publish, deliver, sweep);
 - `emails`: the e-mail outbox (create, publish, send, sweep);

@@ -15,7 +15,12 @@ from journeys.services.messages import applicant_notify
 from organisations.models import Representative
 from organisations.selectors import representative_for
 from organisations.services import representative_confirm
-from payments.services import PaymentDue, decision_waits_for_payment, invoice_at_decision
+from payments.services import (
+    PaymentDue,
+    decision_waits_for_payment,
+    invoice_at_decision,
+    invoices_cancel,
+)
 
 # How many of the queue's first cases "take the next case" tries before it says there is none
 # free: the others are being taken or changed at that moment.
@@ -383,7 +388,8 @@ def _after_approval(*, journey: Journey, now: dt.datetime) -> None:
 def _close_rejected(*, journey: Journey, now: dt.datetime, by) -> None:
     """A rejection ends the journey: steps not yet started are cancelled here, steps in other
     units' queues through a cancel handoff, so those units are told. Every consultation still
-    open is withdrawn."""
+    open is withdrawn, and the unpaid invoices of the steps that will not be decided are
+    cancelled now (the cancel handoff's delivery finds them so)."""
     Journey.objects.filter(pk=journey.pk).update(status=Journey.Status.REJECTED, closed_at=now)
     journey_event_record(
         journey=journey,
@@ -406,6 +412,8 @@ def _close_rejected(*, journey: Journey, now: dt.datetime, by) -> None:
     consultations_withdraw(
         journey=journey, because=Consultation.WithdrawnBecause.JOURNEY_CLOSED, now=now
     )
+    undecided = list(journey.steps.exclude(status__in=Step.DECIDED_STATUSES))
+    invoices_cancel(steps=undecided, now=now)
     handoffs_create(journey=journey, steps=list(journey.steps.in_queue()), now=now, kind="cancel")
 
 

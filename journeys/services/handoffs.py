@@ -23,6 +23,7 @@ from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
 from journeys.services.outbox import outbox_of_task, outbox_publish
+from payments.services import invoices_cancel
 
 
 def ready_steps(journey: Journey) -> list[Step]:
@@ -204,7 +205,8 @@ def _step_resume(*, step: Step, unit, now: dt.datetime) -> None:
 
 
 def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
-    """Out of the unit's hands: the consultations it asked are withdrawn."""
+    """Out of the unit's hands: the consultations it asked are withdrawn and its unpaid invoice
+    is cancelled (the fee of a step nobody decides is not owed)."""
     cancelled = Step.objects.filter(pk=step.pk, status__in=Step.ACTIVE_STATUSES).update(
         status=Step.Status.CANCELLED, decided_at=now, version=F("version") + 1
     )
@@ -212,6 +214,7 @@ def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
         consultations_withdraw(
             step=step, because=Consultation.WithdrawnBecause.STEP_CANCELLED, now=now
         )
+        invoices_cancel(steps=[step], now=now)
         journey_event_record(
             journey=step.journey,
             step=step,

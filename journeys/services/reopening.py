@@ -14,6 +14,7 @@ from journeys.services.casework import NotAssignee, StepChanged, _bump, _locked
 from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
+from journeys.services.fees import step_invoices_follow
 from journeys.services.handoffs import handoffs_create
 from journeys.services.letters import decision_letter_supersede
 from journeys.services.messages import applicant_notify
@@ -213,7 +214,8 @@ def step_transfer(
 ) -> Step:
     """Move a step that reached the wrong unit to another one, through a handoff on the
     receiving unit's queue; it keeps its due date, and the journal names both units. The
-    consultations the sending unit asked are withdrawn (the receiving unit asks its own)."""
+    consultations the sending unit asked are withdrawn (the receiving unit asks its own), and
+    an unpaid invoice is issued again to the receiving unit."""
     journey, step = _open_journey(step, expected_version)
     if step.status not in (Step.Status.QUEUED, Step.Status.IN_PROGRESS) or to.pk == step.unit_id:
         raise StepChanged
@@ -236,5 +238,6 @@ def step_transfer(
         step=step, because=Consultation.WithdrawnBecause.STEP_TRANSFERRED, now=now
     )
     step.refresh_from_db()
+    step_invoices_follow(journey=journey, steps=[step], now=now)
     handoffs_create(journey=journey, steps=[step], now=now)
     return step
