@@ -521,6 +521,7 @@ def _render_consultation(
     consultation: Consultation,
     form: ConsultationAnswerForm | None = None,
     status: int = 200,
+    unsent_answer: str = "",
 ) -> HttpResponse:
     journey = consultation.step.journey
     return render(
@@ -534,6 +535,7 @@ def _render_consultation(
             and acts_in_unit(roles_of(request.user), consultation.unit_id),
             "form": form or ConsultationAnswerForm(),
             "invalid_form": form,
+            "unsent_answer": unsent_answer,
             "now": timezone.now(),
         },
         status=status,
@@ -563,9 +565,22 @@ def consultation_answer(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             answer=form.cleaned_data["answer"],
             now=timezone.now(),
         )
+    except services.ConsultationWithdrawn:
+        # Nothing typed is lost: the page says why and shows the answer that was not sent.
+        return _render_consultation(
+            request,
+            _consultation(request, pk),
+            status=409,
+            unsent_answer=form.cleaned_data["answer"],
+        )
     except services.ConsultationAnswered:
         messages.error(request, _("This consultation has been answered already."))
-        return _render_consultation(request, _consultation(request, pk), status=409)
+        return _render_consultation(
+            request,
+            _consultation(request, pk),
+            status=409,
+            unsent_answer=form.cleaned_data["answer"],
+        )
     messages.success(request, _("Your answer has been sent to the unit that asked."))
     return redirect(f"{reverse('casework:queue')}?unit={consultation.unit.slug}")
 

@@ -546,6 +546,7 @@ class JourneyEvent(models.Model):
         STEP_REROUTED = "step_rerouted", _("Step routed to another unit")
         CONSULTATION_REQUESTED = "consultation_requested", _("Another unit consulted")
         CONSULTATION_ANSWERED = "consultation_answered", _("Consulted unit answered")
+        CONSULTATION_WITHDRAWN = "consultation_withdrawn", _("Consultation withdrawn")
         ANSWER_CHANGED = "answer_changed", _("An answer this step needs was changed")
         WITHDRAWN = "withdrawn", _("Application withdrawn by the applicant")
 
@@ -621,7 +622,20 @@ class JourneyEvent(models.Model):
 
 class Consultation(models.Model):
     """A unit's question to another unit about its step (remiss): it waits in the consulted
-    unit's queue until answered, and the answer is attached to the asking step."""
+    unit's queue until answered, and the answer is attached to the asking step. When the asking
+    step no longer needs the opinion (decided, cancelled, moved or back to waiting) it is
+    withdrawn: out of the queue, and no longer answerable."""
+
+    class WithdrawnBecause(models.TextChoices):
+        STEP_DECIDED = "step_decided", _("The asking unit has decided its step")
+        STEP_CANCELLED = "step_cancelled", _("The asking step was cancelled")
+        STEP_RECALLED = "step_recalled", _("The asking step waits for an earlier step again")
+        STEP_SENT_BACK = "step_sent_back", _("The asking step was sent back to an earlier step")
+        STEP_TRANSFERRED = (
+            "step_transferred",
+            _("The asking step was transferred to another unit"),
+        )
+        JOURNEY_CLOSED = "journey_closed", _("The journey is closed")
 
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="consultations")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="consultations")
@@ -636,6 +650,10 @@ class Consultation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_because = models.CharField(
+        _("withdrawn because"), max_length=30, choices=WithdrawnBecause, blank=True
+    )
 
     objects = ConsultationQuerySet.as_manager()
 
@@ -647,8 +665,19 @@ class Consultation(models.Model):
             # The consulted unit's open consultations, earliest due first.
             models.Index(
                 fields=["unit", "due_date", "id"],
-                condition=Q(answered_at__isnull=True),
+                condition=Q(answered_at__isnull=True, withdrawn_at__isnull=True),
                 name="consultation_unit_open",
+            )
+        ]
+        constraints = [
+            # Answered or withdrawn, never both; a withdrawal always says why.
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawn_because="")
+                | (
+                    Q(withdrawn_at__isnull=False, answered_at__isnull=True)
+                    & ~Q(withdrawn_because="")
+                ),
+                name="consultation_withdrawn_unanswered_with_reason",
             )
         ]
 
@@ -657,7 +686,11 @@ class Consultation(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.answered_at is None
+        return self.answered_at is None and self.withdrawn_at is None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     def is_overdue(self, now) -> bool:
         return self.is_open and self.due_date < timezone.localtime(now).date()
@@ -853,6 +886,10 @@ class OutgoingEmail(OutboxRow):
         CONSULTATION = "consultation", _("Consultation, to the consulted unit")
         ANSWERS_CHANGED = "answers_changed", _("The applicant changed answers, to the unit")
         STEP_RECALLED = "step_recalled", _("Case back to waiting, to the unit")
+        CONSULTATION_WITHDRAWN = (
+            "consultation_withdrawn",
+            _("Consultation withdrawn, to the consulted unit"),
+        )
 
     UNIT_KINDS = (Kind.STEP_QUEUED, Kind.STEP_RESUMED, Kind.STEP_CANCELLED, Kind.STEP_RECALLED)
 
@@ -907,7 +944,8 @@ class OutgoingEmail(OutboxRow):
                 name="outgoing_email_escalation_has_event",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="consultation") | Q(consultation__isnull=False),
+                condition=~Q(kind__in=["consultation", "consultation_withdrawn"])
+                | Q(consultation__isnull=False),
                 name="outgoing_email_consultation_has_consultation",
             ),
             # Every e-mail but an account's concerns a journey; an account's names its address.

@@ -45,6 +45,10 @@ def outgoing_email_deliver(email: OutgoingEmail) -> int:
         return unit_escalation_email(email.event_id)
     if email.kind == OutgoingEmail.Kind.CONSULTATION:
         return unit_consultation_email(email.consultation_id)
+    if email.kind == OutgoingEmail.Kind.CONSULTATION_WITHDRAWN:
+        return unit_consultation_email(
+            email.consultation_id, "emails/unit_consultation_withdrawn.txt"
+        )
     if email.kind == OutgoingEmail.Kind.ANSWERS_CHANGED:
         return unit_step_email(email.step_id, "answers_changed", "emails/unit_answers_changed.txt")
     what = {
@@ -97,8 +101,11 @@ def unit_escalation_email(event_id: int) -> int:
     )
 
 
-def unit_consultation_email(consultation_id: int) -> int:
-    """Tell the consulted unit's members that another unit asks their opinion."""
+def unit_consultation_email(
+    consultation_id: int, template: str = "emails/unit_consultation.txt"
+) -> int:
+    """Tell the consulted unit's members that another unit asks their opinion, or (with the
+    withdrawal's template) that it no longer does."""
     consultation = (
         Consultation.objects.select_related(
             "step__journey", "step__step_type", "step__unit", "unit"
@@ -110,7 +117,7 @@ def unit_consultation_email(consultation_id: int) -> int:
         return 0
     return _send(
         consultation.unit,
-        "emails/unit_consultation.txt",
+        template,
         {
             "consultation": consultation,
             "consultation_url": absolute_url(

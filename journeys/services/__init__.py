@@ -7,6 +7,8 @@ in one transaction, writes its events, and publishes its handoffs only after com
 - `reopening`: reopening a decision, sending a step back, transferring it to another unit;
 - `consultations`: a unit asking another unit's opinion on its step, and the answer;
 - `withdrawing`: the applicant withdrawing a submitted application;
+- `consultation_withdrawal`: withdrawing the consultations a step no longer needs;
+- `fees`: a step's unpaid invoice follows it to another unit (payments.services does the rest);
 - `watching`: the sweeps that watch every journey, and the applicant's request for a decision;
 - `handoffs`: the handoff outbox (create, publish, deliver, sweep);
 - `emails`: the e-mail outbox (create, publish, send, sweep);
@@ -53,8 +55,10 @@ from journeys.services.casework import (
     step_release,
     step_take_next,
 )
+from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.consultations import (
     ConsultationAnswered,
+    ConsultationWithdrawn,
     SameUnit,
     consultation_answer,
     consultation_request,
@@ -101,6 +105,8 @@ __all__ = [
     "step_transfer",
     "transfer_targets",
     "ConsultationAnswered",
+    "ConsultationWithdrawn",
+    "consultations_withdraw",
     "SameUnit",
     "consultation_answer",
     "consultation_request",

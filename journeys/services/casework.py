@@ -6,7 +6,8 @@ from django.db import transaction
 from django.db.models import F
 
 from journeys.graph import step_dependencies
-from journeys.models import InformationRequest, Journey, JourneyEvent, Step
+from journeys.models import Consultation, InformationRequest, Journey, JourneyEvent, Step
+from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
 from journeys.services.letters import decision_letter_url, letters_publish
@@ -14,7 +15,12 @@ from journeys.services.messages import applicant_notify
 from organisations.models import Representative
 from organisations.selectors import representative_for
 from organisations.services import representative_confirm
-from payments.services import PaymentDue, decision_waits_for_payment, invoice_at_decision
+from payments.services import (
+    PaymentDue,
+    decision_waits_for_payment,
+    invoice_at_decision,
+    invoices_cancel,
+)
 
 # How many of the queue's first cases "take the next case" tries before it says there is none
 # free: the others are being taken or changed at that moment.
@@ -330,6 +336,8 @@ def step_decide(
         message=message,
     )
     step.refresh_from_db()
+    # The unit has decided: the opinions it asked other units for are no longer needed.
+    consultations_withdraw(step=step, because=Consultation.WithdrawnBecause.STEP_DECIDED, now=now)
     invoice_at_decision(step=step, now=now)
     letters_publish(step=step)
     applicant_notify(
@@ -368,6 +376,10 @@ def _after_approval(*, journey: Journey, now: dt.datetime) -> None:
             status_before=journey.status,
             status_after=Journey.Status.COMPLETED,
         )
+        # Each step withdrew its own when decided; this closes any left by another path.
+        consultations_withdraw(
+            journey=journey, because=Consultation.WithdrawnBecause.JOURNEY_CLOSED, now=now
+        )
         applicant_notify(journey=journey, what="completed", now=now)
         return
     handoffs_create(journey=journey, steps=ready_steps(journey), now=now)
@@ -375,7 +387,9 @@ def _after_approval(*, journey: Journey, now: dt.datetime) -> None:
 
 def _close_rejected(*, journey: Journey, now: dt.datetime, by) -> None:
     """A rejection ends the journey: steps not yet started are cancelled here, steps in other
-    units' queues through a cancel handoff, so those units are told."""
+    units' queues through a cancel handoff, so those units are told. Every consultation still
+    open is withdrawn, and the unpaid invoices of the steps that will not be decided are
+    cancelled now (the cancel handoff's delivery finds them so)."""
     Journey.objects.filter(pk=journey.pk).update(status=Journey.Status.REJECTED, closed_at=now)
     journey_event_record(
         journey=journey,
@@ -395,6 +409,11 @@ def _close_rejected(*, journey: Journey, now: dt.datetime, by) -> None:
             status_before=Step.Status.WAITING,
             status_after=Step.Status.CANCELLED,
         )
+    consultations_withdraw(
+        journey=journey, because=Consultation.WithdrawnBecause.JOURNEY_CLOSED, now=now
+    )
+    undecided = list(journey.steps.exclude(status__in=Step.DECIDED_STATUSES))
+    invoices_cancel(steps=undecided, now=now)
     handoffs_create(journey=journey, steps=list(journey.steps.in_queue()), now=now, kind="cancel")
 
 

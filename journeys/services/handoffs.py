@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from journeys.graph import graph_ready, step_dependencies
 from journeys.models import (
+    Consultation,
     FailedTask,
     Handoff,
     InformationRequest,
@@ -18,10 +19,12 @@ from journeys.models import (
     OutgoingEmail,
     Step,
 )
+from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
 from journeys.services.outbox import outbox_of_task, outbox_publish
 from journeys.services.registration import step_register
+from payments.services import invoices_cancel
 
 
 def ready_steps(journey: Journey) -> list[Step]:
@@ -205,12 +208,18 @@ def _step_resume(*, step: Step, unit, now: dt.datetime) -> None:
 
 
 def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
-    # Any open step: a withdrawal cancels steps still waiting for earlier ones this way too
-    # (journeys.services.withdrawing); only a unit the case had reached is told.
+    """Out of the unit's hands: the consultations it asked are withdrawn and its unpaid invoice
+    is cancelled (the fee of a step nobody decides is not owed). Any open step: a withdrawal
+    cancels steps still waiting for earlier ones this way too (journeys.services.withdrawing);
+    only a unit the case had reached is told."""
     cancelled = Step.objects.filter(pk=step.pk, status__in=Step.OPEN_STATUSES).update(
         status=Step.Status.CANCELLED, decided_at=now, version=F("version") + 1
     )
     if cancelled:
+        consultations_withdraw(
+            step=step, because=Consultation.WithdrawnBecause.STEP_CANCELLED, now=now
+        )
+        invoices_cancel(steps=[step], now=now)
         journey_event_record(
             journey=step.journey,
             step=step,
@@ -254,6 +263,8 @@ def _step_recall(*, step: Step, unit, now: dt.datetime) -> None:
         status_after=Step.Status.WAITING,
     )
     _notify_unit(step, unit, OutgoingEmail.Kind.STEP_RECALLED, now)
+    # Waiting for the earlier step again, the unit no longer needs the opinions it asked.
+    consultations_withdraw(step=step, because=Consultation.WithdrawnBecause.STEP_RECALLED, now=now)
     Handoff.objects.filter(
         step=step, kind=Handoff.Kind.ACTIVATE, superseded_at__isnull=True
     ).update(superseded_at=now)

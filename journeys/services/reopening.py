@@ -9,10 +9,12 @@ from django.db import transaction
 from django.db.models import F
 
 from journeys.graph import graph_descendants, step_dependencies
-from journeys.models import Handoff, Journey, JourneyEvent, OutgoingEmail, Step
+from journeys.models import Consultation, Handoff, Journey, JourneyEvent, OutgoingEmail, Step
 from journeys.services.casework import NotAssignee, StepChanged, _bump, _locked
+from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
+from journeys.services.fees import step_invoices_follow
 from journeys.services.handoffs import handoffs_create
 from journeys.services.letters import decision_letter_supersede
 from journeys.services.messages import applicant_notify
@@ -198,6 +200,7 @@ def step_send_back(
         status_after=Step.Status.WAITING,
         message=reason,
     )
+    consultations_withdraw(step=step, because=Consultation.WithdrawnBecause.STEP_SENT_BACK, now=now)
     _dependents_reset(journey=journey, step=target, now=now, reason=reason, skip=step)
     target.refresh_from_db()
     applicant_notify(journey=journey, what="step_sent_back", now=now, step=target, reason=reason)
@@ -215,7 +218,9 @@ def step_transfer(
     *, step: Step, to: Unit, by, reason: str, now: dt.datetime, expected_version: int | None = None
 ) -> Step:
     """Move a step that reached the wrong unit to another one, through a handoff on the
-    receiving unit's queue; it keeps its due date, and the journal names both units."""
+    receiving unit's queue; it keeps its due date, and the journal names both units. The
+    consultations the sending unit asked are withdrawn (the receiving unit asks its own), and
+    an unpaid invoice is issued again to the receiving unit."""
     journey, step = _open_journey(step, expected_version)
     if step.status not in (Step.Status.QUEUED, Step.Status.IN_PROGRESS) or to.pk == step.unit_id:
         raise StepChanged
@@ -238,6 +243,10 @@ def step_transfer(
         unit=sender,
         other_unit=to,
     )
+    consultations_withdraw(
+        step=step, because=Consultation.WithdrawnBecause.STEP_TRANSFERRED, now=now
+    )
     step.refresh_from_db()
+    step_invoices_follow(journey=journey, steps=[step], now=now)
     handoffs_create(journey=journey, steps=[step], now=now)
     return step
