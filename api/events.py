@@ -34,6 +34,7 @@ EVENT_TYPES = {
     Kind.COMPLETED: "journey.completed",
     Kind.CLOSED_REJECTED: "journey.rejected",
     Kind.ANSWER_CHANGED: "step.answers_changed",
+    Kind.MESSAGE_RECEIVED: "step.message_received",
 }
 # Published types, each once, for subscriptions and the schema (journey.withdrawn comes with
 # withdrawal, issue 17).

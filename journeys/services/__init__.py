@@ -6,6 +6,7 @@ in one transaction, writes its events, and publishes its handoffs only after com
 - `casework`: what a unit's caseworkers do (claim, take next, ask, note, decide);
 - `reopening`: reopening a decision, sending a step back, transferring it to another unit;
 - `consultations`: a unit asking another unit's opinion on its step, and the answer;
+- `conversations`: the applicant and the unit of a step writing to each other;
 - `watching`: the sweeps that watch every journey, and the applicant's request for a decision;
 - `handoffs`: the handoff outbox (create, publish, deliver, sweep);
 - `emails`: the e-mail outbox (create, publish, send, sweep);
@@ -59,6 +60,14 @@ from journeys.services.consultations import (
     consultation_request,
 )
 from journeys.services.contacts import contact_default, journey_contact_assign
+from journeys.services.conversations import (
+    ConversationClosed,
+    NotInConversation,
+    conversation_is_open,
+    conversation_message_send,
+    conversation_read,
+    conversation_side,
+)
 from journeys.services.emails import (
     outgoing_email_send,
     outgoing_emails_create,
@@ -90,6 +99,12 @@ from journeys.services.watching import (
 )
 
 __all__ = [
+    "ConversationClosed",
+    "NotInConversation",
+    "conversation_is_open",
+    "conversation_message_send",
+    "conversation_read",
+    "conversation_side",
     "NotAnEarlierStep",
     "blockable_steps",
     "default_blocked",
