@@ -46,6 +46,7 @@ EVENT_TYPES = {
     Kind.CONSULTATION_REQUESTED: "step.consultation_requested",
     Kind.CONSULTATION_ANSWERED: "step.consultation_answered",
     Kind.WITHDRAWN: "journey.withdrawn",
+    Kind.MESSAGE_RECEIVED: "step.message_received",
 }
 # Published types, each once, for subscriptions and the schema.
 PUBLISHED_TYPES = sorted(set(EVENT_TYPES.values()))

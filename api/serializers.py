@@ -13,7 +13,16 @@ from rest_framework import serializers
 
 from api.events import EVENT_TYPES, PUBLISHED_TYPES
 from journeys.disclosure import Disclosure
-from journeys.models import Document, Handoff, Journey, JourneyEvent, JourneyType, Step, StepType
+from journeys.models import (
+    ConversationMessage,
+    Document,
+    Handoff,
+    Journey,
+    JourneyEvent,
+    JourneyType,
+    Step,
+    StepType,
+)
 
 
 class StepTypeSerializer(serializers.ModelSerializer):
@@ -187,6 +196,35 @@ class InformationRequestSerializer(StrictSerializer):
         if due <= timezone.localdate():
             raise serializers.ValidationError(_("Enter a date after today"))
         return due
+
+
+class MessageSerializer(StrictSerializer):
+    body = serializers.CharField(max_length=ConversationMessage.BODY_MAX_LENGTH)
+
+
+class ConversationMessageSerializer(serializers.ModelSerializer):
+    """One message between the applicant and the step's unit, oldest first."""
+
+    from_applicant = serializers.BooleanField(
+        help_text="Written by the applicant's side; otherwise by the unit (its system or staff)."
+    )
+    read_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the other side first read it; null: not yet."
+    )
+    documents = serializers.SerializerMethodField(
+        help_text="Where to download each file sent with it."
+    )
+
+    class Meta:
+        model = ConversationMessage
+        fields = ["id", "from_applicant", "body", "created_at", "read_at", "documents"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_documents(self, message: ConversationMessage) -> list[str]:
+        return [
+            reverse("api:document-content", args=[document.pk])
+            for document in message.attachments.all()
+        ]
 
 
 class DocumentSerializer(serializers.ModelSerializer):

@@ -21,6 +21,7 @@ from casework.forms import (
     DecisionForm,
     DelayForm,
     InformationRequestForm,
+    MessageForm,
     NoteForm,
     ReassignForm,
     ReopenForm,
@@ -54,6 +55,9 @@ STALE = gettext_lazy(
 )
 NOT_YOURS = gettext_lazy("Another caseworker holds this case, so only they can do that.")
 CLOSED = gettext_lazy("This case is closed, so nothing more can be added to it.")
+CONVERSATION_CLOSED = gettext_lazy(
+    "The application is closed, so no more messages can be sent about it. Nothing was sent."
+)
 
 
 def _member_units(request: HtmxHttpRequest) -> list[Unit]:
@@ -168,6 +172,10 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
     works = in_unit and held and step.status == Step.Status.IN_PROGRESS
     blockable = services.blockable_steps(step) if works else []
     targets = services.send_back_targets(step) if works else []
+    thread = selectors.conversation_thread(step)
+    new_messages = len(thread.unread(by_applicant=False))
+    if in_unit and new_messages:
+        services.conversation_read(journey=journey, step=step, by=request.user, now=timezone.now())
     context = {
         "step": step,
         "journey": journey,
@@ -223,6 +231,10 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
         "representative": organisation
         and representative_for(organisation_id=organisation.pk, user=journey.applicant),
         "invoice": step_invoice(step),
+        "thread": thread,
+        "new_messages": new_messages,
+        "may_write": in_unit and thread.is_open,
+        "message_form": forms.get("message_form") or MessageForm(),
         "now": timezone.now(),
     }
     context["invalid_form"] = next(iter(forms.values()), None)
@@ -583,6 +595,28 @@ def consultation_answer(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     messages.success(request, _("Your answer has been sent to the unit that asked."))
     return redirect(f"{reverse('casework:queue')}?unit={consultation.unit.slug}")
+
+
+@case_action
+def case_message(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The unit writes to the applicant about its step (any member, the case taken or not)."""
+    step = _actionable_step(request, pk)
+    form = MessageForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_case(request, step, status=422, message_form=form)
+    try:
+        services.conversation_message_send(
+            step=step,
+            by=request.user,
+            body=form.cleaned_data["body"],
+            files=[form.cleaned_data["upload"]] if form.cleaned_data["upload"] else [],
+            now=timezone.now(),
+        )
+    except services.ConversationClosed:
+        form.add_error(None, CONVERSATION_CLOSED)
+        return _render_case(request, _case_step(request, pk), status=409, message_form=form)
+    messages.success(request, _("Your message has been sent to the applicant."))
+    return redirect(f"{reverse('casework:case', args=[step.pk])}#conversation")
 
 
 @login_required

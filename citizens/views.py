@@ -344,6 +344,10 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
         )
     )
     asked = {request.step_id for request in decision_requests}
+    threads = selectors.conversation_threads(journey, [row.step for row in steps])
+    # Read when the page is shown whole: the refresh replaces only the progress, not the threads.
+    if not request.htmx and any(thread.unread(by_applicant=True) for thread in threads):
+        services.conversation_read(journey=journey, by=request.user, now=now)
     context = {
         "journey": journey,
         "steps": steps,
@@ -365,6 +369,7 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
         ),
         "open_requests": open_requests,
         "answers": services.journey_answers(journey, [row.step for row in steps]),
+        "threads": threads,
         "invalid_form": invalid[1] if invalid else None,
         "refresh_seconds": settings.TRACKING_REFRESH_SECONDS,
         "now": now,

@@ -454,6 +454,11 @@ class Step(models.Model):
     def is_decided(self) -> bool:
         return self.status in DECIDED_STEP
 
+    @property
+    def has_reached_unit(self) -> bool:
+        """Received by its unit, now or before (worked on, decided): not waiting to be."""
+        return self.status != self.Status.WAITING and self.activated_at is not None
+
     def days_remaining(self, now) -> int | None:
         """Whole days until the due date (negative when overdue); None without a deadline."""
         if self.due_at is None:
@@ -549,10 +554,19 @@ class JourneyEvent(models.Model):
         CONSULTATION_WITHDRAWN = "consultation_withdrawn", _("Consultation withdrawn")
         ANSWER_CHANGED = "answer_changed", _("An answer this step needs was changed")
         WITHDRAWN = "withdrawn", _("Application withdrawn by the applicant")
+        MESSAGE_RECEIVED = "message_received", _("The applicant wrote to the unit")
+        MESSAGE_SENT = "message_sent", _("The unit wrote to the applicant")
 
-    # Kinds whose message is the applicant's data (an answer, a document's name): shown only
-    # to those who may see that step's data (journeys.disclosure).
-    APPLICANT_DATA_KINDS = (Kind.INFORMATION_ANSWERED, Kind.DOCUMENT_ADDED, Kind.ANSWER_CHANGED)
+    # Kinds whose message is the applicant's data (an answer, a document's name, what the
+    # applicant and a unit wrote to each other): shown only to those who may see that step's
+    # data (journeys.disclosure).
+    APPLICANT_DATA_KINDS = (
+        Kind.INFORMATION_ANSWERED,
+        Kind.DOCUMENT_ADDED,
+        Kind.ANSWER_CHANGED,
+        Kind.MESSAGE_RECEIVED,
+        Kind.MESSAGE_SENT,
+    )
 
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="events")
     step = models.ForeignKey(
@@ -733,6 +747,13 @@ class Document(models.Model):
         blank=True,
         related_name="documents",
     )
+    conversation_message = models.ForeignKey(
+        "ConversationMessage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -769,6 +790,48 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ConversationMessage(models.Model):
+    """One message of the conversation between the applicant's side and the unit of one step of
+    their journey (journeys.services.conversations): written by either, read by the other."""
+
+    BODY_MAX_LENGTH = 5000
+
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, related_name="conversation_messages"
+    )
+    # The step the thread is about; its unit is the other side.
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="conversation_messages")
+    # The unit written to (or writing) at the time: a later transfer of the step does not
+    # rewrite who the message was between.
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="conversation_messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_applicant = models.BooleanField(_("from the applicant"))
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("sent"))
+    read_at = models.DateTimeField(
+        _("read"), null=True, blank=True, help_text=_("When the other side first read it.")
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("message between the applicant and a unit")
+        verbose_name_plural = _("messages between applicants and units")
+        indexes = [
+            models.Index(fields=["journey", "created_at"], name="conversation_journey"),
+            models.Index(fields=["step", "created_at"], name="conversation_step"),
+            # The queues' "new messages": the applicants' messages no one in the unit has read,
+            # a handful at any time however many were ever written.
+            models.Index(
+                fields=["step"],
+                condition=Q(from_applicant=True, read_at__isnull=True),
+                name="conversation_unread_by_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class ApplicantMessage(models.Model):
@@ -890,6 +953,10 @@ class OutgoingEmail(OutboxRow):
             "consultation_withdrawn",
             _("Consultation withdrawn, to the consulted unit"),
         )
+        CONVERSATION_MESSAGE = (
+            "conversation_message",
+            _("The applicant wrote to the unit, to the unit"),
+        )
 
     UNIT_KINDS = (Kind.STEP_QUEUED, Kind.STEP_RESUMED, Kind.STEP_CANCELLED, Kind.STEP_RECALLED)
 
@@ -947,6 +1014,10 @@ class OutgoingEmail(OutboxRow):
                 condition=~Q(kind__in=["consultation", "consultation_withdrawn"])
                 | Q(consultation__isnull=False),
                 name="outgoing_email_consultation_has_consultation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="conversation_message") | Q(step__isnull=False),
+                name="outgoing_email_conversation_has_step",
             ),
             # Every e-mail but an account's concerns a journey; an account's names its address.
             models.CheckConstraint(

@@ -51,6 +51,8 @@ def outgoing_email_deliver(email: OutgoingEmail) -> int:
         )
     if email.kind == OutgoingEmail.Kind.ANSWERS_CHANGED:
         return unit_step_email(email.step_id, "answers_changed", "emails/unit_answers_changed.txt")
+    if email.kind == OutgoingEmail.Kind.CONVERSATION_MESSAGE:
+        return unit_step_email(email.step_id, "message", "emails/unit_conversation_message.txt")
     what = {
         OutgoingEmail.Kind.STEP_QUEUED: "queued",
         OutgoingEmail.Kind.STEP_RESUMED: "resumed",
@@ -62,7 +64,7 @@ def outgoing_email_deliver(email: OutgoingEmail) -> int:
 
 def unit_step_email(step_id: int, what: str, template: str = "emails/unit_step.txt") -> int:
     """Tell the unit's members that a step in their queue was queued, resumed, cancelled or
-    recalled, or that the applicant changed answers it needs."""
+    recalled, or that the applicant changed answers it needs or wrote to them about it."""
     step = (
         Step.objects.select_related("journey__journey_type", "step_type", "unit")
         .filter(pk=step_id)

@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 
 from journeys.disclosure import Disclosure
 from journeys.graph import graph_blockers, graph_levels, step_dependencies
-from journeys.models import InformationRequest, Journey, JourneyEvent, Step
+from journeys.models import (
+    ConversationMessage,
+    Document,
+    InformationRequest,
+    Journey,
+    JourneyEvent,
+    Step,
+)
 from journeys.projections import (
     Cause,
     JourneyProjection,
@@ -486,3 +493,54 @@ def journey_routing_fields(journey) -> list[str]:
         .values_list("step_type__routing", flat=True)
     )
     return sorted({route["by"] for route in routes})
+
+
+@dataclass(frozen=True)
+class Thread:
+    """The conversation between the applicant and the unit of one step, oldest message first;
+    `is_open`: new messages may be written (journeys.services.conversations)."""
+
+    step: Step
+    messages: list[ConversationMessage]
+    is_open: bool
+
+    def unread(self, *, by_applicant: bool) -> list[ConversationMessage]:
+        """The messages the other side wrote that this side has not read."""
+        return [m for m in self.messages if m.from_applicant != by_applicant and not m.read_at]
+
+
+def _conversation_messages(**lookup) -> list[ConversationMessage]:
+    """Messages with their authors' names and attachments: two queries, one if there is none."""
+    return list(
+        ConversationMessage.objects.filter(**lookup)
+        .select_related("unit", f"author__{STAFF_NAME_RELATED}")
+        .prefetch_related(
+            Prefetch(
+                "attachments",
+                queryset=Document.objects.only("pk", "name", "size", "conversation_message_id"),
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def _thread_open(step: Step, journey: Journey) -> bool:
+    return journey.is_open and step.has_reached_unit
+
+
+def conversation_threads(journey: Journey, steps: list[Step]) -> list[Thread]:
+    """A thread for each of `steps` (with step types and units) that has reached its unit or
+    has messages, in the steps' order: the applicant's view of their conversations."""
+    by_step: dict[int, list[ConversationMessage]] = {}
+    for message in _conversation_messages(journey=journey):
+        by_step.setdefault(message.step_id, []).append(message)
+    return [
+        Thread(step, by_step.get(step.pk, []), _thread_open(step, journey))
+        for step in steps
+        if step.pk in by_step or step.has_reached_unit
+    ]
+
+
+def conversation_thread(step: Step) -> Thread:
+    """The thread about one step (its journey loaded with it)."""
+    return Thread(step, _conversation_messages(step=step), _thread_open(step, step.journey))

@@ -9,6 +9,7 @@ in one transaction, writes its events, and publishes its handoffs only after com
 - `withdrawing`: the applicant withdrawing a submitted application;
 - `consultation_withdrawal`: withdrawing the consultations a step no longer needs;
 - `fees`: a step's unpaid invoice follows it to another unit (payments.services does the rest);
+- `conversations`: the applicant and the unit of a step writing to each other;
 - `watching`: the sweeps that watch every journey, and the applicant's request for a decision;
 - `handoffs`: the handoff outbox (create, publish, deliver, sweep);
 - `emails`: the e-mail outbox (create, publish, send, sweep);
@@ -64,6 +65,14 @@ from journeys.services.consultations import (
     consultation_request,
 )
 from journeys.services.contacts import contact_default, journey_contact_assign
+from journeys.services.conversations import (
+    ConversationClosed,
+    NotInConversation,
+    conversation_is_open,
+    conversation_message_send,
+    conversation_read,
+    conversation_side,
+)
 from journeys.services.emails import (
     outgoing_email_send,
     outgoing_emails_create,
@@ -96,6 +105,12 @@ from journeys.services.watching import (
 from journeys.services.withdrawing import NotWithdrawable, journey_withdraw
 
 __all__ = [
+    "ConversationClosed",
+    "NotInConversation",
+    "conversation_is_open",
+    "conversation_message_send",
+    "conversation_read",
+    "conversation_side",
     "NotAnEarlierStep",
     "blockable_steps",
     "default_blocked",

@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -114,6 +115,16 @@ def portal(cafe):
         now=now,
     )
     make_caseworker(steps["gas-permit"].unit, username="fire-consulted")
+    # Anna and the planning lead write to each other about the building permit (a file too);
+    # her last message is unread, so the queue marks the case.
+    for by, body, files in (
+        (anna, "May the terrace open before the permit is decided?", []),
+        (lead, "No: the permit first.", [SimpleUploadedFile("rules.pdf", b"%PDF-1.7\n%%EOF\n")]),
+        (anna, "Thank you, we will wait.", []),
+    ):
+        services.conversation_message_send(
+            step=steps["building-permit"], by=by, body=body, files=files, now=now
+        )
     quiet = {**CAFE_ANSWERS, "outdoor_seating": False, "uses_lpg": False}
     overdue = submitted_journey(cafe, answers=quiet, now=now - dt.timedelta(days=80))
     stalled = submitted_journey(cafe, answers=quiet, now=now - dt.timedelta(days=12))
@@ -192,6 +203,11 @@ def test_citizen_pages(narrow_page, language, portal, visit):
         f"/applications/{portal['withdrawn'].public_id}/withdraw/",  # 409: why it cannot be
     ):
         visit(path)
+    thread = f"/applications/{journey.public_id}/steps/{portal['held'].pk}/messages/"
+    visit(thread)
+    narrow_page.locator("main form[enctype='multipart/form-data'] button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
     narrow_page.goto(f"/applications/{draft.public_id}/questions/company_name/")
     narrow_page.get_by_role("button", name=CONTINUE[language]).click()
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()

@@ -102,6 +102,7 @@ MATRIX = {
     "citizens:application_confirmation": ("get", ["journey"], ACTING),
     "citizens:information_answer": ("post", ["journey", "request"], ACTING),
     "citizens:document": ("get", ["journey", "document"], ACTING),
+    "citizens:conversation": ("get", ["journey", "step"], ACTING),
     "citizens:decision_request": ("post", ["journey", "step"], ACTING),
     "citizens:receipt": ("get", ["journey"], ACTING),
     "citizens:decision_letter": ("get", ["journey", "decided_step"], ACTING),
@@ -125,6 +126,7 @@ MATRIX = {
     "casework:send_back": ("post", ["step"], UNIT),
     "casework:transfer": ("post", ["step"], UNIT),
     "casework:consult": ("post", ["step"], UNIT),
+    "casework:message": ("post", ["step"], UNIT),
     # Put to the other unit by the own unit's step: only the consulted unit reads and answers it.
     "casework:consultation": ("get", ["consultation"], CONSULTED),
     "casework:consultation_answer": ("post", ["consultation"], CONSULTED),
@@ -227,6 +229,9 @@ def world(cafe, settings, monkeypatch):
         upload=SimpleUploadedFile("plan.pdf", b"%PDF-1.7\n%%EOF\n"),
         steps=[step],
         now=timezone.now(),
+    )
+    services.conversation_message_send(
+        step=step, by=applicant, body="Is the plan enough?", now=timezone.now()
     )
     other_unit = journey.steps.get(step_type__key="company-registration").unit
     consultation = services.consultation_request(
