@@ -22,6 +22,8 @@ from journeys import services as journey_services
 from journeys.counting import CappedPaginator
 from journeys.disclosure import journey_disclosure
 from journeys.models import Handoff, Journey, JourneyType
+from records.models import AccessLogEntry
+from records.services import access_record
 from units.models import Unit
 from units.roles import roles_of
 from webhooks import selectors as webhook_selectors
@@ -86,6 +88,13 @@ def _journey(request, public_id) -> Journey:
 
 def _render_journey(request, journey: Journey, escalate_form=None, contact_form=None, status=200):
     now = timezone.now()
+    access_record(
+        user=request.user,
+        what=AccessLogEntry.What.JOURNEY_PAGE,
+        path=request.path,
+        now=now,
+        journey=journey,
+    )
     plan = selectors.journey_plan(journey, now=now)
     rows = plan.rows
     context = {

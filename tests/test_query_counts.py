@@ -147,7 +147,8 @@ def test_consultations_cost_the_same_queries_for_30_as_for_1(
 PINNED = {
     "citizen tracking page": 8,
     "caseworker queue": 6,  # its cases, and the consultations put to the unit (none here)
-    "case page": 9,  # the units a received case can be transferred to, consultations
+    # The units a received case can be transferred to, consultations, its access log entry.
+    "case page": 10,
     "unit lead's workload": 8,
     "coordinator dashboard": 9,  # the page's journeys' steps, for projected dates and "at risk"
     "coordinator dashboard, stalled": 6,  # none stalled here: an empty list reads no rows
