@@ -13,7 +13,13 @@ from django.views.decorators.http import require_GET, require_POST
 from coordination import services
 from coordination.bottlenecks import bottleneck_map
 from coordination.dashboard import JOURNEY_VIEWS, VIEWS, Dashboard, projections_attach
-from coordination.forms import ContactForm, CoordinationFilterForm, EscalateForm, InsightForm
+from coordination.forms import (
+    AccessLogSearchForm,
+    ContactForm,
+    CoordinationFilterForm,
+    EscalateForm,
+    InsightForm,
+)
 from coordination.insight import Period, insight_cached
 from coordination.insight_exports import insight_charts, insight_csv
 from coordination.timelines import journey_gantt
@@ -23,6 +29,7 @@ from journeys.counting import CappedPaginator
 from journeys.disclosure import journey_disclosure
 from journeys.models import Handoff, Journey, JourneyType
 from records.models import AccessLogEntry
+from records.selectors import access_log_search
 from records.services import access_record
 from units.models import Unit
 from units.roles import roles_of
@@ -161,6 +168,24 @@ def journey_contact_assign(request, public_id):
     else:
         messages.info(request, _("That person already was the journey's contact."))
     return redirect("coordination:journey", public_id=journey.public_id)
+
+
+@login_required
+@require_GET
+def access_log(request):
+    """Who read which journey, when, what of it and through which client: newest first."""
+    _require_coordinator(request)
+    form = AccessLogSearchForm(request.GET)
+    context = {"form": form, "retention_days": settings.ACCESS_LOG_RETENTION_DAYS}
+    if not form.is_valid():
+        return render(request, "coordination/access_log.html", context, status=422)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context["page"] = CappedPaginator(access_log_search(**form.search()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context["query"] = query.urlencode()
+    return render(request, "coordination/access_log.html", context)
 
 
 @login_required
