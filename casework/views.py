@@ -45,6 +45,8 @@ from organisations.selectors import representative_for
 from payments.selectors import step_invoice
 from payments.services import PaymentDue
 from portal.http import HtmxHttpRequest
+from records.models import AccessLogEntry
+from records.services import access_record
 from units.models import Membership, Unit
 from units.roles import acts_in_unit, case_actions, leads_unit, roles_of
 
@@ -163,6 +165,15 @@ def _actionable_step(request: HtmxHttpRequest, pk: int) -> Step:
 
 def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **forms) -> HttpResponse:
     journey = step.journey
+    # Every showing of the case page is a read of the answers it discloses (the access log).
+    access_record(
+        user=request.user,
+        what=AccessLogEntry.What.CASE_PAGE,
+        path=request.path,
+        now=timezone.now(),
+        journey=journey,
+        step=step,
+    )
     roles = roles_of(request.user)
     initial = {"version": step.version}
     steps = selectors.journey_steps(journey, now=timezone.now())
@@ -536,6 +547,14 @@ def _render_consultation(
     unsent_answer: str = "",
 ) -> HttpResponse:
     journey = consultation.step.journey
+    access_record(
+        user=request.user,
+        what=AccessLogEntry.What.CONSULTATION,
+        path=request.path,
+        now=timezone.now(),
+        journey=journey,
+        step=consultation.step,
+    )
     return render(
         request,
         "casework/consultation.html",
@@ -623,11 +642,20 @@ def case_message(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def case_document(request: HtmxHttpRequest, pk: int, document_pk: int) -> HttpResponse:
     """A document attached to a step of the caseworker's unit in this journey."""
-    journey = _case_step(request, pk).journey
+    step = _case_step(request, pk)
+    journey = step.journey
     disclosure = journey_disclosure(journey, request.user)
-    return document_response(
-        get_object_or_404(disclosed_documents(journey, disclosure), pk=document_pk)
+    document = get_object_or_404(disclosed_documents(journey, disclosure), pk=document_pk)
+    access_record(
+        user=request.user,
+        what=AccessLogEntry.What.DOCUMENT,
+        path=request.path,
+        now=timezone.now(),
+        journey=journey,
+        step=step,
+        document=document,
     )
+    return document_response(document)
 
 
 @login_required

@@ -145,3 +145,54 @@ class InsightForm(forms.Form):
             start=data["start"],
             end=data["end"],
         )
+
+
+class AccessLogSearchForm(forms.Form):
+    """Who read what: the access log per journey, per person and per period (all optional)."""
+
+    use_required_attribute = False
+    journey = forms.CharField(
+        label=_("Journey reference"),
+        help_text=_("For example CAFE-2026-000123"),
+        required=False,
+        max_length=32,
+    )
+    person = forms.CharField(
+        label=_("Person"),
+        help_text=_("A username, or part of a name"),
+        required=False,
+        max_length=150,
+    )
+    start = BoundedDateField(
+        label=_("From"),
+        help_text=_("For example 2026-01-01"),
+        required=False,
+        error_messages={
+            "invalid": _("Enter the date as year-month-day, for example 2026-01-01"),
+        },
+    )
+    end = BoundedDateField(
+        label=_("To"),
+        help_text=_("For example 2026-12-31"),
+        required=False,
+        error_messages={
+            "invalid": _("Enter the date as year-month-day, for example 2026-12-31"),
+        },
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("Enter an end date on or after the start date"))
+        return cleaned
+
+    def search(self) -> dict:
+        """The valid form's criteria, as records.selectors.access_log_search takes them."""
+        data = self.cleaned_data
+        return {
+            "journey_reference": data["journey"],
+            "person": data["person"],
+            "start": data["start"],
+            "end": data["end"],
+        }

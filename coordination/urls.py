@@ -11,6 +11,7 @@ urlpatterns = [
     path("journeys/<uuid:public_id>/remind/", views.journey_remind, name="remind"),
     path("journeys/<uuid:public_id>/contact/", views.journey_contact_assign, name="contact"),
     path("bottlenecks/", views.bottlenecks, name="bottlenecks"),
+    path("access-log/", views.access_log, name="access_log"),
     path("handoffs/<int:pk>/republish/", views.handoff_republish, name="republish"),
     path("webhooks/", views.webhook_deliveries, name="webhook_deliveries"),
     path(

@@ -13,7 +13,13 @@ from django.views.decorators.http import require_GET, require_POST
 from coordination import services
 from coordination.bottlenecks import bottleneck_map
 from coordination.dashboard import JOURNEY_VIEWS, VIEWS, Dashboard, projections_attach
-from coordination.forms import ContactForm, CoordinationFilterForm, EscalateForm, InsightForm
+from coordination.forms import (
+    AccessLogSearchForm,
+    ContactForm,
+    CoordinationFilterForm,
+    EscalateForm,
+    InsightForm,
+)
 from coordination.insight import Period, insight_cached
 from coordination.insight_exports import insight_charts, insight_csv
 from coordination.timelines import journey_gantt
@@ -22,6 +28,9 @@ from journeys import services as journey_services
 from journeys.counting import CappedPaginator
 from journeys.disclosure import journey_disclosure
 from journeys.models import Handoff, Journey, JourneyType
+from records.models import AccessLogEntry
+from records.selectors import access_log_search
+from records.services import access_record
 from units.models import Unit
 from units.roles import roles_of
 from webhooks import selectors as webhook_selectors
@@ -86,6 +95,13 @@ def _journey(request, public_id) -> Journey:
 
 def _render_journey(request, journey: Journey, escalate_form=None, contact_form=None, status=200):
     now = timezone.now()
+    access_record(
+        user=request.user,
+        what=AccessLogEntry.What.JOURNEY_PAGE,
+        path=request.path,
+        now=now,
+        journey=journey,
+    )
     plan = selectors.journey_plan(journey, now=now)
     rows = plan.rows
     context = {
@@ -152,6 +168,24 @@ def journey_contact_assign(request, public_id):
     else:
         messages.info(request, _("That person already was the journey's contact."))
     return redirect("coordination:journey", public_id=journey.public_id)
+
+
+@login_required
+@require_GET
+def access_log(request):
+    """Who read which journey, when, what of it and through which client: newest first."""
+    _require_coordinator(request)
+    form = AccessLogSearchForm(request.GET)
+    context = {"form": form, "retention_days": settings.ACCESS_LOG_RETENTION_DAYS}
+    if not form.is_valid():
+        return render(request, "coordination/access_log.html", context, status=422)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context["page"] = CappedPaginator(access_log_search(**form.search()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context["query"] = query.urlencode()
+    return render(request, "coordination/access_log.html", context)
 
 
 @login_required

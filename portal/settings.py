@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "webhooks",
     "payments",
     "archiving",
+    "records",
 ]
 
 MIDDLEWARE = [
@@ -416,6 +417,11 @@ OUTBOX_PUBLISH_TIMEOUT_SECONDS = float(os.environ.get("OUTBOX_PUBLISH_TIMEOUT_SE
 OUTBOX_PUBLISH_PAUSE_SECONDS = float(os.environ.get("OUTBOX_PUBLISH_PAUSE_SECONDS", "5"))
 OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("OUTBOX_RELAY_INTERVAL_SECONDS", "1"))
 
+# The access log (records/, docs/records.md): every staff read of a case page, answer set or
+# document and every API read is kept this many days (three years by default), then the daily
+# sweep disposes of it.
+ACCESS_LOG_RETENTION_DAYS = int(os.environ.get("ACCESS_LOG_RETENTION_DAYS", "1096"))
+
 # Every periodic task, in one place. Each has a management command of the same name. The outbox
 # sweeps (handoffs_sweep, outgoing_emails_sweep) are not here: the relay runs them on
 # HANDOFF_SWEEP_INTERVAL_SECONDS, so they do not depend on beat or on a worker being alive.
@@ -434,6 +440,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(INSIGHT_REFRESH_SECONDS),
     },
     "idempotency-keys-sweep": {"task": "api.tasks.idempotency_keys_sweep", "schedule": 3600.0},
+    "access-log-dispose": {
+        "task": "records.tasks.access_log_dispose",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # The API (api/, docs/api.md): OAuth 2 client credentials only, problem details for every

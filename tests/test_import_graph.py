@@ -20,6 +20,7 @@ PACKAGES = [
     "webhooks",
     "payments",
     "archiving",
+    "records",
 ]
 
 

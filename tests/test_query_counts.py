@@ -205,8 +205,9 @@ def test_conversations_cost_the_same_queries_for_30_messages_as_for_1(
 PINNED = {
     "citizen tracking page": 9,  # the conversations with the units (none here)
     "caseworker queue": 6,  # its cases, and the consultations put to the unit (none here)
-    # The units a received case can be transferred to, consultations, the conversation.
-    "case page": 10,
+    # The units a received case can be transferred to, consultations, the conversation, its
+    # access log entry.
+    "case page": 11,
     "unit lead's workload": 8,
     "coordinator dashboard": 9,  # the page's journeys' steps, for projected dates and "at risk"
     "coordinator dashboard, stalled": 6,  # none stalled here: an empty list reads no rows

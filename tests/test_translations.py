@@ -22,6 +22,7 @@ SOURCES = [
     "webhooks",
     "payments",
     "archiving",
+    "records",
     "templates",
     "locale",
 ]

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.negotiation import DefaultContentNegotiation
 
+from api.access import AccessLogged, What
 from journeys.disclosure import disclosed_documents, journey_disclosure
 from journeys.documents import SIGNATURES, document_response
 from journeys.models import Document, Journey
@@ -23,12 +24,13 @@ class DownloadNegotiation(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class DocumentViewSet(viewsets.GenericViewSet):
+class DocumentViewSet(AccessLogged, viewsets.GenericViewSet):
     """Documents, by id: only their content, for a client whose scope includes them."""
 
     queryset = Document.objects.none()
     content_negotiation_class = DownloadNegotiation
     filter_backends = []
+    access_what = {"content": What.DOCUMENT}
 
     @extend_schema(
         responses={
@@ -49,6 +51,6 @@ class DocumentViewSet(viewsets.GenericViewSet):
         if not journeys.filter(pk=document.journey_id).exists():
             raise Http404
         disclosure = journey_disclosure(document.journey, request.user)
-        return document_response(
-            get_object_or_404(disclosed_documents(document.journey, disclosure), pk=document.pk)
-        )
+        shown = get_object_or_404(disclosed_documents(document.journey, disclosure), pk=document.pk)
+        self.access_note([document])
+        return document_response(shown)

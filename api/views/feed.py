@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from api.access import AccessLogged, What
 from api.events import cloud_event
 from api.feed import InvalidCursor, Position, feed_page
 from api.problems import Problem
@@ -25,7 +26,7 @@ class FeedQuerySerializer(serializers.Serializer):
     )
 
 
-class FeedView(GenericAPIView):
+class FeedView(AccessLogged, GenericAPIView):
     """The client's published events (the same CloudEvents documents webhooks post), oldest
     first, after the cursor `after`; store `next` and ask with it again to get what came since.
     An event appears once its transaction and every older one have committed, so nothing ever
@@ -34,6 +35,7 @@ class FeedView(GenericAPIView):
     serializer_class = FeedSerializer
     pagination_class = None
     filter_backends = []
+    access_what = {"get": What.FEED}
 
     @extend_schema(parameters=[FeedQuerySerializer], responses=FeedSerializer)
     def get(self, request):
@@ -52,6 +54,7 @@ class FeedView(GenericAPIView):
         events, position, has_more = feed_page(
             client=request.user.api_client, after=after, limit=query.validated_data["limit"]
         )
+        self.access_note(event.journey for event in events)
         return Response(
             {
                 "events": [cloud_event(event) for event in events],

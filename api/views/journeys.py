@@ -7,6 +7,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.access import AccessLogged, What
 from api.filters import JourneyFilter
 from api.serializers import (
     DocumentSerializer,
@@ -18,7 +19,7 @@ from journeys.disclosure import Disclosure, disclosed_documents, journey_disclos
 from journeys.models import Journey, Step
 
 
-class JourneyViewSet(viewsets.ReadOnlyModelViewSet):
+class JourneyViewSet(AccessLogged, viewsets.ReadOnlyModelViewSet):
     """Submitted journeys in the client's scope: those with a step that reached its unit, or
     every one for a coordination client."""
 
@@ -27,6 +28,12 @@ class JourneyViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_converter = "uuid"
     filterset_class = JourneyFilter
     serializer_class = JourneySerializer
+    access_what = {
+        "list": What.JOURNEY_LIST,
+        "retrieve": What.JOURNEY,
+        "documents": What.DOCUMENT_LIST,
+        "events": What.EVENTS,
+    }
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator

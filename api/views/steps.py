@@ -9,6 +9,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.access import AccessLogged, What
 from api.filters import StepFilter
 from api.idempotency import idempotent
 from api.problems import Problem
@@ -77,11 +78,12 @@ def _expected_version(request, step: Step) -> int:
     return step.version
 
 
-class StepViewSet(viewsets.ReadOnlyModelViewSet):
+class StepViewSet(AccessLogged, viewsets.ReadOnlyModelViewSet):
     """Steps that reached the client's unit (every step for a coordination client)."""
 
     serializer_class = StepSerializer
     filterset_class = StepFilter
+    access_what = {"list": What.STEP_LIST, "retrieve": What.STEP, "handoffs": What.HANDOFFS}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator

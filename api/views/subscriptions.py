@@ -8,6 +8,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.access import AccessLogged, What
 from api.idempotency import idempotent
 from api.pagination import IdCursorPagination
 from api.permissions import IsAnyApiClient
@@ -31,6 +32,7 @@ class NewestFirst(IdCursorPagination):
 
 
 class SubscriptionViewSet(
+    AccessLogged,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -43,6 +45,7 @@ class SubscriptionViewSet(
     lookup_value_converter = "uuid"
     serializer_class = SubscriptionSerializer
     permission_classes = [IsAnyApiClient]
+    access_what = {"deliveries": What.DELIVERIES}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator

@@ -300,6 +300,11 @@ def test_coordinator_pages(narrow_page, portal, visit):
     visit("/coordination/insight/")
     visit("/coordination/insight/?start=2026-13-01")
     visit("/coordination/webhooks/")
+    # The access log: every read above, one journey's reads, and a date it cannot read.
+    visit("/coordination/access-log/")
+    visit(f"/coordination/access-log/?journey={portal['stalled'].reference}")
+    visit("/coordination/access-log/?start=2026-13-01")
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
 
 
 def test_identity_and_organisation_pages(

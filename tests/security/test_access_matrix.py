@@ -138,6 +138,7 @@ MATRIX = {
     "coordination:remind": ("post", ["journey"], COORDINATORS),
     "coordination:contact": ("post", ["journey"], COORDINATORS),
     "coordination:bottlenecks": ("get", [], COORDINATORS),
+    "coordination:access_log": ("get", [], COORDINATORS),
     "coordination:republish": ("post", ["handoff"], COORDINATORS),
     "coordination:webhook_deliveries": ("get", [], COORDINATORS),
     "coordination:webhook_send_again": ("post", ["delivery"], COORDINATORS),

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RecordsConfig(AppConfig):
+    """The authority's records about its records: the access log of who read which journey."""
+
+    name = "records"
+    verbose_name = _("Records")

@@ -1,0 +1,11 @@
+"""The records' periodic work: a thin task per service, as in journeys/tasks.py."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from records import services
+
+
+@shared_task(name="records.tasks.access_log_dispose")
+def access_log_dispose() -> int:
+    return services.access_log_dispose(now=timezone.now())
