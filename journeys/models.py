@@ -557,6 +557,10 @@ class JourneyEvent(models.Model):
         MESSAGE_RECEIVED = "message_received", _("The applicant wrote to the unit")
         MESSAGE_SENT = "message_sent", _("The unit wrote to the applicant")
 
+    # Kinds that are not the journey moving on: an applicant writing "any news?" to a unit does
+    # not restart the clock that marks a journey as stalled (last_event_at).
+    NOT_PROGRESS_KINDS = (Kind.MESSAGE_RECEIVED,)
+
     # Kinds whose message is the applicant's data (an answer, a document's name, what the
     # applicant and a unit wrote to each other): shown only to those who may see that step's
     # data (journeys.disclosure).

@@ -29,7 +29,8 @@ def journey_event_record(
     unit: Unit | None = None,
     other_unit: Unit | None = None,
 ) -> JourneyEvent:
-    """Append one row to the journey's log and move its last-activity time.
+    """Append one row to the journey's log and move its last-activity time (unless it is not
+    the journey moving on: JourneyEvent.NOT_PROGRESS_KINDS).
 
     `unit`, the unit in whose scope the event is (the API's feed and webhooks show it to that
     unit's systems), is by default the unit holding `step` as the caller has it: once the step
@@ -53,7 +54,8 @@ def journey_event_record(
         message=message,
         visible_to_applicant=visible_to_applicant,
     )
-    Journey.objects.filter(pk=journey.pk, last_event_at__lt=now).update(last_event_at=now)
+    if kind not in JourneyEvent.NOT_PROGRESS_KINDS:
+        Journey.objects.filter(pk=journey.pk, last_event_at__lt=now).update(last_event_at=now)
     for listener in EVENT_LISTENERS:
         listener(event)
     return event

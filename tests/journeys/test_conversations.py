@@ -2,6 +2,8 @@
 that unit only), the other side is told by e-mail without what was written, files are the
 journey's documents under the upload checks, and nobody outside the two sides writes."""
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -15,6 +17,7 @@ from journeys.models import (
     ApplicantMessage,
     ConversationMessage,
     Document,
+    Journey,
     JourneyEvent,
     OutgoingEmail,
     Step,
@@ -58,6 +61,18 @@ def test_the_applicant_writes_to_a_steps_unit_and_it_is_in_the_journal(journey):
     event = journey.events.get(kind=JourneyEvent.Kind.MESSAGE_RECEIVED)
     assert (event.step, event.actor, event.message) == (permit, journey.applicant, QUESTION)
     assert event.visible_to_applicant
+
+
+def test_an_applicants_message_does_not_keep_a_stalled_journey_from_looking_stalled(journey):
+    quiet_since = timezone.now() - dt.timedelta(days=40)
+    Journey.objects.filter(pk=journey.pk).update(last_event_at=quiet_since)
+    permit = step(journey, "parallel-1")
+    write(permit, journey.applicant)  # "any news?" is not the journey moving on
+    journey.refresh_from_db()
+    assert journey.last_event_at == quiet_since
+    write(permit, make_caseworker(permit.unit), ANSWER)  # the unit's answer is
+    journey.refresh_from_db()
+    assert journey.last_event_at > quiet_since
 
 
 def test_the_units_members_are_emailed_a_link_not_the_message(journey):
