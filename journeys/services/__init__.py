@@ -3,7 +3,10 @@ in one transaction, writes its events, and publishes its handoffs only after com
 "The handoff protocol").
 
 - `applications`: what the applicant does (start, answer, submit, answer a request);
-- `casework`: what a unit's caseworkers do (claim, take next, ask, note, decide);
+- `casework`: what a unit's caseworkers do (claim, take next, ask, note, add a document,
+  decide);
+- `documents`: storing an upload (the one way a file comes in), the application's file
+  questions and attaching their documents to the steps that need them;
 - `reopening`: reopening a decision, sending a step back, transferring it to another unit;
 - `consultations`: a unit asking another unit's opinion on its step, and the answer;
 - `watching`: the sweeps that watch every journey, and the applicant's request for a decision;
@@ -48,6 +51,7 @@ from journeys.services.casework import (
     step_claim,
     step_decide,
     step_delay_explain,
+    step_document_add,
     step_reassign,
     step_release,
     step_take_next,
@@ -59,6 +63,7 @@ from journeys.services.consultations import (
     consultation_request,
 )
 from journeys.services.contacts import contact_default, journey_contact_assign
+from journeys.services.documents import journey_file_answer
 from journeys.services.emails import (
     outgoing_email_send,
     outgoing_emails_create,
@@ -143,6 +148,8 @@ __all__ = [
     "step_claim",
     "step_decide",
     "step_delay_explain",
+    "step_document_add",
+    "journey_file_answer",
     "step_reassign",
     "step_release",
     "step_take_next",
