@@ -419,6 +419,7 @@ class Generator:
             "communication_note": "",
             "review_reason": "",
             "review_flagged_at": None,
+            "answers_changed_at": None,
             "projected_decision_at_submission": None,
             "version": 1,
         }
