@@ -134,7 +134,7 @@ def test_a_new_citizen_applies_follows_answers_and_reads_it_in_swedish(
     assert_accessible(page, "tracking page with a request")
     plan = tmp_path / "kitchen.pdf"
     plan.write_bytes(PDF)
-    page.get_by_label("Your answer").fill("The floor plan is attached.")
+    page.get_by_label("Your answer", exact=True).fill("The floor plan is attached.")
     page.get_by_label("Upload a document (optional)").set_input_files(plan)
     page.get_by_role("button", name="Send your answer").click()
     expect(page.get_by_text("Your answer has been sent to the unit.")).to_be_visible()
