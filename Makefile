@@ -68,7 +68,7 @@ lint: install-dev assets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/bandit --quiet --severity-level high --confidence-level high -r portal units journeys accounts organisations citizens casework coordination demo api webhooks payments
+	$(BIN)/bandit --quiet --severity-level high --confidence-level high -r portal units journeys accounts organisations citizens casework coordination demo api webhooks payments archiving
 	@# pip-audit needs PyPI's JSON API or OSV; where neither answers (as in this project's CI),
 	@# it reports every package "not found" and the run goes on (docs/security.md).
 	-$(BIN)/pip-audit --progress-spinner off -r requirements.txt

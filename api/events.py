@@ -3,9 +3,12 @@
 An event names what happened and to which journey and step, with statuses and ids; a system
 reads the rest through the API, where its scope and field-level rules apply. The same document
 is posted to webhook subscribers and served by the change feed. Who may see an event is decided
-here once, for both: a unit sees its steps' events once they reached its queue, and the journey's
-own events (submitted, completed, rejected) once it has a step there; a coordination client sees
-every event."""
+here once, for both: a unit sees the events written in its scope (JourneyEvent.unit, fixed when
+the event is written: its steps' events from their arrival in its queue, while it holds them)
+and those naming it as the other unit concerned (a transfer to it, a consultation of it), and
+the journey's end (completed, rejected, withdrawn) once it has a step there; a coordination
+client sees every event. So a transfer leaves the step's earlier events with the old unit and
+gives the new one the events from the transfer on; the transfer itself reaches both."""
 
 import json
 
@@ -34,11 +37,28 @@ EVENT_TYPES = {
     Kind.COMPLETED: "journey.completed",
     Kind.CLOSED_REJECTED: "journey.rejected",
     Kind.ANSWER_CHANGED: "step.answers_changed",
+    Kind.STEP_PAUSED: "step.paused",
+    Kind.STEP_REOPENED: "step.reopened",
+    Kind.STEP_SENT_BACK: "step.sent_back",
+    Kind.STEP_RECALLED: "step.recalled",
+    Kind.STEP_TRANSFERRED: "step.transferred",
+    Kind.REVIEW_FLAGGED: "step.review_flagged",
+    Kind.CONSULTATION_REQUESTED: "step.consultation_requested",
+    Kind.CONSULTATION_ANSWERED: "step.consultation_answered",
+    Kind.WITHDRAWN: "journey.withdrawn",
+    Kind.MESSAGE_RECEIVED: "step.message_received",
 }
-# Published types, each once, for subscriptions and the schema (journey.withdrawn comes with
-# withdrawal, issue 17).
+# Published types, each once, for subscriptions and the schema.
 PUBLISHED_TYPES = sorted(set(EVENT_TYPES.values()))
+# The journey's own published events (no step): how it ended.
+JOURNEY_END_KINDS = (Kind.COMPLETED, Kind.CLOSED_REJECTED, Kind.WITHDRAWN)
 OUTCOMES = {Kind.STEP_APPROVED: "approve", Kind.STEP_REJECTED: "reject"}
+# How a document names the other unit an event concerns (JourneyEvent.other_unit).
+OTHER_UNIT_KEYS = {
+    Kind.STEP_TRANSFERRED: "transferred_to",
+    Kind.CONSULTATION_REQUESTED: "consulted_unit",
+    Kind.CONSULTATION_ANSWERED: "consulted_unit",
+}
 
 
 def is_published(event: JourneyEvent) -> bool:
@@ -53,7 +73,8 @@ def cloud_event(event: JourneyEvent) -> dict:
 def cloud_event_body(event: JourneyEvent) -> bytes:
     """The CloudEvents 1.0 document in the JSON format, as posted (content type
     application/cloudevents+json). Reads the event's journey, journey type, step, step type and
-    unit: select them with the event (`published_events`)."""
+    units: select them with the event (`published_events`). The step's `unit` is the unit that
+    held it when the event was written, so a document reads the same after a transfer."""
     journey = event.journey
     data = {
         "sequence": event.pk,
@@ -68,10 +89,13 @@ def cloud_event_body(event: JourneyEvent) -> bytes:
     subject = f"journeys/{journey.public_id}"
     if event.step_id is not None:
         step = event.step
-        data["step"] = {"id": step.pk, "key": step.step_type.key, "unit": step.unit.slug}
+        unit = event.unit if event.unit_id is not None else step.unit
+        data["step"] = {"id": step.pk, "key": step.step_type.key, "unit": unit.slug}
         subject += f"/steps/{step.pk}"
     if event.kind in OUTCOMES:
         data["outcome"] = OUTCOMES[event.kind]
+    if event.kind in OTHER_UNIT_KEYS and event.other_unit_id is not None:
+        data[OTHER_UNIT_KEYS[event.kind]] = event.other_unit.slug
     document = CloudEvent(
         {
             "specversion": "1.0",
@@ -90,7 +114,7 @@ def cloud_event_body(event: JourneyEvent) -> bytes:
 def published_events() -> QuerySet:
     """Published events with what `cloud_event` reads, in one query."""
     return JourneyEvent.objects.filter(kind__in=list(EVENT_TYPES)).select_related(
-        "journey__journey_type", "step__step_type", "step__unit"
+        "journey__journey_type", "step__step_type", "step__unit", "unit", "other_unit"
     )
 
 
@@ -102,20 +126,18 @@ def in_scope(events: QuerySet, client: ApiClient) -> QuerySet:
         activated_at__isnull=True
     )
     return events.filter(
-        Q(step__unit=client.unit_id, step__activated_at__isnull=False)
-        | Q(step__isnull=True, kind__in=[Kind.COMPLETED, Kind.CLOSED_REJECTED]) & Exists(reached)
+        Q(unit=client.unit_id)
+        | Q(other_unit=client.unit_id)
+        | Q(step__isnull=True, kind__in=JOURNEY_END_KINDS) & Exists(reached)
     )
 
 
 def audience_unit_ids(event: JourneyEvent) -> set[int]:
     """The units whose clients may see `event` (coordination clients see every event)."""
     if event.step_id is not None:
-        step = event.step
-        return (
-            {step.unit_id}
-            if step.activated_at is not None or event.kind == Kind.STEP_QUEUED
-            else set()
-        )
+        return {u for u in (event.unit_id, event.other_unit_id) if u is not None}
+    if event.kind not in JOURNEY_END_KINDS:
+        return set()
     return set(
         Step.objects.filter(journey=event.journey_id, activated_at__isnull=False)
         .values_list("unit_id", flat=True)

@@ -30,11 +30,8 @@ from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 
-from api.events import in_scope, published_events
+from api.events import JOURNEY_END_KINDS, in_scope, published_events
 from api.models import ApiClient
-from journeys.models import JourneyEvent
-
-Kind = JourneyEvent.Kind
 
 # The oldest transaction still running that may write this database (or the next to start):
 # events of older transactions are final. The running ones are those of this statement's own
@@ -81,11 +78,11 @@ class Position:
         return cls(transaction_id, event_id)
 
 
-# A unit sees a journey's own events (completed, rejected) once a step of the journey reached it
-# (api.events.in_scope). Written with Exists, PostgreSQL answers that part of an OR by hashing
-# every step the unit ever received (9,524 rows at 10,000 journeys: 27 ms for a page, growing
-# with the data); OFFSET 0 keeps the subquery as it is written, asked per journey-level event
-# the scan meets, off the step table's journey index (1.5 ms a page, at any size).
+# A unit sees a journey's own events (completed, rejected, withdrawn) once a step of the journey
+# reached it (api.events.in_scope). Written with Exists, PostgreSQL answers that part of an OR by
+# hashing every step the unit ever received (9,524 rows at 10,000 journeys: 27 ms for a page,
+# growing with the data); OFFSET 0 keeps the subquery as it is written, asked per journey-level
+# event the scan meets, off the step table's journey index (1.5 ms a page, at any size).
 REACHED_UNIT = """EXISTS (
     SELECT 1 FROM journeys_step reached
     WHERE reached.journey_id = journeys_journeyevent.journey_id
@@ -100,8 +97,9 @@ def _scoped(events: QuerySet, client: ApiClient) -> QuerySet:
         return in_scope(events, client)
     reached = RawSQL(REACHED_UNIT, [client.unit_id], output_field=BooleanField())
     return events.alias(reached=reached).filter(
-        Q(step__unit=client.unit_id, step__activated_at__isnull=False)
-        | Q(step__isnull=True, kind__in=[Kind.COMPLETED, Kind.CLOSED_REJECTED], reached=True)
+        Q(unit=client.unit_id)
+        | Q(other_unit=client.unit_id)
+        | Q(step__isnull=True, kind__in=JOURNEY_END_KINDS, reached=True)
     )
 
 
@@ -119,6 +117,8 @@ DOCUMENT_COLUMNS = [
     "journey__journey_type__slug",
     "step__step_type__key",
     "step__unit__slug",
+    "unit__slug",
+    "other_unit__slug",
 ]
 
 

@@ -100,7 +100,8 @@ class StepFilter(django_filters.FilterSet):
     queue = ChoiceFilter(
         choices=list(QUEUE_FILTERS.items()),
         method="in_queue",
-        label="The web queue's filter: all, new, in_progress, mine, waiting, overdue, due_soon.",
+        label="The web queue's filter: all, new, in_progress, mine, waiting, messages (the "
+        "applicant wrote and nobody in the unit has read it), overdue, due_soon.",
     )
     status = ChoiceFilter(choices=Step.Status.choices)
     journey = UUIDFilter(field_name="journey__public_id")

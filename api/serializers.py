@@ -13,7 +13,16 @@ from rest_framework import serializers
 
 from api.events import EVENT_TYPES, PUBLISHED_TYPES
 from journeys.disclosure import Disclosure
-from journeys.models import Document, Handoff, Journey, JourneyEvent, JourneyType, Step, StepType
+from journeys.models import (
+    ConversationMessage,
+    Document,
+    Handoff,
+    Journey,
+    JourneyEvent,
+    JourneyType,
+    Step,
+    StepType,
+)
 
 
 class StepTypeSerializer(serializers.ModelSerializer):
@@ -127,6 +136,7 @@ class StepSerializer(serializers.ModelSerializer):
             "key",
             "name",
             "unit",
+            "registration_number",
             "status",
             "assignee",
             "activated_at",
@@ -188,6 +198,35 @@ class InformationRequestSerializer(StrictSerializer):
         return due
 
 
+class MessageSerializer(StrictSerializer):
+    body = serializers.CharField(max_length=ConversationMessage.BODY_MAX_LENGTH)
+
+
+class ConversationMessageSerializer(serializers.ModelSerializer):
+    """One message between the applicant and the step's unit, oldest first."""
+
+    from_applicant = serializers.BooleanField(
+        help_text="Written by the applicant's side; otherwise by the unit (its system or staff)."
+    )
+    read_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the other side first read it; null: not yet."
+    )
+    documents = serializers.SerializerMethodField(
+        help_text="Where to download each file sent with it."
+    )
+
+    class Meta:
+        model = ConversationMessage
+        fields = ["id", "from_applicant", "body", "created_at", "read_at", "documents"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_documents(self, message: ConversationMessage) -> list[str]:
+        return [
+            reverse("api:document-content", args=[document.pk])
+            for document in message.attachments.all()
+        ]
+
+
 class DocumentSerializer(serializers.ModelSerializer):
     steps = serializers.SerializerMethodField(help_text="The steps it is attached to.")
     content = serializers.SerializerMethodField(help_text="Where to download it.")
@@ -213,6 +252,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "name",
+            "registration_number",
             "content_type",
             "size",
             "sha256",
@@ -330,7 +370,9 @@ class CloudEventSerializer(serializers.Serializer):
     datacontenttype = serializers.ChoiceField(choices=["application/json"])
     data = serializers.DictField(
         help_text="sequence, journey {id, reference, journey_type}, status_before, "
-        "status_after, and for a step's event step {id, key, unit} (and outcome for a decision)."
+        "status_after, and for a step's event step {id, key, unit} (unit: the unit that held "
+        "the step when it happened); outcome for a decision, transferred_to for a transfer, "
+        "consulted_unit for a consultation's events."
     )
 
     class Meta:

@@ -17,7 +17,7 @@ for the no-op task and the receivers that report to this script), then measures:
   on the same worker, as in production (tasks_per_handoff); the worker's mail goes to Django's
   dummy backend, so no SMTP time is counted.
 
-Besides: "recorded" latency, as the portal's insight reports it (step.activated_at minus
+Besides: "recorded" latency, as the portal's insight reports it (handoff.delivered_at minus
 handoff.created_at: from the start of the decision to the start of the delivering task); the
 decision's own transaction; and the one-at-a-time latency split into commit -> delivering task
 started (until_task) and the delivering task itself (task).
@@ -367,9 +367,9 @@ def measure_handoff(tracker: Tracker) -> dict:
     tasks_per_handoff = (len(tracker.finished) - finished_before) / len(handoff_ids)
 
     recorded = [
-        (activated - created).total_seconds()
-        for created, activated in Handoff.objects.filter(pk__in=recorded_ids).values_list(
-            "created_at", "step__activated_at"
+        (delivered - created).total_seconds()
+        for created, delivered in Handoff.objects.filter(pk__in=recorded_ids).values_list(
+            "created_at", "delivered_at"
         )
     ]
     return figures(latencies, len(handoff_ids) / (last - committed)) | {

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.documents import accept_attribute, check_upload, upload_hint
-from journeys.forms import BoundedDateField
+from journeys.forms import BoundedDateField, ConversationMessageForm
 from journeys.models import JourneyEvent, Step
 from units.models import Unit
 
@@ -311,3 +311,13 @@ class ConsultationAnswerForm(forms.Form):
         max_length=5000,
         error_messages={"required": _("Enter your unit's answer")},
     )
+
+
+class MessageForm(ConversationMessageForm):
+    """The unit's message to the applicant about its step (no version: a message changes
+    nothing another form on the page was loaded with)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "message-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = _("Your message to the applicant")

@@ -4,12 +4,12 @@ each in a constant number of queries."""
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.counting import capped_counts
-from journeys.models import Consultation, Step
+from journeys.models import Consultation, ConversationMessage, Step
 from journeys.templatetags.people import STAFF_NAME_RELATED
 from units.models import Membership, Unit
 
@@ -19,6 +19,7 @@ QUEUE_FILTERS = {
     "in_progress": _("In progress"),
     "mine": _("Mine"),
     "waiting": _("Waiting for the applicant"),
+    "messages": _("New messages"),
     "overdue": _("Overdue"),
     "due_soon": _("Due within 7 days"),
 }
@@ -36,13 +37,22 @@ def queue_conditions(*, user, now: dt.datetime) -> dict[str, Q]:
         "in_progress": Q(status=Step.Status.IN_PROGRESS),
         "mine": in_queue & Q(assignee=user),
         "waiting": Q(status=Step.Status.WAITING_FOR_APPLICANT),
+        # Any step of the unit's the applicant wrote about, decided ones too, that nobody in the
+        # unit has read yet: a handful of rows, read off their partial index.
+        "messages": Q(pk__in=unread_messages().values("step_id")) & ~Q(status=Step.Status.WAITING),
         "overdue": in_queue & Q(due_at__lt=now),
         "due_soon": in_queue & Q(due_at__gte=now, due_at__lt=now + dt.timedelta(days=7)),
     }
 
 
+def unread_messages():
+    """The applicants' messages nobody in the step's unit has read yet."""
+    return ConversationMessage.objects.filter(from_applicant=True, read_at__isnull=True)
+
+
 def unit_queue(unit: Unit, *, user=None, now: dt.datetime | None = None, filter: str = "all"):
-    """The unit's received, in-progress and waiting steps, earliest due first."""
+    """The unit's received, in-progress and waiting steps, earliest due first, each marked
+    `has_new_messages` (in the same query: the database asks only for the rows of the page)."""
     conditions = queue_conditions(user=user, now=now or timezone.now())
     steps = Step.objects.for_unit(unit).filter(conditions[filter])
     # Only the columns a queue row shows (the unit lead's workload page too): each column read
@@ -50,6 +60,7 @@ def unit_queue(unit: Unit, *, user=None, now: dt.datetime | None = None, filter:
     return (
         steps.select_related("journey", "step_type", f"assignee__{STAFF_NAME_RELATED}")
         .only(*QUEUE_COLUMNS)
+        .annotate(has_new_messages=Exists(unread_messages().filter(step=OuterRef("pk"))))
         .queue_order()
     )
 

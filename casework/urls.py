@@ -28,6 +28,7 @@ urlpatterns = [
         name="representative_confirm",
     ),
     path("steps/<int:pk>/consult/", views.case_consult, name="consult"),
+    path("steps/<int:pk>/messages/", views.case_message, name="message"),
     path("consultations/<int:pk>/", views.consultation, name="consultation"),
     path("consultations/<int:pk>/answer/", views.consultation_answer, name="consultation_answer"),
     path("steps/<int:pk>/documents/", views.case_document_add, name="document_add"),

@@ -22,6 +22,7 @@ from casework.forms import (
     DelayForm,
     DocumentForm,
     InformationRequestForm,
+    MessageForm,
     NoteForm,
     ReassignForm,
     ReopenForm,
@@ -55,6 +56,9 @@ STALE = gettext_lazy(
 )
 NOT_YOURS = gettext_lazy("Another caseworker holds this case, so only they can do that.")
 CLOSED = gettext_lazy("This case is closed, so nothing more can be added to it.")
+CONVERSATION_CLOSED = gettext_lazy(
+    "The application is closed, so no more messages can be sent about it. Nothing was sent."
+)
 
 
 def _member_units(request: HtmxHttpRequest) -> list[Unit]:
@@ -169,6 +173,10 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
     works = in_unit and held and step.status == Step.Status.IN_PROGRESS
     blockable = services.blockable_steps(step) if works else []
     targets = services.send_back_targets(step) if works else []
+    thread = selectors.conversation_thread(step)
+    new_messages = len(thread.unread(by_applicant=False))
+    if in_unit and new_messages:
+        services.conversation_read(journey=journey, step=step, by=request.user, now=timezone.now())
     context = {
         "step": step,
         "journey": journey,
@@ -227,6 +235,10 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
         "representative": organisation
         and representative_for(organisation_id=organisation.pk, user=journey.applicant),
         "invoice": step_invoice(step),
+        "thread": thread,
+        "new_messages": new_messages,
+        "may_write": in_unit and thread.is_open,
+        "message_form": forms.get("message_form") or MessageForm(),
         "now": timezone.now(),
     }
     context["invalid_form"] = next(iter(forms.values()), None)
@@ -544,6 +556,7 @@ def _render_consultation(
     consultation: Consultation,
     form: ConsultationAnswerForm | None = None,
     status: int = 200,
+    unsent_answer: str = "",
 ) -> HttpResponse:
     journey = consultation.step.journey
     return render(
@@ -557,6 +570,7 @@ def _render_consultation(
             and acts_in_unit(roles_of(request.user), consultation.unit_id),
             "form": form or ConsultationAnswerForm(),
             "invalid_form": form,
+            "unsent_answer": unsent_answer,
             "now": timezone.now(),
         },
         status=status,
@@ -586,11 +600,46 @@ def consultation_answer(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             answer=form.cleaned_data["answer"],
             now=timezone.now(),
         )
+    except services.ConsultationWithdrawn:
+        # Nothing typed is lost: the page says why and shows the answer that was not sent.
+        return _render_consultation(
+            request,
+            _consultation(request, pk),
+            status=409,
+            unsent_answer=form.cleaned_data["answer"],
+        )
     except services.ConsultationAnswered:
         messages.error(request, _("This consultation has been answered already."))
-        return _render_consultation(request, _consultation(request, pk), status=409)
+        return _render_consultation(
+            request,
+            _consultation(request, pk),
+            status=409,
+            unsent_answer=form.cleaned_data["answer"],
+        )
     messages.success(request, _("Your answer has been sent to the unit that asked."))
     return redirect(f"{reverse('casework:queue')}?unit={consultation.unit.slug}")
+
+
+@case_action
+def case_message(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The unit writes to the applicant about its step (any member, the case taken or not)."""
+    step = _actionable_step(request, pk)
+    form = MessageForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_case(request, step, status=422, message_form=form)
+    try:
+        services.conversation_message_send(
+            step=step,
+            by=request.user,
+            body=form.cleaned_data["body"],
+            files=[form.cleaned_data["upload"]] if form.cleaned_data["upload"] else [],
+            now=timezone.now(),
+        )
+    except services.ConversationClosed:
+        form.add_error(None, CONVERSATION_CLOSED)
+        return _render_case(request, _case_step(request, pk), status=409, message_form=form)
+    messages.success(request, _("Your message has been sent to the applicant."))
+    return redirect(f"{reverse('casework:case', args=[step.pk])}#conversation")
 
 
 @login_required

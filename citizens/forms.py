@@ -295,3 +295,19 @@ class RepresentativeInviteForm(forms.Form):
 
     def clean_number(self):
         return normalise_personnummer(self.cleaned_data["number"])
+
+
+class WithdrawForm(forms.Form):
+    """Why the applicant withdraws: optional, seen by the units on the journey's timeline."""
+
+    use_required_attribute = False
+    reason = forms.CharField(
+        label=_("Why are you withdrawing your application?"),
+        help_text=_("You do not have to say. The units handling your application will see it."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "max_length": _("Shorten your reason to %(limit_value)d characters or fewer"),
+        },
+    )

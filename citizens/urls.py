@@ -1,6 +1,6 @@
 from django.urls import path
 
-from citizens import amending, views
+from citizens import amending, conversations, views, withdrawing
 
 app_name = "citizens"
 application = "applications/<uuid:public_id>"
@@ -35,6 +35,16 @@ urlpatterns = [
         name="information_answer",
     ),
     path(f"{application}/answers/<slug:key>/change/", amending.answer_change, name="answer_change"),
+    path(
+        f"{application}/withdraw/",
+        withdrawing.application_withdraw,
+        name="application_withdraw",
+    ),
+    path(
+        f"{application}/steps/<int:pk>/messages/",
+        conversations.conversation,
+        name="conversation",
+    ),
     path(f"{application}/documents/<int:pk>/", views.document_download, name="document"),
     path(f"{application}/receipt/", views.receipt_download, name="receipt"),
     path(

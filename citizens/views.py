@@ -349,7 +349,7 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
     open_requests = [
         (info, InformationAnswerForm(prefix=f"request-{info.pk}", journey=journey))
         for info in selectors.journey_information_requests(journey)
-        if info.is_open
+        if info.is_open and journey.is_open
     ]
     if invalid:
         open_requests = [
@@ -357,13 +357,18 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
         ]
     now = timezone.now()
     plan = selectors.journey_plan(journey, now=now)
-    steps = plan.rows
+    events = selectors.journey_timeline(journey, for_applicant=True)
+    steps = selectors.with_status_reasons(plan.rows, journey=journey, events=events)
     decision_requests = list(
         DecisionRequest.objects.filter(step__journey=journey).select_related(
             "step__step_type", "step__unit"
         )
     )
     asked = {request.step_id for request in decision_requests}
+    threads = selectors.conversation_threads(journey, [row.step for row in steps])
+    # Read when the page is shown whole: the refresh replaces only the progress, not the threads.
+    if not request.htmx and any(thread.unread(by_applicant=True) for thread in threads):
+        services.conversation_read(journey=journey, by=request.user, now=now)
     # The applicant's own and those a unit showed them, in one read (a unit's internal: never).
     documents = list(journey.documents.uploaded().for_applicant().select_related("unit"))
     context = {
@@ -377,7 +382,10 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
         "decision_requests": decision_requests,
         "plan": plan,
         "journey_contact": selectors.journey_contact(journey),
-        "events": selectors.journey_timeline(journey, for_applicant=True),
+        "events": events,
+        "status_reason": selectors.journey_status_reason(
+            journey, steps=[row.step for row in steps], events=events
+        ),
         "documents": [d for d in documents if d.unit_id is None],
         "unit_documents": [d for d in documents if d.unit_id is not None],
         "invoices": journey_invoices(
@@ -385,6 +393,7 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
         ),
         "open_requests": open_requests,
         "answers": services.journey_answers(journey, [row.step for row in steps]),
+        "threads": threads,
         "invalid_form": invalid[1] if invalid else None,
         "refresh_seconds": settings.TRACKING_REFRESH_SECONDS,
         "now": now,
@@ -408,6 +417,11 @@ def application_track(request, public_id):
 @require_POST
 def information_answer(request, public_id, pk: int):
     journey = _own_journey(request, public_id)
+    if not journey.is_open:  # withdrawn or closed since the page was loaded
+        messages.info(
+            request, _("This application is closed, so the request no longer needs an answer.")
+        )
+        return redirect("citizens:application_track", public_id=journey.public_id)
     info = get_object_or_404(
         InformationRequest.objects.select_related("step__unit"),
         pk=pk,

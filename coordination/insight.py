@@ -111,17 +111,21 @@ def _step_names(period: Period) -> dict[str, str]:
 
 def handoff_figures(period: Period) -> list[dict]:
     """Per receiving step: median and 90th percentile latency (seconds) from the decision (or
-    submission) that wrote the handoff to the step being queued in its unit."""
+    submission, or transfer) that wrote the handoff to its delivery, the step queued in its
+    unit, for handoffs delivered in the period. Each handoff is measured by its own times, not
+    the step's (a transferred step keeps its first activation, a recalled one is activated
+    anew); a handoff superseded by a reopening, send-back or transfer measures nothing."""
     start, end = period.bounds
     handoffs = Handoff.objects.filter(
         kind=Handoff.Kind.ACTIVATE,
+        superseded_at__isnull=True,
         step__step_type__journey_type__slug=period.journey_type.slug,
-        step__activated_at__gte=start,
-        step__activated_at__lt=end,
+        delivered_at__gte=start,
+        delivered_at__lt=end,
     )
     if period.unit:
         handoffs = handoffs.filter(unit=period.unit)
-    latency = Seconds("step__activated_at", "created_at")
+    latency = Seconds("delivered_at", "created_at")
     rows = (
         handoffs.values("step__step_type__key")
         .annotate(

@@ -147,7 +147,7 @@ class Generator:
                     journey_id, jt, applicant, None, J.DRAFT, created, None, None, created
                 )
             )
-            tables.events.extend(events)
+            tables.events.extend(_in_scope(events, {}))
             return
         submitted = created + dt.timedelta(minutes=rng.uniform(5, 600))
         events.append(
@@ -162,9 +162,11 @@ class Generator:
         )
         closed = None
         paused_any = False
+        step_units: dict[int, int] = {}
         for index, (step_type, deps, deadline) in enumerate(plan["steps"]):
             step_id = self.next_step
             self.next_step += 1
+            step_units[step_id] = step_type.unit_id
             if status != "completed" or any(d not in decided_at for d in deps):
                 tables.steps.append(
                     self._step_row(
@@ -341,7 +343,7 @@ class Generator:
                 last,
             )
         )
-        tables.events.extend(events)
+        tables.events.extend(_in_scope(events, step_units))
 
     def _open_state(self, outcome, pause, activated, claimed):
         now = self.now
@@ -420,9 +422,21 @@ class Generator:
             "review_reason": "",
             "review_flagged_at": None,
             "answers_changed_at": None,
+            "registration_number": "",
+            "registered_unit_id": None,
+            "documents_registered": 0,
             "projected_decision_at_submission": None,
             "version": 1,
         }
+
+
+def _in_scope(events: list[tuple], step_units: dict[int, int]) -> list[tuple]:
+    """Each event row with the unit it is written for (JourneyEvent.unit): the step's unit
+    once the step reached it, none for a handoff not yet delivered or the journey's own."""
+    return [
+        (*event, step_units[event[1]] if event[1] and event[2] != E.HANDOFF_SENT else None)
+        for event in events
+    ]
 
 
 def _columns(model) -> list[str]:
@@ -439,6 +453,7 @@ EVENT_FIELDS = [
     "status_after",
     "message",
     "visible_to_applicant",
+    "unit_id",
 ]
 HANDOFF_FIELDS = [
     "id",

@@ -318,6 +318,17 @@ class Step(models.Model):
     OPEN_STATUSES = OPEN_STEP
     ACTIVE_STATUSES = ACTIVE_STEP
     DECIDED_STATUSES = DECIDED_STEP
+    # The warnings a round of work leaves on a step, as they are before any: a reopening, a
+    # send-back or a recall starts a new round, whose delay notice, overdue flag and review
+    # flag then fire afresh (the sweeps act only on a step not flagged yet).
+    WARNINGS_CLEARED = {
+        "overdue_flagged_at": None,
+        "delay_reason": "",
+        "delay_notified_at": None,
+        "review_reason": "",
+        "review_flagged_at": None,
+        "answers_changed_at": None,
+    }
 
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="steps")
     step_type = models.ForeignKey(StepType, on_delete=models.PROTECT, related_name="+")
@@ -332,6 +343,15 @@ class Step(models.Model):
         related_name="assigned_steps",
     )
     activated_at = models.DateTimeField(_("received"), null=True, blank=True)
+    # The unit's register number, given when the case reaches the unit (units/registers.py); a
+    # case transferred to another unit is registered there anew (the journal keeps both).
+    registration_number = models.CharField(
+        _("registration number"), max_length=80, blank=True, db_default=""
+    )
+    registered_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    documents_registered = models.PositiveIntegerField(default=0, db_default=0)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
@@ -376,7 +396,12 @@ class Step(models.Model):
         verbose_name = _("step")
         verbose_name_plural = _("steps")
         constraints = [
-            models.UniqueConstraint(fields=["journey", "step_type"], name="step_once_per_journey")
+            models.UniqueConstraint(fields=["journey", "step_type"], name="step_once_per_journey"),
+            models.UniqueConstraint(
+                fields=["registered_unit", "registration_number"],
+                condition=~Q(registration_number=""),
+                name="registration_number_once",
+            ),
         ]
         # The queues read 25 rows in queue order (earliest due, then longest held) straight off
         # these indexes, so a page costs the same with a backlog of 100 or of 100,000.
@@ -429,6 +454,11 @@ class Step(models.Model):
     @property
     def is_decided(self) -> bool:
         return self.status in DECIDED_STEP
+
+    @property
+    def has_reached_unit(self) -> bool:
+        """Received by its unit, now or before (worked on, decided): not waiting to be."""
+        return self.status != self.Status.WAITING and self.activated_at is not None
 
     def days_remaining(self, now) -> int | None:
         """Whole days until the due date (negative when overdue); None without a deadline."""
@@ -522,15 +552,51 @@ class JourneyEvent(models.Model):
         STEP_REROUTED = "step_rerouted", _("Step routed to another unit")
         CONSULTATION_REQUESTED = "consultation_requested", _("Another unit consulted")
         CONSULTATION_ANSWERED = "consultation_answered", _("Consulted unit answered")
+        CONSULTATION_WITHDRAWN = "consultation_withdrawn", _("Consultation withdrawn")
         ANSWER_CHANGED = "answer_changed", _("An answer this step needs was changed")
+        WITHDRAWN = "withdrawn", _("Application withdrawn by the applicant")
+        MESSAGE_RECEIVED = "message_received", _("The applicant wrote to the unit")
+        MESSAGE_SENT = "message_sent", _("The unit wrote to the applicant")
 
-    # Kinds whose message is the applicant's data (an answer, a document's name): shown only
-    # to those who may see that step's data (journeys.disclosure).
-    APPLICANT_DATA_KINDS = (Kind.INFORMATION_ANSWERED, Kind.DOCUMENT_ADDED, Kind.ANSWER_CHANGED)
+    # Kinds whose message is the applicant's data (an answer, a document's name, what the
+    # applicant and a unit wrote to each other): shown only to those who may see that step's
+    # data (journeys.disclosure).
+    APPLICANT_DATA_KINDS = (
+        Kind.INFORMATION_ANSWERED,
+        Kind.DOCUMENT_ADDED,
+        Kind.ANSWER_CHANGED,
+        Kind.MESSAGE_RECEIVED,
+        Kind.MESSAGE_SENT,
+    )
 
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="events")
     step = models.ForeignKey(
         Step, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    # Whose scope the event is in, fixed when it is written (journeys.services.events): the
+    # unit that held the step then, once the step had reached a unit's queue; and the other
+    # unit it concerns, the receiving unit of a transfer or the consulted unit of a
+    # consultation. The API's change feed and the webhooks read these, not the step's unit
+    # now, so a transfer moves the step's later events to the new unit and leaves the earlier
+    # ones with the old. Not indexed: the feed filters them row by row along its (transaction,
+    # id) scan, and nothing looks events up by unit. PROTECT: the log is append-only.
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
+    other_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("other unit concerned"),
     )
     kind = models.CharField(_("what happened"), max_length=30, choices=Kind)
     actor = models.ForeignKey(
@@ -571,7 +637,20 @@ class JourneyEvent(models.Model):
 
 class Consultation(models.Model):
     """A unit's question to another unit about its step (remiss): it waits in the consulted
-    unit's queue until answered, and the answer is attached to the asking step."""
+    unit's queue until answered, and the answer is attached to the asking step. When the asking
+    step no longer needs the opinion (decided, cancelled, moved or back to waiting) it is
+    withdrawn: out of the queue, and no longer answerable."""
+
+    class WithdrawnBecause(models.TextChoices):
+        STEP_DECIDED = "step_decided", _("The asking unit has decided its step")
+        STEP_CANCELLED = "step_cancelled", _("The asking step was cancelled")
+        STEP_RECALLED = "step_recalled", _("The asking step waits for an earlier step again")
+        STEP_SENT_BACK = "step_sent_back", _("The asking step was sent back to an earlier step")
+        STEP_TRANSFERRED = (
+            "step_transferred",
+            _("The asking step was transferred to another unit"),
+        )
+        JOURNEY_CLOSED = "journey_closed", _("The journey is closed")
 
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="consultations")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="consultations")
@@ -586,6 +665,10 @@ class Consultation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_because = models.CharField(
+        _("withdrawn because"), max_length=30, choices=WithdrawnBecause, blank=True
+    )
 
     objects = ConsultationQuerySet.as_manager()
 
@@ -597,8 +680,19 @@ class Consultation(models.Model):
             # The consulted unit's open consultations, earliest due first.
             models.Index(
                 fields=["unit", "due_date", "id"],
-                condition=Q(answered_at__isnull=True),
+                condition=Q(answered_at__isnull=True, withdrawn_at__isnull=True),
                 name="consultation_unit_open",
+            )
+        ]
+        constraints = [
+            # Answered or withdrawn, never both; a withdrawal always says why.
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawn_because="")
+                | (
+                    Q(withdrawn_at__isnull=False, answered_at__isnull=True)
+                    & ~Q(withdrawn_because="")
+                ),
+                name="consultation_withdrawn_unanswered_with_reason",
             )
         ]
 
@@ -607,7 +701,11 @@ class Consultation(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.answered_at is None
+        return self.answered_at is None and self.withdrawn_at is None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     def is_overdue(self, now) -> bool:
         return self.is_open and self.due_date < timezone.localtime(now).date()
@@ -650,6 +748,13 @@ class Document(models.Model):
         blank=True,
         related_name="documents",
     )
+    conversation_message = models.ForeignKey(
+        "ConversationMessage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -659,6 +764,11 @@ class Document(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     file = models.FileField(storage=DocumentStorage(), upload_to=_document_path, max_length=300)
+    # Registered to its case when it reached a case already registered (units/registers.py):
+    # the case's number and the document's running number, for example MHN 2026-000123-2.
+    registration_number = models.CharField(
+        _("registration number"), max_length=90, blank=True, db_default=""
+    )
 
     class GeneratedAs(models.TextChoices):
         """A document the portal wrote itself (journeys.letters), not one that was uploaded."""
@@ -705,6 +815,48 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ConversationMessage(models.Model):
+    """One message of the conversation between the applicant's side and the unit of one step of
+    their journey (journeys.services.conversations): written by either, read by the other."""
+
+    BODY_MAX_LENGTH = 5000
+
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, related_name="conversation_messages"
+    )
+    # The step the thread is about; its unit is the other side.
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="conversation_messages")
+    # The unit written to (or writing) at the time: a later transfer of the step does not
+    # rewrite who the message was between.
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="conversation_messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_applicant = models.BooleanField(_("from the applicant"))
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("sent"))
+    read_at = models.DateTimeField(
+        _("read"), null=True, blank=True, help_text=_("When the other side first read it.")
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("message between the applicant and a unit")
+        verbose_name_plural = _("messages between applicants and units")
+        indexes = [
+            models.Index(fields=["journey", "created_at"], name="conversation_journey"),
+            models.Index(fields=["step", "created_at"], name="conversation_step"),
+            # The queues' "new messages": the applicants' messages no one in the unit has read,
+            # a handful at any time however many were ever written.
+            models.Index(
+                fields=["step"],
+                condition=Q(from_applicant=True, read_at__isnull=True),
+                name="conversation_unread_by_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class ApplicantMessage(models.Model):
@@ -821,8 +973,17 @@ class OutgoingEmail(OutboxRow):
         ACCOUNT = "account", _("About an account, to its address")
         CONSULTATION = "consultation", _("Consultation, to the consulted unit")
         ANSWERS_CHANGED = "answers_changed", _("The applicant changed answers, to the unit")
+        STEP_RECALLED = "step_recalled", _("Case back to waiting, to the unit")
+        CONSULTATION_WITHDRAWN = (
+            "consultation_withdrawn",
+            _("Consultation withdrawn, to the consulted unit"),
+        )
+        CONVERSATION_MESSAGE = (
+            "conversation_message",
+            _("The applicant wrote to the unit, to the unit"),
+        )
 
-    UNIT_KINDS = (Kind.STEP_QUEUED, Kind.STEP_RESUMED, Kind.STEP_CANCELLED)
+    UNIT_KINDS = (Kind.STEP_QUEUED, Kind.STEP_RESUMED, Kind.STEP_CANCELLED, Kind.STEP_RECALLED)
 
     kind = models.CharField(max_length=30, choices=Kind)
     journey = models.ForeignKey(
@@ -875,8 +1036,13 @@ class OutgoingEmail(OutboxRow):
                 name="outgoing_email_escalation_has_event",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="consultation") | Q(consultation__isnull=False),
+                condition=~Q(kind__in=["consultation", "consultation_withdrawn"])
+                | Q(consultation__isnull=False),
                 name="outgoing_email_consultation_has_consultation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="conversation_message") | Q(step__isnull=False),
+                name="outgoing_email_conversation_has_step",
             ),
             # Every e-mail but an account's concerns a journey; an account's names its address.
             models.CheckConstraint(

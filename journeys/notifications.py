@@ -45,19 +45,26 @@ def outgoing_email_deliver(email: OutgoingEmail) -> int:
         return unit_escalation_email(email.event_id)
     if email.kind == OutgoingEmail.Kind.CONSULTATION:
         return unit_consultation_email(email.consultation_id)
+    if email.kind == OutgoingEmail.Kind.CONSULTATION_WITHDRAWN:
+        return unit_consultation_email(
+            email.consultation_id, "emails/unit_consultation_withdrawn.txt"
+        )
     if email.kind == OutgoingEmail.Kind.ANSWERS_CHANGED:
         return unit_step_email(email.step_id, "answers_changed", "emails/unit_answers_changed.txt")
+    if email.kind == OutgoingEmail.Kind.CONVERSATION_MESSAGE:
+        return unit_step_email(email.step_id, "message", "emails/unit_conversation_message.txt")
     what = {
         OutgoingEmail.Kind.STEP_QUEUED: "queued",
         OutgoingEmail.Kind.STEP_RESUMED: "resumed",
         OutgoingEmail.Kind.STEP_CANCELLED: "cancelled",
+        OutgoingEmail.Kind.STEP_RECALLED: "recalled",
     }[email.kind]
     return unit_step_email(email.step_id, what)
 
 
 def unit_step_email(step_id: int, what: str, template: str = "emails/unit_step.txt") -> int:
-    """Tell the unit's members that a step in their queue was queued, resumed or cancelled, or
-    that the applicant changed answers it needs."""
+    """Tell the unit's members that a step in their queue was queued, resumed, cancelled or
+    recalled, or that the applicant changed answers it needs or wrote to them about it."""
     step = (
         Step.objects.select_related("journey__journey_type", "step_type", "unit")
         .filter(pk=step_id)
@@ -96,8 +103,11 @@ def unit_escalation_email(event_id: int) -> int:
     )
 
 
-def unit_consultation_email(consultation_id: int) -> int:
-    """Tell the consulted unit's members that another unit asks their opinion."""
+def unit_consultation_email(
+    consultation_id: int, template: str = "emails/unit_consultation.txt"
+) -> int:
+    """Tell the consulted unit's members that another unit asks their opinion, or (with the
+    withdrawal's template) that it no longer does."""
     consultation = (
         Consultation.objects.select_related(
             "step__journey", "step__step_type", "step__unit", "unit"
@@ -109,7 +119,7 @@ def unit_consultation_email(consultation_id: int) -> int:
         return 0
     return _send(
         consultation.unit,
-        "emails/unit_consultation.txt",
+        template,
         {
             "consultation": consultation,
             "consultation_url": absolute_url(

@@ -197,7 +197,8 @@ class ConsultationQuerySet(models.QuerySet):
         return self.filter(unit_id__in=roles.unit_ids)
 
     def open(self):
-        return self.filter(answered_at__isnull=True)
+        """Waiting for an answer: neither answered nor withdrawn."""
+        return self.filter(answered_at__isnull=True, withdrawn_at__isnull=True)
 
     def for_unit_open(self, unit):
         """Waiting for this unit's answer (read off the consultation_unit_open index)."""

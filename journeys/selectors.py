@@ -1,17 +1,26 @@
 """Read-side queries for pages: a constant number of queries whatever the data size."""
 
 import datetime as dt
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journeys.disclosure import Disclosure
 from journeys.graph import graph_blockers, graph_levels, step_dependencies
-from journeys.models import InformationRequest, Journey, JourneyEvent, Step
+from journeys.models import (
+    ConversationMessage,
+    Document,
+    InformationRequest,
+    Journey,
+    JourneyEvent,
+    Step,
+)
 from journeys.projections import (
     Cause,
     JourneyProjection,
@@ -20,17 +29,30 @@ from journeys.projections import (
     journey_project,
 )
 from journeys.templatetags.people import STAFF_NAME_RELATED
+from journeys.templatetags.times import day
+
+
+@dataclass(frozen=True)
+class StatusReason:
+    """Why a step or a journey stands where it does, in the reader's language, and the reason
+    someone gave for it (as they wrote it)."""
+
+    text: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
 class StepRow:
-    """A step as a page shows it: the steps it still waits for, and how long its unit has had
-    it (days in the unit's hands, not counting time waiting for the applicant)."""
+    """A step as a page shows it: the steps it still waits for, how long its unit has had it
+    (days in the unit's hands, not counting time waiting for the applicant), how long it waited
+    for the applicant's answers, and why it stands where it does (`with_status_reasons`)."""
 
     step: Step
     blocked_by: list[str]
     days_with_unit: int | None = None
     projection: StepProjection | None = None
+    days_waiting_for_applicant: int | None = None
+    status_reason: StatusReason | None = None
 
     @property
     def expected_by(self) -> dt.datetime | None:
@@ -108,12 +130,28 @@ class JourneyPlan:
 
 
 def _days_with_unit(step: Step, now: dt.datetime | None) -> int | None:
-    if now is None or step.activated_at is None or step.status not in Step.ACTIVE_STATUSES:
+    """Days in the unit's hands: so far for an active step, in all for a decided one."""
+    if now is None or step.activated_at is None:
         return None
-    held = now - step.activated_at
-    if step.paused_at:
-        held -= now - step.paused_at
+    if step.is_decided and step.decided_at is not None:
+        held = step.decided_at - step.activated_at
+    elif step.status in Step.ACTIVE_STATUSES:
+        held = now - step.activated_at
+        if step.paused_at:
+            held -= now - step.paused_at
+    else:
+        return None
     return max(held.days - step.paused_days, 0)
+
+
+def _days_waiting_for_applicant(step: Step, now: dt.datetime | None) -> int | None:
+    """Days the step's clock stood still for the applicant's answers (the pause under way
+    counted so far, as its end counts it); None for a step that never waited for them."""
+    paused = step.status == Step.Status.WAITING_FOR_APPLICANT
+    days = step.paused_days
+    if paused and step.paused_at is not None and now is not None:
+        days += (timezone.localtime(now).date() - timezone.localtime(step.paused_at).date()).days
+    return days if days or paused else None
 
 
 def journey_plan(journey: Journey, *, now: dt.datetime) -> JourneyPlan:
@@ -152,6 +190,7 @@ def journey_steps(
                 blocked_by=blockers,
                 days_with_unit=_days_with_unit(step, now),
                 projection=projection.of(step) if projection is not None else None,
+                days_waiting_for_applicant=_days_waiting_for_applicant(step, now),
             )
         )
     return rows
@@ -185,6 +224,206 @@ def journey_timeline(
             if not disclosure.shows_event(event):
                 event.message, event.withheld = "", True
     return events
+
+
+# Why each step stands where it does (issue 17: nothing silent) ------------------------------
+
+Kind = JourneyEvent.Kind
+PAUSE_KINDS = (Kind.INFORMATION_REQUESTED, Kind.STEP_PAUSED)
+# What moves a step other than forward; the step's decision afterwards makes it history.
+MOVE_KINDS = (
+    Kind.STEP_RECALLED,
+    Kind.STEP_SENT_BACK,
+    Kind.STEP_REOPENED,
+    Kind.STEP_TRANSFERRED,
+    Kind.STEP_REROUTED,
+)
+DECISION_KINDS = (Kind.STEP_APPROVED, Kind.STEP_REJECTED)
+
+
+def with_status_reasons(
+    rows: list[StepRow], *, journey: Journey, events: list[JourneyEvent]
+) -> list[StepRow]:
+    """The rows, each with why its step stands where it does when that is more than plain
+    progress: paused, cancelled, back to waiting, sent back, reopened, transferred or moved to
+    another unit. Read from the journey's events as its timeline loaded them (journey_timeline,
+    with their steps' types and units) and the rows' steps: no query of its own."""
+    history = sorted(events, key=lambda e: (e.created_at, e.pk))
+    by_step: dict[int, list[JourneyEvent]] = defaultdict(list)
+    for event in history:
+        if event.step_id is not None:
+            by_step[event.step_id].append(event)
+    steps = [row.step for row in rows]
+    return [
+        replace(
+            row,
+            status_reason=_step_reason(
+                row.step, by_step[row.step.pk], journey=journey, steps=steps, history=history
+            ),
+        )
+        for row in rows
+    ]
+
+
+def journey_status_reason(
+    journey: Journey, *, steps: list[Step], events: list[JourneyEvent]
+) -> StatusReason | None:
+    """Why the journey stands where it does, when it is not simply going on (no query)."""
+    if journey.status == Journey.Status.WITHDRAWN:
+        withdrawn = _last(events, (Kind.WITHDRAWN,))
+        when = journey.closed_at or (withdrawn.created_at if withdrawn else None)
+        return StatusReason(
+            _("The application was withdrawn on %(day)s. Every step not yet decided was cancelled.")
+            % {"day": day(when)},
+            withdrawn.message if withdrawn else "",
+        )
+    if journey.status == Journey.Status.REJECTED:
+        rejected = next((s for s in steps if s.status == Step.Status.REJECTED), None)
+        if rejected is not None:
+            return StatusReason(
+                _(
+                    "Closed because “%(step)s” was rejected. Its decision says why and how to "
+                    "appeal."
+                )
+                % {"step": rejected.step_type.display_name}
+            )
+    if journey.status == Journey.Status.WAITING_FOR_APPLICANT:
+        return StatusReason(_("A unit is waiting for your answer to a request for information."))
+    return None
+
+
+def _last(events, kinds) -> JourneyEvent | None:
+    return max(
+        (e for e in events if e.kind in kinds),
+        key=lambda e: (e.created_at, e.pk),
+        default=None,
+    )
+
+
+def _name(event: JourneyEvent | None) -> str:
+    return event.step.step_type.display_name if event is not None and event.step else ""
+
+
+def _step_reason(
+    step: Step,
+    own: list[JourneyEvent],
+    *,
+    journey: Journey,
+    steps: list[Step],
+    history: list[JourneyEvent],
+) -> StatusReason | None:
+    """`own`: the step's events, oldest first; `history`: all the journey's, oldest first."""
+    if step.status == Step.Status.CANCELLED:
+        return _cancelled_reason(journey, steps)
+    if step.status == Step.Status.WAITING_FOR_APPLICANT:
+        return _paused_reason(step, _last(own, PAUSE_KINDS), history)
+    if step.status not in Step.OPEN_STATUSES:
+        return None  # decided: the decision and its reasons say why
+    moved = None
+    for event in own:
+        if event.kind in DECISION_KINDS:
+            moved = None
+        elif event.kind in MOVE_KINDS:
+            moved = event
+        elif event.kind == Kind.STEP_QUEUED and moved and moved.kind == Kind.STEP_RECALLED:
+            moved = None  # back in its unit's queue: the wait is over
+    return _moved_reason(step, moved, history) if moved is not None else None
+
+
+def _cancelled_reason(journey: Journey, steps: list[Step]) -> StatusReason | None:
+    if journey.status == Journey.Status.WITHDRAWN:
+        return StatusReason(_("Cancelled because the application was withdrawn."))
+    rejected = next((s for s in steps if s.status == Step.Status.REJECTED), None)
+    if rejected is not None:
+        return StatusReason(
+            _("Cancelled because “%(step)s” was rejected.")
+            % {"step": rejected.step_type.display_name}
+        )
+    return None
+
+
+def _paused_reason(
+    step: Step, pause: JourneyEvent | None, history: list[JourneyEvent]
+) -> StatusReason:
+    if pause is not None and pause.kind == Kind.STEP_PAUSED:
+        # Paused by another step's request, asked in the same change.
+        asking = next(
+            (
+                e
+                for e in history
+                if e.kind == Kind.INFORMATION_REQUESTED
+                and e.created_at == pause.created_at
+                and e.step_id != step.pk
+            ),
+            None,
+        )
+        if asking is not None:
+            return StatusReason(
+                _(
+                    "Paused until you answer the request for information in “%(step)s”. "
+                    "Its deadline stands still until then."
+                )
+                % {"step": _name(asking)}
+            )
+    return StatusReason(
+        _(
+            "Paused until you answer the unit's request for information. Its deadline stands "
+            "still until then."
+        )
+    )
+
+
+def _moved_reason(
+    step: Step, moved: JourneyEvent, history: list[JourneyEvent]
+) -> StatusReason | None:
+    if moved.kind == Kind.STEP_RECALLED:
+        if moved.message:  # this step sent the case back to an earlier one
+            target = next(
+                (
+                    e
+                    for e in history
+                    if e.kind == Kind.STEP_SENT_BACK and e.created_at == moved.created_at
+                ),
+                None,
+            )
+            return StatusReason(
+                _("Waiting again: the case was sent back to “%(step)s”, to be decided again first.")
+                % {"step": _name(target)}
+                if target is not None
+                else _("Waiting again for an earlier step to be decided again."),
+                moved.message,
+            )
+        # An earlier step was reopened or sent back to: the latest such change before this.
+        cause = _last(
+            (e for e in history if (e.created_at, e.pk) <= (moved.created_at, moved.pk)),
+            (Kind.STEP_REOPENED, Kind.STEP_SENT_BACK),
+        )
+        if cause is None:
+            return StatusReason(_("Waiting again for an earlier step to be decided again."))
+        return StatusReason(
+            _("Waiting again because “%(step)s” was reopened, to be decided again.")
+            % {"step": _name(cause)},
+            cause.message,
+        )
+    if moved.kind == Kind.STEP_SENT_BACK:
+        return StatusReason(
+            _("Back with the unit: a later step sent the case back here to be looked at again."),
+            moved.message,
+        )
+    if moved.kind == Kind.STEP_REOPENED:
+        return StatusReason(_("The unit reopened its decision."), moved.message)
+    if moved.kind == Kind.STEP_TRANSFERRED:
+        # Written as "<from> → <to>: <reason>" (journeys.services.reopening.step_transfer).
+        units, separator, reason = moved.message.partition(": ")
+        return StatusReason(
+            _("Transferred to %(unit)s, the unit that handles it now.")
+            % {"unit": step.unit.display_name},
+            reason if separator and " → " in units else moved.message,
+        )
+    return StatusReason(
+        _("Handled by %(unit)s because of an answer you changed.")
+        % {"unit": step.unit.display_name}
+    )
 
 
 def journey_for_page(queryset, **lookup) -> Journey:
@@ -254,3 +493,54 @@ def journey_routing_fields(journey) -> list[str]:
         .values_list("step_type__routing", flat=True)
     )
     return sorted({route["by"] for route in routes})
+
+
+@dataclass(frozen=True)
+class Thread:
+    """The conversation between the applicant and the unit of one step, oldest message first;
+    `is_open`: new messages may be written (journeys.services.conversations)."""
+
+    step: Step
+    messages: list[ConversationMessage]
+    is_open: bool
+
+    def unread(self, *, by_applicant: bool) -> list[ConversationMessage]:
+        """The messages the other side wrote that this side has not read."""
+        return [m for m in self.messages if m.from_applicant != by_applicant and not m.read_at]
+
+
+def _conversation_messages(**lookup) -> list[ConversationMessage]:
+    """Messages with their authors' names and attachments: two queries, one if there is none."""
+    return list(
+        ConversationMessage.objects.filter(**lookup)
+        .select_related("unit", f"author__{STAFF_NAME_RELATED}")
+        .prefetch_related(
+            Prefetch(
+                "attachments",
+                queryset=Document.objects.only("pk", "name", "size", "conversation_message_id"),
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def _thread_open(step: Step, journey: Journey) -> bool:
+    return journey.is_open and step.has_reached_unit
+
+
+def conversation_threads(journey: Journey, steps: list[Step]) -> list[Thread]:
+    """A thread for each of `steps` (with step types and units) that has reached its unit or
+    has messages, in the steps' order: the applicant's view of their conversations."""
+    by_step: dict[int, list[ConversationMessage]] = {}
+    for message in _conversation_messages(journey=journey):
+        by_step.setdefault(message.step_id, []).append(message)
+    return [
+        Thread(step, by_step.get(step.pk, []), _thread_open(step, journey))
+        for step in steps
+        if step.pk in by_step or step.has_reached_unit
+    ]
+
+
+def conversation_thread(step: Step) -> Thread:
+    """The thread about one step (its journey loaded with it)."""
+    return Thread(step, _conversation_messages(step=step), _thread_open(step, step.journey))

@@ -5,7 +5,7 @@ from payments.models import Invoice, Payment, PaymentFile
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    list_display = ["ocr", "journey", "unit", "amount_ore", "due_date", "paid_at"]
+    list_display = ["ocr", "journey", "unit", "amount_ore", "due_date", "paid_at", "cancelled_at"]
     list_filter = ["unit"]
     search_fields = ["ocr", "journey__reference"]
     readonly_fields = [f.name for f in Invoice._meta.fields]

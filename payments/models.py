@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from journeys.models import Journey, Step
@@ -13,12 +14,25 @@ class InvoiceQuerySet(models.QuerySet):
     def unpaid(self):
         return self.filter(paid_at__isnull=True)
 
+    def live(self):
+        """Not cancelled: paid, or still to pay."""
+        return self.filter(cancelled_at__isnull=True)
+
+    def due(self):
+        """Still to pay: neither paid nor cancelled."""
+        return self.unpaid().live()
+
 
 class Invoice(models.Model):
-    """A step's fee, to be paid to its unit's bankgiro with the invoice's OCR reference."""
+    """A step's fee, to be paid to its unit's bankgiro with the invoice's OCR reference.
+
+    A step has at most one live invoice. An unpaid one is cancelled when its step is (nobody
+    will decide it), and cancelled and issued again, as a new invoice with its own reference,
+    when the step moves to another unit: the old one stays, pointing at its replacement, so a
+    payment made to it is recognised for what it is."""
 
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="invoices")
-    step = models.OneToOneField(Step, on_delete=models.CASCADE, related_name="invoice")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="invoices")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="invoices")
     amount_ore = models.PositiveBigIntegerField(_("amount (öre)"))
     ocr = models.CharField(_("OCR reference"), max_length=25, unique=True)
@@ -26,6 +40,15 @@ class Invoice(models.Model):
     issued_at = models.DateTimeField(_("issued"))
     due_date = models.DateField(_("pay by"))
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        verbose_name=_("issued again as"),
+    )
 
     objects = InvoiceQuerySet.as_manager()
 
@@ -33,6 +56,21 @@ class Invoice(models.Model):
         ordering = ["issued_at", "pk"]
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step"],
+                condition=Q(cancelled_at__isnull=True),
+                name="invoice_one_live_per_step",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_at__isnull=True) | Q(cancelled_at__isnull=True),
+                name="invoice_paid_or_cancelled_not_both",
+            ),
+            models.CheckConstraint(
+                condition=Q(replaced_by__isnull=True) | Q(cancelled_at__isnull=False),
+                name="invoice_replaced_only_when_cancelled",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ocr} ({self.amount_kronor} kr)"
@@ -50,8 +88,16 @@ class Invoice(models.Model):
     def is_paid(self) -> bool:
         return self.paid_at is not None
 
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def is_due(self) -> bool:
+        return not (self.is_paid or self.is_cancelled)
+
     def is_overdue(self, today: dt.date) -> bool:
-        return not self.is_paid and today > self.due_date
+        return self.is_due and today > self.due_date
 
 
 class PaymentFile(models.Model):
@@ -84,6 +130,7 @@ class Payment(models.Model):
         UNKNOWN_REFERENCE = "unknown_reference", _("No invoice has this reference")
         WRONG_AMOUNT = "wrong_amount", _("The amount differs from the invoice")
         ALREADY_PAID = "already_paid", _("The invoice was already paid")
+        CANCELLED = "cancelled", _("The invoice was cancelled: return the payment")
 
     file = models.ForeignKey(PaymentFile, on_delete=models.CASCADE, related_name="payments")
     invoice = models.ForeignKey(

@@ -3,7 +3,9 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from payments.models import Invoice
 
@@ -16,16 +18,22 @@ class InvoiceRow:
 
 
 def journey_invoices(journey, *, today: dt.date, steps=None) -> list[InvoiceRow]:
-    """Each invoice of the journey with its status tag: paid, to pay, or overdue. Given the
+    """Each invoice of the journey with its status tag: paid, to pay, overdue, or cancelled
+    (not to be paid; the one issued again in its place, if any, is listed too). Given the
     journey's `steps` (with their step types), a journey none of whose fees is invoiced asks
     the database nothing."""
     if steps is not None and not any(step.step_type.invoice_at for step in steps):
         return []
     rows = []
     for invoice in Invoice.objects.filter(journey=journey).select_related(
-        "step__step_type", "unit"
+        "step__step_type", "unit", "replaced_by__unit"
     ):
-        if invoice.is_paid:
+        if invoice.is_cancelled:
+            # An invoice is "makulerad" in Swedish, not "avbruten" as a step is.
+            rows.append(
+                InvoiceRow(invoice, pgettext_lazy("invoice", "Cancelled"), "govuk-tag--grey")
+            )
+        elif invoice.is_paid:
             rows.append(InvoiceRow(invoice, _("Paid"), "govuk-tag--green"))
         elif invoice.is_overdue(today):
             rows.append(InvoiceRow(invoice, _("Overdue"), "govuk-tag--red"))
@@ -35,7 +43,12 @@ def journey_invoices(journey, *, today: dt.date, steps=None) -> list[InvoiceRow]
 
 
 def step_invoice(step) -> Invoice | None:
-    """The step's invoice, if its fee has been invoiced."""
+    """The step's invoice, if its fee has been invoiced: the live one, else the last one
+    cancelled."""
     if not step.step_type.invoice_at:
         return None
-    return Invoice.objects.filter(step=step).first()
+    return (
+        Invoice.objects.filter(step=step)
+        .order_by(F("cancelled_at").desc(nulls_first=True), "-pk")
+        .first()
+    )

@@ -26,23 +26,41 @@ class PaymentDue(Exception):
     )
 
 
+# A reissued invoice's reference is its step's id followed by two digits (01, 02, ...), so
+# finance staff can still read the step from it; references are unique, and one taken by
+# another invoice (a first invoice of the step whose id those digits make) is passed over.
+REISSUES_PER_STEP = 99
+
+
+def _ocr_free(step: Step) -> str:
+    """The first reference for the step no invoice has: its id, then its id and a serial."""
+    candidates = [
+        ocr_make(base)
+        for base in (step.pk, *(step.pk * 100 + n for n in range(1, REISSUES_PER_STEP + 1)))
+    ]
+    taken = set(Invoice.objects.filter(ocr__in=candidates).values_list("ocr", flat=True))
+    return next(ocr for ocr in candidates if ocr not in taken)
+
+
 def _invoice_create(*, step: Step, now: dt.datetime) -> Invoice | None:
+    """The step's invoice, made once: a step invoiced before (even if that invoice was
+    cancelled since) gets no other from here."""
     step_type = step.step_type
     if not step_type.fee:
         return None
-    invoice, _created = Invoice.objects.get_or_create(
+    existing = list(Invoice.objects.filter(step=step))
+    if existing:
+        return next((invoice for invoice in existing if not invoice.is_cancelled), None)
+    return Invoice.objects.create(
         step=step,
-        defaults={
-            "journey_id": step.journey_id,
-            "unit_id": step.unit_id,
-            "amount_ore": step_type.fee * 100,
-            "ocr": ocr_make(step.pk),
-            "bankgiro": bankgiro_digits(step.unit.bankgiro),
-            "issued_at": now,
-            "due_date": timezone.localdate(now) + dt.timedelta(days=settings.INVOICE_DUE_DAYS),
-        },
+        journey_id=step.journey_id,
+        unit_id=step.unit_id,
+        amount_ore=step_type.fee * 100,
+        ocr=_ocr_free(step),
+        bankgiro=bankgiro_digits(step.unit.bankgiro),
+        issued_at=now,
+        due_date=timezone.localdate(now) + dt.timedelta(days=settings.INVOICE_DUE_DAYS),
     )
-    return invoice
 
 
 @transaction.atomic
@@ -66,7 +84,48 @@ def decision_waits_for_payment(*, step: Step) -> bool:
     """Whether approving the step must wait: its type says so and its invoice is unpaid."""
     if not step.step_type.pay_before_decision:
         return False
-    return Invoice.objects.filter(step=step, paid_at__isnull=True).exists()
+    return Invoice.objects.due().filter(step=step).exists()
+
+
+@transaction.atomic
+def invoices_cancel(*, steps, now: dt.datetime) -> list[Invoice]:
+    """Cancel the unpaid invoices of these steps, which nobody will decide now; a paid one
+    stays paid (a refund is for the unit's finance staff). Safe to repeat. The invoices' rows
+    are locked, so a payment file applied at the same moment either pays one first or finds it
+    cancelled. Returns the invoices cancelled now."""
+    invoices = list(Invoice.objects.select_for_update().due().filter(step__in=steps))
+    Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(cancelled_at=now)
+    for invoice in invoices:
+        invoice.cancelled_at = now
+    return invoices
+
+
+@transaction.atomic
+def invoice_reissue(*, step: Step, now: dt.datetime) -> Invoice | None:
+    """The step has moved to another unit: its unpaid invoice is cancelled and issued again to
+    the step's unit now, with a new OCR reference and that unit's bankgiro, for the same amount
+    by the same date. Nothing changes for a paid invoice (the units settle it between them),
+    one already the unit's, or a unit with no bankgiro number to be paid to (the invoice stays
+    payable where it was). Returns the new invoice, if one was issued."""
+    step = Step.objects.select_related("unit").get(pk=step.pk)
+    old = Invoice.objects.select_for_update().due().filter(step=step).first()
+    if old is None or old.unit_id == step.unit_id or not step.unit.bankgiro:
+        return None
+    Invoice.objects.filter(pk=old.pk).update(cancelled_at=now)
+    new = Invoice.objects.create(
+        journey_id=old.journey_id,
+        step=step,
+        unit=step.unit,
+        amount_ore=old.amount_ore,
+        ocr=_ocr_free(step),
+        bankgiro=bankgiro_digits(step.unit.bankgiro),
+        issued_at=now,
+        due_date=old.due_date,
+    )
+    Invoice.objects.filter(pk=old.pk).update(replaced_by=new)
+    old.cancelled_at = now
+    new.replaces = old  # what the applicant's message names; sets old.replaced_by too
+    return new
 
 
 @dataclass
@@ -84,7 +143,9 @@ def payment_file_import(*, content: bytes, name: str, units, by, now: dt.datetim
 
     A file already imported (same bytes) is refused; a payment already recorded (Bankgirot's
     serial number) is never applied again; a payment that matches no unpaid invoice exactly is
-    recorded with what was wrong, for the unit's finance staff to follow up by hand."""
+    recorded with what was wrong, for the unit's finance staff to follow up by hand (a payment
+    to a cancelled invoice pays nothing: it is to be returned, or passed on to the unit its
+    invoice was issued again to)."""
     sha256 = hashlib.sha256(content).hexdigest()
     if PaymentFile.objects.filter(sha256=sha256).exists():
         raise ImportRefused(_("This file has already been imported. Nothing was paid twice."))
@@ -143,6 +204,8 @@ def _apply(parsed, *, unit: Unit, name: str, sha256: str, by, now) -> PaymentFil
             outcome = Payment.Outcome.UNKNOWN_REFERENCE
         elif invoice.is_paid:
             outcome = Payment.Outcome.ALREADY_PAID
+        elif invoice.is_cancelled:
+            outcome = Payment.Outcome.CANCELLED  # the money is to go back (or on, if reissued)
         elif payment.amount_ore != invoice.amount_ore:
             outcome = Payment.Outcome.WRONG_AMOUNT
         else:

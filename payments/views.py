@@ -54,7 +54,9 @@ def payment_files(request: HtmxHttpRequest) -> HttpResponse:
 def payment_file(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     units = _finance_units(request)
     record = get_object_or_404(PaymentFile.objects.select_related("unit"), pk=pk, unit__in=units)
-    payments = list(record.payments.select_related("invoice__journey"))
+    payments = list(
+        record.payments.select_related("invoice__journey", "invoice__replaced_by__unit")
+    )
     return render(
         request,
         "payments/file.html",

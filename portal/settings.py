@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "payments",
+    "archiving",
 ]
 
 MIDDLEWARE = [
@@ -515,6 +516,10 @@ WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION = int(
     os.environ.get("WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION", "2")
 )
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", DEBUG)
+
+# Prometheus metrics at /metrics (portal/metrics.py): closed unless METRICS_TOKEN is set; the
+# scraper then sends it as a bearer token.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import SignInView, sign_out
-from portal import views
+from portal import metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("contact/", views.contact, name="contact"),
     path("healthz/", views.health, name="health"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", sign_out, name="logout"),
     path("accounts/", include("accounts.urls")),

@@ -34,6 +34,23 @@ def test_compose_runs_web_worker_beat_postgres_and_redis_from_the_repository_ima
     assert (ROOT / "Dockerfile").is_file()
 
 
+def test_compose_runs_web_replicas_behind_a_balancer_and_a_unit_on_a_worker_of_its_own():
+    services = compose()["services"]
+    # web publishes no host port, so it scales; the balancer is the one entrance.
+    assert "ports" not in services["web"] and services["web"]["expose"] == ["8000"]
+    balancer = services["balancer"]
+    assert balancer["ports"] == ["8000:8000"]
+    mount = balancer["volumes"][0].split(":")
+    assert mount[0] == "./deploy/nginx.conf"
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "server web:8000;" in nginx and "proxy_pass http://portal_web;" in nginx
+    assert "location = /metrics {\n        return 404;" in nginx  # not to the internet
+    # Environment & Health's queue is consumed by its own worker only.
+    own = services["worker-environment-health"]["command"]
+    assert own[own.index("-Q") + 1] == "unit.environment-health"
+    assert "unit_queues --except environment-health" in " ".join(services["worker"]["command"])
+
+
 def test_compose_redis_keeps_messages_it_has_accepted():
     command = compose()["services"]["redis"]["command"]
     assert command[command.index("--appendonly") + 1] == "yes"

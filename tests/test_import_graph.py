@@ -19,6 +19,7 @@ PACKAGES = [
     "api",
     "webhooks",
     "payments",
+    "archiving",
 ]
 
 

@@ -1,12 +1,14 @@
 """Pages run as many queries for many journeys as for a few (no N+1 as data grows)."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from journeys import services
+from journeys.models import ConversationMessage
 from tests.factories import (
     bulk_queued_steps,
     decide,
@@ -141,13 +143,70 @@ def test_consultations_cost_the_same_queries_for_30_as_for_1(
     assert_constant(client, [case], lambda: ask(10), django_assert_max_num_queries)
 
 
+def test_new_messages_cost_the_queue_no_query_per_case(
+    client, trail, django_assert_max_num_queries
+):
+    """Each row's "new message" mark and the filter's count come with the queue's own queries."""
+    permit = trail.steps.get(key="parallel-1")
+    client.force_login(make_caseworker(permit.unit))
+
+    def written_about(count: int):
+        ConversationMessage.objects.bulk_create(
+            ConversationMessage(
+                journey=step.journey,
+                step=step,
+                unit_id=step.unit_id,
+                author_id=step.journey.applicant_id,
+                from_applicant=True,
+                body="A question.",
+                created_at=timezone.now(),
+            )
+            for step in bulk_queued_steps(permit, count)
+        )
+
+    written_about(10)
+    url = reverse("casework:queue")
+    urls = [f"{url}?filter={name}" for name in ("all", "messages")]
+    assert_constant(client, urls, lambda: written_about(990), django_assert_max_num_queries)
+
+
+def test_conversations_cost_the_same_queries_for_30_messages_as_for_1(
+    client, trail, django_assert_max_num_queries
+):
+    """The tracking page's threads, a thread's page and the case page's thread (files too)."""
+    journey = submitted_journey(trail)
+    step = journey.steps.get(step_type__key="parallel-1")
+
+    def write(times: int):
+        for _ in range(times):
+            services.conversation_message_send(
+                step=step,
+                by=journey.applicant,
+                body="A question.",
+                files=[SimpleUploadedFile("plan.pdf", b"%PDF-1.7\n%%EOF\n")],
+                now=timezone.now(),
+            )
+
+    write(1)
+    client.force_login(journey.applicant)
+    urls = [
+        reverse("citizens:application_track", args=[journey.public_id]),
+        reverse("citizens:conversation", args=[journey.public_id, step.pk]),
+    ]
+    assert_constant(client, urls, lambda: write(29), django_assert_max_num_queries)
+    client.force_login(make_coordinator())  # reads without marking: the same page every time
+    case = reverse("casework:case", args=[step.pk])
+    assert_constant(client, [case], lambda: write(10), django_assert_max_num_queries)
+
+
 # Each benchmarked page's queries (docs/performance.md), pinned: a change that adds one fails
 # here and says which page. Lower a number when a change saves a query. Roles come from the
 # cache here (units.roles), as on every request but a person's first.
 PINNED = {
-    "citizen tracking page": 8,
+    "citizen tracking page": 9,  # the conversations with the units (none here)
     "caseworker queue": 6,  # its cases, and the consultations put to the unit (none here)
-    "case page": 9,  # the units a received case can be transferred to, consultations
+    # The units a received case can be transferred to, consultations, the conversation.
+    "case page": 10,
     "unit lead's workload": 8,
     "coordinator dashboard": 9,  # the page's journeys' steps, for projected dates and "at risk"
     "coordinator dashboard, stalled": 6,  # none stalled here: an empty list reads no rows

@@ -21,6 +21,7 @@ SOURCES = [
     "api",
     "webhooks",
     "payments",
+    "archiving",
     "templates",
     "locale",
 ]

@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +55,18 @@ class Unit(Translated):
         validators=[validate_bankgiro],
         help_text=_("Fees for its steps are paid here; for example 5050-1055."),
     )
+    register_prefix = models.CharField(
+        _("register prefix"),
+        max_length=10,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[A-ZÅÄÖ0-9]{1,10}$", _("Capital letters and digits, at most ten."))
+        ],
+        help_text=_(
+            "Starts the registration numbers of its register, for example MHN for MHN "
+            "2026-000123; if empty, the unit's slug in capitals."
+        ),
+    )
     appeal_instructions = models.TextField(
         _("appeal instructions"),
         default=_default_appeal_instructions,
@@ -72,6 +85,10 @@ class Unit(Translated):
     @property
     def display_name(self) -> str:
         return self.localized("name")
+
+    @property
+    def register_code(self) -> str:
+        return self.register_prefix or self.slug.upper()
 
     @property
     def queue_name(self) -> str:
@@ -113,6 +130,26 @@ class Unit(Translated):
             )
             if email
         ]
+
+
+class RegisterCounter(models.Model):
+    """The last number a unit's register gave in a year. Taken by one UPDATE that holds the row
+    until the taking transaction ends, so numbers are consecutive: a rolled-back registration
+    gives its number back (units/registers.py)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="register_counters")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("register counter")
+        verbose_name_plural = _("register counters")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="register_counter_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.register_code} {self.year}: {self.last}"
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -207,6 +207,8 @@ def _locked(delivery_id: int) -> Delivery | None:
             "event__journey__journey_type",
             "event__step__step_type",
             "event__step__unit",
+            "event__unit",
+            "event__other_unit",
         )
         .filter(pk=delivery_id)
     )

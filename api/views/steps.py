@@ -1,6 +1,7 @@
 """A unit's steps: its queue, one step (with its version as ETag), and what its system does."""
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,13 +14,15 @@ from api.idempotency import idempotent
 from api.problems import Problem
 from api.schema import problem_responses
 from api.serializers import (
+    ConversationMessageSerializer,
     DecisionSerializer,
     HandoffSerializer,
     InformationRequestSerializer,
+    MessageSerializer,
     StepSerializer,
 )
 from journeys import services
-from journeys.models import Step
+from journeys.models import Document, Step
 from payments.services import PaymentDue
 from units.roles import acts_in_unit, roles_of
 
@@ -192,6 +195,44 @@ class StepViewSet(viewsets.ReadOnlyModelViewSet):
         page = self.paginate_queryset(step.handoffs.select_related("unit"))
         context = self.get_serializer_context() | {"now": timezone.now()}
         return self.get_paginated_response(HandoffSerializer(page, many=True, context=context).data)
+
+    @extend_schema(responses=ConversationMessageSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def messages(self, request, pk=None):
+        """The conversation between the applicant and the step's unit, oldest first (the unit's
+        client and coordination clients read it; reading marks nothing as read)."""
+        step = self.get_object()
+        attachments = Document.objects.only("pk", "conversation_message")
+        page = self.paginate_queryset(
+            step.conversation_messages.prefetch_related(Prefetch("attachments", attachments))
+        )
+        return self.get_paginated_response(ConversationMessageSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=MessageSerializer,
+        responses={201: ConversationMessageSerializer, **problem_responses(409)},
+    )
+    @messages.mapping.post
+    @idempotent
+    def message_send(self, request, pk=None):
+        """Write to the applicant about the step (the unit's client only): they are told and
+        read it on their application's page; what they wrote before counts as read. 409
+        `conversation-closed` once the journey is closed."""
+        step = self._acting_step()
+        body = MessageSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            message = services.conversation_message_send(
+                step=step, by=request.user, body=body.validated_data["body"], now=timezone.now()
+            )
+        except services.ConversationClosed as error:
+            raise Problem(
+                status.HTTP_409_CONFLICT,
+                "conversation-closed",
+                _("The conversation is closed"),
+                _("The journey is closed, so no more messages can be sent about it."),
+            ) from error
+        return Response(ConversationMessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
 def _conflict(error: Exception) -> Problem:

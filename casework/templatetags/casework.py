@@ -2,6 +2,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from journeys.templatetags.people import staff_name
@@ -40,7 +41,7 @@ def _left(step, now) -> SafeString | str:
 QUEUE_ROW = (
     '<tr class="govuk-table__row">'
     '<th scope="row" class="govuk-table__header"><a class="govuk-link" href="{}">{}</a></th>'
-    '<td class="govuk-table__cell">{}</td>'
+    '<td class="govuk-table__cell">{}{}</td>'
     '<td class="govuk-table__cell">{}</td>'
     '<td class="govuk-table__cell">{}</td>'
     '<td class="govuk-table__cell">{}</td>'
@@ -54,6 +55,9 @@ QUEUE_ROW = (
 def queue_rows(steps, now) -> SafeString:
     """The queue table's rows. Written in Python rather than as a template loop: 25 rows of
     seven cells with date, plural and URL tags took most of the page's time to render."""
+    new_messages = format_html(
+        ' <strong class="govuk-tag govuk-tag--pink">{}</strong>', _("New message")
+    )
     return format_html_join(
         "",
         QUEUE_ROW,
@@ -62,6 +66,7 @@ def queue_rows(steps, now) -> SafeString:
                 reverse("casework:case", args=[step.pk]),
                 step.journey.reference,
                 step.step_type.display_name,
+                new_messages if getattr(step, "has_new_messages", False) else "",
                 status_tag(step, for_unit=True),
                 day(step.activated_at),
                 when(step.due_at) or "–",

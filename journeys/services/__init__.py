@@ -9,6 +9,10 @@ in one transaction, writes its events, and publishes its handoffs only after com
   questions and attaching their documents to the steps that need them;
 - `reopening`: reopening a decision, sending a step back, transferring it to another unit;
 - `consultations`: a unit asking another unit's opinion on its step, and the answer;
+- `withdrawing`: the applicant withdrawing a submitted application;
+- `consultation_withdrawal`: withdrawing the consultations a step no longer needs;
+- `fees`: a step's unpaid invoice follows it to another unit (payments.services does the rest);
+- `conversations`: the applicant and the unit of a step writing to each other;
 - `watching`: the sweeps that watch every journey, and the applicant's request for a decision;
 - `handoffs`: the handoff outbox (create, publish, deliver, sweep);
 - `emails`: the e-mail outbox (create, publish, send, sweep);
@@ -56,13 +60,23 @@ from journeys.services.casework import (
     step_release,
     step_take_next,
 )
+from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.consultations import (
     ConsultationAnswered,
+    ConsultationWithdrawn,
     SameUnit,
     consultation_answer,
     consultation_request,
 )
 from journeys.services.contacts import contact_default, journey_contact_assign
+from journeys.services.conversations import (
+    ConversationClosed,
+    NotInConversation,
+    conversation_is_open,
+    conversation_message_send,
+    conversation_read,
+    conversation_side,
+)
 from journeys.services.documents import journey_file_answer
 from journeys.services.emails import (
     outgoing_email_send,
@@ -93,8 +107,15 @@ from journeys.services.watching import (
     may_request_decision,
     stuck_sweep,
 )
+from journeys.services.withdrawing import NotWithdrawable, journey_withdraw
 
 __all__ = [
+    "ConversationClosed",
+    "NotInConversation",
+    "conversation_is_open",
+    "conversation_message_send",
+    "conversation_read",
+    "conversation_side",
     "NotAnEarlierStep",
     "blockable_steps",
     "default_blocked",
@@ -104,6 +125,8 @@ __all__ = [
     "step_transfer",
     "transfer_targets",
     "ConsultationAnswered",
+    "ConsultationWithdrawn",
+    "consultations_withdraw",
     "SameUnit",
     "consultation_answer",
     "consultation_request",
@@ -140,6 +163,8 @@ __all__ = [
     "journey_save_answers",
     "journey_start",
     "journey_submit",
+    "journey_withdraw",
+    "NotWithdrawable",
     "note_add",
     "outgoing_email_send",
     "outgoing_emails_create",

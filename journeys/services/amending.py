@@ -13,6 +13,7 @@ from django.db.models import F
 from journeys.models import Journey, JourneyEvent, OutgoingEmail, Step
 from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
+from journeys.services.fees import step_invoices_follow
 from units.models import Unit
 
 
@@ -168,8 +169,9 @@ def routed_units(step_types, data: dict) -> dict[int, Unit]:
 
 def steps_reroute(*, journey: Journey, by, now: dt.datetime) -> list[Step]:
     """Route again, by the journey's answers now, its routed steps that no unit has had yet
-    (waiting, no handoff written); each move is on the timeline. The caller holds the journey's
-    row lock. A step already in a queue moves only by a transfer."""
+    (waiting, no handoff written); each move is on the timeline, and a moved step's unpaid
+    invoice is issued again to its new unit. The caller holds the journey's row lock. A step
+    already in a queue moves only by a transfer."""
     steps = list(
         journey.steps.filter(status=Step.Status.WAITING, handoffs__isnull=True)
         .exclude(step_type__routing={})
@@ -196,6 +198,7 @@ def steps_reroute(*, journey: Journey, by, now: dt.datetime) -> list[Step]:
             message=f"{before.name} → {step.unit.name}",
         )
         moved.append(step)
+    step_invoices_follow(journey=journey, steps=moved, now=now)
     return moved
 
 

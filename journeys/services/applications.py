@@ -24,6 +24,7 @@ from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
 from journeys.services.letters import letters_publish, receipt_url
 from journeys.services.messages import applicant_notify
+from journeys.services.registration import document_register
 from organisations.services import Applying, organisation_apply_for
 from payments.services import invoices_at_submission
 
@@ -155,18 +156,27 @@ def document_add(
     now: dt.datetime,
     steps=(),
     information_request: InformationRequest | None = None,
+    unit=None,
 ) -> Document:
-    """Store the applicant's upload once for the journey, attached to `steps`."""
+    """Store an upload once for the journey, attached to `steps`: the applicant's, or (`unit`)
+    one a unit sent them, such as an attachment to its message."""
     document = document_store(
-        journey=journey, by=by, upload=upload, now=now, information_request=information_request
+        journey=journey,
+        by=by,
+        upload=upload,
+        now=now,
+        information_request=information_request,
+        unit=unit,
     )
     document.steps.set(steps)
+    if steps:
+        document_register(document=document, step=steps[0])
     journey_event_record(
         journey=journey,
         kind=JourneyEvent.Kind.DOCUMENT_ADDED,
         actor=by,
         now=now,
-        message=document.name,
+        message=" ".join(filter(None, [document.registration_number, document.name])),
         step=steps[0] if steps else None,
     )
     return document

@@ -6,16 +6,30 @@ from django.db import transaction
 from django.db.models import F
 
 from journeys.graph import step_dependencies
-from journeys.models import Document, InformationRequest, Journey, JourneyEvent, Step
+from journeys.models import (
+    Consultation,
+    Document,
+    InformationRequest,
+    Journey,
+    JourneyEvent,
+    Step,
+)
+from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.documents import document_store
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
 from journeys.services.letters import decision_letter_url, letters_publish
 from journeys.services.messages import applicant_notify
+from journeys.services.registration import document_register
 from organisations.models import Representative
 from organisations.selectors import representative_for
 from organisations.services import representative_confirm
-from payments.services import PaymentDue, decision_waits_for_payment, invoice_at_decision
+from payments.services import (
+    PaymentDue,
+    decision_waits_for_payment,
+    invoice_at_decision,
+    invoices_cancel,
+)
 
 # How many of the queue's first cases "take the next case" tries before it says there is none
 # free: the others are being taken or changed at that moment.
@@ -282,13 +296,14 @@ def step_document_add(
         visible_to_applicant=visible_to_applicant,
     )
     document.steps.add(step)
+    document_register(document=document, step=step)
     journey_event_record(
         journey=journey,
         step=step,
         kind=JourneyEvent.Kind.DOCUMENT_ADDED,
         actor=by,
         now=now,
-        message=document.name,
+        message=" ".join(filter(None, [document.registration_number, document.name])),
         visible_to_applicant=visible_to_applicant,
     )
     return document
@@ -369,6 +384,8 @@ def step_decide(
         message=message,
     )
     step.refresh_from_db()
+    # The unit has decided: the opinions it asked other units for are no longer needed.
+    consultations_withdraw(step=step, because=Consultation.WithdrawnBecause.STEP_DECIDED, now=now)
     invoice_at_decision(step=step, now=now)
     letters_publish(step=step)
     applicant_notify(
@@ -407,6 +424,10 @@ def _after_approval(*, journey: Journey, now: dt.datetime) -> None:
             status_before=journey.status,
             status_after=Journey.Status.COMPLETED,
         )
+        # Each step withdrew its own when decided; this closes any left by another path.
+        consultations_withdraw(
+            journey=journey, because=Consultation.WithdrawnBecause.JOURNEY_CLOSED, now=now
+        )
         applicant_notify(journey=journey, what="completed", now=now)
         return
     handoffs_create(journey=journey, steps=ready_steps(journey), now=now)
@@ -414,7 +435,9 @@ def _after_approval(*, journey: Journey, now: dt.datetime) -> None:
 
 def _close_rejected(*, journey: Journey, now: dt.datetime, by) -> None:
     """A rejection ends the journey: steps not yet started are cancelled here, steps in other
-    units' queues through a cancel handoff, so those units are told."""
+    units' queues through a cancel handoff, so those units are told. Every consultation still
+    open is withdrawn, and the unpaid invoices of the steps that will not be decided are
+    cancelled now (the cancel handoff's delivery finds them so)."""
     Journey.objects.filter(pk=journey.pk).update(status=Journey.Status.REJECTED, closed_at=now)
     journey_event_record(
         journey=journey,
@@ -434,6 +457,11 @@ def _close_rejected(*, journey: Journey, now: dt.datetime, by) -> None:
             status_before=Step.Status.WAITING,
             status_after=Step.Status.CANCELLED,
         )
+    consultations_withdraw(
+        journey=journey, because=Consultation.WithdrawnBecause.JOURNEY_CLOSED, now=now
+    )
+    undecided = list(journey.steps.exclude(status__in=Step.DECIDED_STATUSES))
+    invoices_cancel(steps=undecided, now=now)
     handoffs_create(journey=journey, steps=list(journey.steps.in_queue()), now=now, kind="cancel")
 
 

@@ -20,6 +20,10 @@ class ConsultationAnswered(StepChanged):
     """The consultation was answered already."""
 
 
+class ConsultationWithdrawn(StepChanged):
+    """The asking unit no longer needs the opinion: the consultation was withdrawn."""
+
+
 @transaction.atomic
 def consultation_request(
     *,
@@ -56,6 +60,7 @@ def consultation_request(
         actor=by,
         now=now,
         message=unit.name,
+        other_unit=unit,  # the question is in the consulted unit's queue: its systems hear too
     )
     outgoing_emails_create(
         kind=OutgoingEmail.Kind.CONSULTATION,
@@ -72,14 +77,17 @@ def consultation_request(
 def consultation_answer(
     *, consultation: Consultation, by, answer: str, now: dt.datetime
 ) -> Consultation:
-    """Record the consulted unit's answer, once; it is attached to the asking step."""
+    """Record the consulted unit's answer, once, while the consultation is open; it is attached
+    to the asking step. A withdrawn consultation takes no answer."""
     journey = Journey.objects.select_for_update().get(pk=consultation.step.journey_id)
-    answered = Consultation.objects.filter(pk=consultation.pk, answered_at__isnull=True).update(
-        answer=answer, answered_by=by, answered_at=now
+    answered = (
+        Consultation.objects.open()
+        .filter(pk=consultation.pk)
+        .update(answer=answer, answered_by=by, answered_at=now)
     )
     consultation.refresh_from_db()
     if not answered:
-        raise ConsultationAnswered
+        raise ConsultationWithdrawn if consultation.is_withdrawn else ConsultationAnswered
     journey_event_record(
         journey=journey,
         step=consultation.step,
@@ -87,5 +95,6 @@ def consultation_answer(
         actor=by,
         now=now,
         message=consultation.unit.name,
+        other_unit=consultation.unit,
     )
     return consultation

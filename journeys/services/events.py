@@ -2,6 +2,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from journeys.models import Journey, JourneyEvent, Step
+from units.models import Unit
 
 # Called with each event as it is written, inside the change's transaction: what must leave the
 # portal with the change (the webhooks' outbox rows) is written by a listener, registered by its
@@ -25,11 +26,25 @@ def journey_event_record(
     status_after: str = "",
     message: str = "",
     visible_to_applicant: bool = True,
+    unit: Unit | None = None,
+    other_unit: Unit | None = None,
 ) -> JourneyEvent:
-    """Append one row to the journey's log and move its last-activity time."""
+    """Append one row to the journey's log and move its last-activity time.
+
+    `unit`, the unit in whose scope the event is (the API's feed and webhooks show it to that
+    unit's systems), is by default the unit holding `step` as the caller has it: once the step
+    has reached a unit's queue (the event of its arrival included), none before, and none for
+    the journey's own events. A caller that has just moved the step names the unit it was
+    with. `other_unit`: a second unit the event concerns (a transfer's receiving unit, a
+    consulted unit), which sees it too."""
+    unit_id = unit.pk if unit is not None else None
+    if unit_id is None and step is not None and event_reached_unit(step, kind):
+        unit_id = step.unit_id
     event = JourneyEvent.objects.create(
         journey=journey,
         step=step,
+        unit_id=unit_id,
+        other_unit=other_unit,
         kind=kind,
         actor=actor,
         created_at=now,
@@ -42,3 +57,9 @@ def journey_event_record(
     for listener in EVENT_LISTENERS:
         listener(event)
     return event
+
+
+def event_reached_unit(step: Step, kind: str) -> bool:
+    """Whether an event of `step` is in its unit's scope: the step is (or was, as the caller
+    loaded it) in the unit's hands, or this is its arrival there."""
+    return step.activated_at is not None or kind == JourneyEvent.Kind.STEP_QUEUED

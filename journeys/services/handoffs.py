@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from journeys.graph import graph_ready, step_dependencies
 from journeys.models import (
+    Consultation,
     FailedTask,
     Handoff,
     InformationRequest,
@@ -18,9 +19,12 @@ from journeys.models import (
     OutgoingEmail,
     Step,
 )
+from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
 from journeys.services.outbox import outbox_of_task, outbox_publish
+from journeys.services.registration import step_register
+from payments.services import invoices_cancel
 
 
 def ready_steps(journey: Journey) -> list[Step]:
@@ -148,6 +152,7 @@ def _step_activate(*, step: Step, unit, now: dt.datetime) -> None:
     )
     if not activated:
         return
+    registered = step_register(step=step, unit=unit, now=now)
     if step.journey.status == Journey.Status.SUBMITTED:  # read under the journey's lock
         Journey.objects.filter(pk=step.journey_id, status=Journey.Status.SUBMITTED).update(
             status=Journey.Status.IN_PROGRESS
@@ -159,6 +164,7 @@ def _step_activate(*, step: Step, unit, now: dt.datetime) -> None:
         now=now,
         status_before=Step.Status.WAITING,
         status_after=Step.Status.QUEUED,
+        message=registered,
     )
     _notify_unit(step, unit, OutgoingEmail.Kind.STEP_QUEUED, now)
 
@@ -202,10 +208,18 @@ def _step_resume(*, step: Step, unit, now: dt.datetime) -> None:
 
 
 def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
-    cancelled = Step.objects.filter(pk=step.pk, status__in=Step.ACTIVE_STATUSES).update(
+    """Out of the unit's hands: the consultations it asked are withdrawn and its unpaid invoice
+    is cancelled (the fee of a step nobody decides is not owed). Any open step: a withdrawal
+    cancels steps still waiting for earlier ones this way too (journeys.services.withdrawing);
+    only a unit the case had reached is told."""
+    cancelled = Step.objects.filter(pk=step.pk, status__in=Step.OPEN_STATUSES).update(
         status=Step.Status.CANCELLED, decided_at=now, version=F("version") + 1
     )
     if cancelled:
+        consultations_withdraw(
+            step=step, because=Consultation.WithdrawnBecause.STEP_CANCELLED, now=now
+        )
+        invoices_cancel(steps=[step], now=now)
         journey_event_record(
             journey=step.journey,
             step=step,
@@ -214,12 +228,14 @@ def _step_cancel(*, step: Step, unit, now: dt.datetime) -> None:
             status_before=step.status,
             status_after=Step.Status.CANCELLED,
         )
-        _notify_unit(step, unit, OutgoingEmail.Kind.STEP_CANCELLED, now)
+        if step.status in Step.ACTIVE_STATUSES:
+            _notify_unit(step, unit, OutgoingEmail.Kind.STEP_CANCELLED, now)
 
 
 def _step_recall(*, step: Step, unit, now: dt.datetime) -> None:
-    """A step it depended on was reopened: out of the unit's queue, back to waiting for it. If
-    that step was decided again before this arrived, the case is handed on again at once."""
+    """A step it depended on was reopened or sent back: out of the unit's queue, back to
+    waiting for it, with the warnings of this round cleared, and the unit is told. If that step
+    was decided again before this arrived, the case is handed on again at once."""
     status_before = Step.objects.filter(pk=step.pk).values_list("status", flat=True).get()
     recalled = Step.objects.filter(pk=step.pk, status__in=Step.ACTIVE_STATUSES).update(
         status=Step.Status.WAITING,
@@ -229,6 +245,7 @@ def _step_recall(*, step: Step, unit, now: dt.datetime) -> None:
         due_at=None,
         paused_at=None,
         version=F("version") + 1,
+        **Step.WARNINGS_CLEARED,
     )
     if not recalled:
         return
@@ -245,6 +262,9 @@ def _step_recall(*, step: Step, unit, now: dt.datetime) -> None:
         status_before=status_before,
         status_after=Step.Status.WAITING,
     )
+    _notify_unit(step, unit, OutgoingEmail.Kind.STEP_RECALLED, now)
+    # Waiting for the earlier step again, the unit no longer needs the opinions it asked.
+    consultations_withdraw(step=step, because=Consultation.WithdrawnBecause.STEP_RECALLED, now=now)
     Handoff.objects.filter(
         step=step, kind=Handoff.Kind.ACTIVATE, superseded_at__isnull=True
     ).update(superseded_at=now)

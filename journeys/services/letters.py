@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from journeys.letters import letter_pdf
 from journeys.models import Document, Journey, Step
 from journeys.services.outbox import publish_paused, publishing_connection
+from journeys.services.registration import document_register
 from journeys.templatetags.people import staff_name
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ def _store(
     document.file.save(name, ContentFile(pdf), save=False)
     document.save()
     document.steps.set(steps)
+    if steps:  # a decision letter leaves the case registered with it
+        document_register(document=document, step=steps[0])
     return document
 
 

@@ -9,10 +9,12 @@ from django.db import transaction
 from django.db.models import F
 
 from journeys.graph import graph_descendants, step_dependencies
-from journeys.models import Handoff, Journey, JourneyEvent, OutgoingEmail, Step
+from journeys.models import Consultation, Handoff, Journey, JourneyEvent, OutgoingEmail, Step
 from journeys.services.casework import NotAssignee, StepChanged, _bump, _locked
+from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
+from journeys.services.fees import step_invoices_follow
 from journeys.services.handoffs import handoffs_create
 from journeys.services.letters import decision_letter_supersede
 from journeys.services.messages import applicant_notify
@@ -59,6 +61,17 @@ def _dependents_reset(
     handoffs_create(journey=journey, steps=recall, now=now, kind=Handoff.Kind.RECALL)
 
 
+def _due_at(step: Step, now: dt.datetime) -> dt.datetime | None:
+    """A step starting a new round is due as on its first activation: its deadline from now, in
+    its unit's calendar (working days skip that unit's weekends and public holidays)."""
+    step_type = step.step_type
+    if not step_type.deadline_days:
+        return None
+    return step.unit.due_at(
+        now, step_type.deadline_days, working_days=step_type.deadline_working_days
+    )
+
+
 def _open_journey(step: Step, expected_version: int | None) -> tuple[Journey, Step]:
     journey, step = _locked(step, expected_version)
     if not journey.is_open:
@@ -83,9 +96,9 @@ def step_reopen(
         assignee=by,
         started_at=now,
         decided_at=None,
+        due_at=_due_at(step, now),
         reasons="",
-        review_reason="",
-        review_flagged_at=None,
+        **Step.WARNINGS_CLEARED,
     )
     journey_event_record(
         journey=journey,
@@ -136,14 +149,6 @@ def step_send_back(
     if target is None:
         raise NotAnEarlierStep
     decision_letter_supersede(step=target)
-    step_type = target.step_type
-    due_at = (
-        target.unit.due_at(
-            now, step_type.deadline_days, working_days=step_type.deadline_working_days
-        )
-        if step_type.deadline_days
-        else None
-    )
     _bump(
         target,
         status=Step.Status.QUEUED,
@@ -151,8 +156,9 @@ def step_send_back(
         activated_at=now,
         started_at=None,
         decided_at=None,
-        due_at=due_at,
+        due_at=_due_at(target, now),
         reasons="",
+        **Step.WARNINGS_CLEARED,
     )
     journey_event_record(
         journey=journey,
@@ -181,6 +187,7 @@ def step_send_back(
         due_at=None,
         paused_at=None,
         version=F("version") + 1,
+        **Step.WARNINGS_CLEARED,
     )
     _supersede(step, now, Handoff.Kind.ACTIVATE, Handoff.Kind.RECALL)
     journey_event_record(
@@ -193,6 +200,7 @@ def step_send_back(
         status_after=Step.Status.WAITING,
         message=reason,
     )
+    consultations_withdraw(step=step, because=Consultation.WithdrawnBecause.STEP_SENT_BACK, now=now)
     _dependents_reset(journey=journey, step=target, now=now, reason=reason, skip=step)
     target.refresh_from_db()
     applicant_notify(journey=journey, what="step_sent_back", now=now, step=target, reason=reason)
@@ -210,7 +218,9 @@ def step_transfer(
     *, step: Step, to: Unit, by, reason: str, now: dt.datetime, expected_version: int | None = None
 ) -> Step:
     """Move a step that reached the wrong unit to another one, through a handoff on the
-    receiving unit's queue; it keeps its due date, and the journal names both units."""
+    receiving unit's queue; it keeps its due date, and the journal names both units. The
+    consultations the sending unit asked are withdrawn (the receiving unit asks its own), and
+    an unpaid invoice is issued again to the receiving unit."""
     journey, step = _open_journey(step, expected_version)
     if step.status not in (Step.Status.QUEUED, Step.Status.IN_PROGRESS) or to.pk == step.unit_id:
         raise StepChanged
@@ -228,7 +238,15 @@ def step_transfer(
         status_before=step.status,
         status_after=Step.Status.WAITING,
         message=f"{sender.display_name} → {to.display_name}: {reason}",
+        # Written in the sender's scope and naming the receiver: both units' systems hear of
+        # it; the step's later events are the receiver's.
+        unit=sender,
+        other_unit=to,
+    )
+    consultations_withdraw(
+        step=step, because=Consultation.WithdrawnBecause.STEP_TRANSFERRED, now=now
     )
     step.refresh_from_db()
+    step_invoices_follow(journey=journey, steps=[step], now=now)
     handoffs_create(journey=journey, steps=[step], now=now)
     return step

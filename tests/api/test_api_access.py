@@ -65,9 +65,11 @@ ROWS = {
     "GET /api/v1/steps/": Row(LIST),
     "GET /api/v1/steps/{id}/": Row(SCOPED, "step"),
     "GET /api/v1/steps/{id}/handoffs/": Row(SCOPED, "step"),
+    "GET /api/v1/steps/{id}/messages/": Row(SCOPED, "step"),
     "GET /api/v1/feed/": Row(LIST),
     "POST /api/v1/steps/{id}/take/": Row(WRITE, "step"),
     "POST /api/v1/steps/{id}/information-requests/": Row(CREATE, "asked_step", ASK, True),
+    "POST /api/v1/steps/{id}/messages/": Row(CREATE, "step", {"body": "Noted, thank you."}),
     "POST /api/v1/steps/{id}/decision/": Row(WRITE, "step", DECISION, True),
     # Subscriptions: each client manages its own (coordination clients too); another client's
     # is not found. A new one must pass the handshake, which the address here cannot.

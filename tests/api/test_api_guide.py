@@ -1,5 +1,6 @@
 """docs/api.md stays true: its worked examples (curl and Python) run against the live portal and
-decide a step, and every problem type the API can answer is in its table."""
+decide a step, and every problem type the API can answer and every event type it publishes is
+in its tables."""
 
 import os
 import re
@@ -12,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from api.clients import api_client_create
+from api.events import PUBLISHED_TYPES
 from journeys.models import Step
 from tests.factories import submitted_journey
 from tests.journey_types import journey_type, unit_for
@@ -50,6 +52,11 @@ def test_every_problem_type_is_in_the_guide():
     guide = GUIDE.read_text()
     missing = sorted(code for code in codes if f"`{code}`" not in guide)
     assert not missing, f"Problem types not in docs/api.md: {missing}"
+
+
+def test_every_event_type_is_in_the_guides_table():
+    table = re.findall(r"^\| `([a-z]+\.[a-z_]+)` \|", GUIDE.read_text(), re.MULTILINE)
+    assert sorted(table) == PUBLISHED_TYPES
 
 
 def test_the_readme_links_the_guide():

@@ -166,6 +166,7 @@ def test_the_change_feed_is_constant(api_caller, django_assert_max_num_queries):
             JourneyEvent(
                 journey=journey,
                 step=own,
+                unit_id=own.unit_id,
                 kind=JourneyEvent.Kind.STEP_CLAIMED,
                 created_at=timezone.now(),
             )

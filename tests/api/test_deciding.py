@@ -19,6 +19,8 @@ def test_take_then_decide_hands_the_journey_on(db, api_caller):
     taken = caller.post(f"/api/v1/steps/{step.pk}/take/")
     assert taken.status_code == 200
     assert taken.json()["status"] == "in_progress"
+    # The unit's system files the case under the number its register gave on arrival.
+    assert taken.json()["registration_number"] == step.registration_number != ""
 
     decided = caller.post(
         f"/api/v1/steps/{step.pk}/decision/",

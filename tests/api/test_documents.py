@@ -17,6 +17,8 @@ def test_a_unit_lists_the_documents_of_its_steps_only(two_units):
     documents = response.json()["results"]
     assert [d["name"] for d in documents] == ["own-plan.pdf"]
     assert documents[0]["steps"] == [world.own.pk]
+    world.own.refresh_from_db()
+    assert documents[0]["registration_number"] == f"{world.own.registration_number}-1"
     assert documents[0]["content"] == f"/api/v1/documents/{world.own_document.pk}/content/"
     assert "other-plan.pdf" not in response.content.decode()
 

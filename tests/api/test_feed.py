@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from api.events import cloud_event, in_scope, published_events
 from api.feed import Position
+from journeys import services
 from journeys.models import JourneyEvent
 from journeys.services import journey_event_record
-from tests.factories import decide, submitted_journey
-from tests.journey_types import journey_type
+from tests.factories import decide, deliver_all, make_caseworker, submitted_journey
+from tests.journey_types import journey_type, make_test_units
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -157,7 +158,17 @@ def test_the_feeds_scope_is_the_events_scope(journey, db):
 
     rejected = submitted_journey(journey.journey_type)
     decide(rejected.steps.get(step_type__key="parallel-2"), "reject")
-    for unit in Unit.objects.filter(steps__journey__in=[journey, rejected]).distinct():
+    transferred = submitted_journey(journey.journey_type)
+    moved = transferred.steps.get(step_type__key="parallel-2")
+    services.step_transfer(
+        step=moved,
+        to=make_test_units("office-right")["office-right"],
+        by=make_caseworker(moved.unit),
+        reason="Not ours.",
+        now=timezone.now(),
+    )
+    deliver_all()
+    for unit in Unit.objects.filter(slug__startswith="office-"):
         client = ApiClient(kind=ApiClient.Kind.UNIT, unit=unit)
         written = set(_scoped(published_events(), client).values_list("pk", flat=True))
         assert written == set(in_scope(published_events(), client).values_list("pk", flat=True))
@@ -184,3 +195,35 @@ def test_a_transaction_left_open_in_another_database_does_not_hold_the_feed_back
         assert [e["id"] for e in events] == [f"event-{event.pk}"]
     finally:
         elsewhere.close()
+
+
+def test_after_a_transfer_the_old_unit_keeps_its_events_and_the_new_one_reads_on(api_caller):
+    """Scope is the unit an event was written for, not the step's unit now: the sending unit's
+    feed keeps the step's events of its time and not the receiving unit's; that one's feed
+    starts at the transfer, which both read."""
+    journey = submitted_journey(journey_type(parallel=2, chain=0))
+    moved = journey.steps.get(step_type__key="parallel-2")
+    sender, receiver = moved.unit, make_test_units("office-right")["office-right"]
+    worker = make_caseworker(sender)
+    moved = services.step_claim(step=moved, by=worker, now=timezone.now())
+    services.step_transfer(
+        step=moved, to=receiver, by=worker, reason="A district matter.", now=timezone.now()
+    )
+    deliver_all()
+    decide(journey.steps.get(pk=moved.pk), by=make_caseworker(receiver))
+
+    old, _ = read_until(api_caller(sender), 3)
+    assert [(e["type"], e["data"]["step"]["unit"]) for e in old] == [
+        ("step.queued", sender.slug),
+        ("step.taken", sender.slug),
+        ("step.transferred", sender.slug),
+    ]
+    assert old[-1]["data"]["transferred_to"] == receiver.slug
+    new, _ = read_until(api_caller(receiver), 4)
+    assert [(e["type"], e["data"]["step"]["unit"]) for e in new] == [
+        ("step.transferred", sender.slug),
+        ("step.queued", receiver.slug),
+        ("step.taken", receiver.slug),
+        ("step.decided", receiver.slug),
+    ]
+    assert new[0]["id"] == old[-1]["id"]  # the very same event

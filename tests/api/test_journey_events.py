@@ -31,7 +31,9 @@ def test_another_steps_applicant_data_is_withheld(two_units):
     response = world.caller.get(f"/api/v1/journeys/{world.journey.public_id}/events/")
     added = [e for e in response.json()["results"] if e["kind"] == "document_added"]
     by_step = {e["step"]["id"]: e for e in added}
-    assert by_step[world.own.pk]["message"] == "own-plan.pdf"
+    world.own.refresh_from_db()
+    # The journal names the document by its registration number within the case and its name.
+    assert by_step[world.own.pk]["message"] == f"{world.own.registration_number}-1 own-plan.pdf"
     assert by_step[world.own.pk]["withheld"] is False
     assert by_step[world.other.pk]["message"] == ""
     assert by_step[world.other.pk]["withheld"] is True

@@ -86,8 +86,8 @@ def sign_in(page, username: str, password: str = "pw-for-tests-only") -> None:
 @pytest.fixture
 def portal(cafe):
     """Journeys in the states every page shows: a decided step, a step held by the unit lead,
-    a request waiting for the applicant, an overdue and a stalled journey, a failed handoff
-    and a draft."""
+    a request waiting for the applicant, an overdue and a stalled journey, a failed handoff,
+    a withdrawn journey and a draft."""
     now = timezone.now()
     anna = make_user("anna")
     journey = submitted_journey(
@@ -132,6 +132,16 @@ def portal(cafe):
         now=now,
     )
     make_caseworker(steps["gas-permit"].unit, username="fire-consulted")
+    # Anna and the planning lead write to each other about the building permit (a file too);
+    # her last message is unread, so the queue marks the case.
+    for by, body, files in (
+        (anna, "May the terrace open before the permit is decided?", []),
+        (lead, "No: the permit first.", [SimpleUploadedFile("rules.pdf", b"%PDF-1.7\n%%EOF\n")]),
+        (anna, "Thank you, we will wait.", []),
+    ):
+        services.conversation_message_send(
+            step=steps["building-permit"], by=by, body=body, files=files, now=now
+        )
     quiet = {**CAFE_ANSWERS, "outdoor_seating": False, "uses_lpg": False}
     overdue = submitted_journey(cafe, answers=quiet, now=now - dt.timedelta(days=80))
     stalled = submitted_journey(cafe, answers=quiet, now=now - dt.timedelta(days=12))
@@ -147,6 +157,8 @@ def portal(cafe):
     stopped = paused(make_subscription(url="https://tax-agency-system.example.org/webhooks/portal"))
     failing = make_subscription(url="https://planning.example.org/hooks")
     submitted_journey(cafe, anna, answers=quiet)
+    withdrawn = submitted_journey(cafe, anna, answers=quiet)
+    services.journey_withdraw(journey=withdrawn, by=anna, reason="Other premises.", now=now)
     Delivery.objects.filter(subscription__in=[stopped, failing]).update(
         attempts=4,
         last_status=503,
@@ -166,6 +178,7 @@ def portal(cafe):
         "queued": overdue.steps.get(step_type__key="building-permit"),
         "stalled": stalled,
         "consultation": consultation,
+        "withdrawn": withdrawn,
     }
 
 
@@ -210,8 +223,16 @@ def test_citizen_pages(narrow_page, language, portal, visit):
         f"/applications/{journey.public_id}/confirmation/",
         f"/applications/{journey.public_id}/",
         f"/applications/{journey.public_id}/answers/contact_phone/change/",
+        f"/applications/{journey.public_id}/withdraw/",
+        f"/applications/{portal['withdrawn'].public_id}/",
+        f"/applications/{portal['withdrawn'].public_id}/withdraw/",  # 409: why it cannot be
     ):
         visit(path)
+    thread = f"/applications/{journey.public_id}/steps/{portal['held'].pk}/messages/"
+    visit(thread)
+    narrow_page.locator("main form[enctype='multipart/form-data'] button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
     narrow_page.goto(f"/applications/{draft.public_id}/questions/company_name/")
     narrow_page.get_by_role("button", name=CONTINUE[language]).click()
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()

@@ -30,6 +30,7 @@ CASEWORK_URLS = {
     "transfer": ("post", True),
     "representative_confirm": ("post", True),
     "consult": ("post", True),
+    "message": ("post", True),
     # A consultation's own address: put by the own unit's step to the other unit.
     "consultation": ("get", "consultation"),
     "consultation_answer": ("post", "consultation"),

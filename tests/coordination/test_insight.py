@@ -10,11 +10,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination.insight import Period, insight
+from coordination.insight import Period, handoff_figures, insight
+from journeys import services
 from journeys.models import Handoff, Journey, JourneyType, Step
-from tests.factories import make_coordinator, make_user
+from tests.factories import (
+    decide,
+    make_caseworker,
+    make_coordinator,
+    make_user,
+    submitted_journey,
+)
 from tests.html import parse
-from tests.journey_types import journey_type
+from tests.journey_types import journey_type, make_test_units
 
 KEYS = ["parallel-2", "parallel-1", "chain-1"]
 
@@ -98,7 +105,7 @@ def test_the_database_figures_match_a_brute_force_computation(random_history):
     latencies = {row["key"]: row for row in figures["handoffs"]}
     for key in KEYS:
         handoffs = Handoff.objects.filter(step__step_type__key=key).select_related("step")
-        values = [(h.step.activated_at - h.created_at).total_seconds() for h in handoffs]
+        values = [(h.delivered_at - h.created_at).total_seconds() for h in handoffs]
         assert latencies[key]["median_seconds"] == pytest.approx(
             statistics.median(values), abs=0.002
         )
@@ -160,3 +167,50 @@ def test_the_page_shows_cached_figures_until_the_refresh_recomputes_them(client,
     assert f"{closed} (" in client.get(url).content.decode()  # still the cached figures
     call_command("insight_refresh", stdout=io.StringIO())
     assert f"{closed - 1} (" in client.get(url).content.decode()
+
+
+def test_handoff_latency_is_each_handoffs_own_delivery_time_and_leaves_superseded_ones_out(db):
+    """A reopening, a send-back or a transfer supersedes a step's handoff and hands it off anew;
+    the step's activation time then belongs to no single handoff (a recalled step is activated
+    again, a transferred one keeps its first). Each handoff counts from its writing to its own
+    delivery, and a superseded one not at all."""
+    start = timezone.now() - dt.timedelta(days=10)
+
+    def at(seconds: float) -> dt.datetime:
+        return start + dt.timedelta(seconds=seconds)
+
+    def deliver(now: dt.datetime) -> None:
+        for pk in Handoff.objects.undelivered().values_list("pk", flat=True):
+            services.handoff_deliver(handoff_id=pk, now=now)
+
+    trail = journey_type(parallel=2, chain=1)
+    journey = submitted_journey(trail, now=at(0), deliver=False)
+    deliver(at(1))  # parallel-1 and parallel-2: 1 s
+    first = journey.steps.get(step_type__key="parallel-1")
+    worker = make_caseworker(first.unit)
+    decide(first, by=worker, now=at(100))
+    deliver(at(102))  # chain-1: 2 s, then superseded by the reopening
+    services.step_reopen(step=first, by=worker, reason="Recheck.", now=at(200))
+    deliver(at(201))  # the recall
+    services.step_decide(step=first, by=worker, outcome="approve", reasons="Ok.", now=at(300))
+    deliver(at(304))  # chain-1 again: 4 s
+    moved = journey.steps.get(step_type__key="parallel-2")
+    services.step_transfer(
+        step=moved,
+        to=make_test_units("office-right")["office-right"],
+        by=make_caseworker(moved.unit),
+        reason="Not ours.",
+        now=at(400),
+    )
+    deliver(at(407))  # parallel-2 in its new unit: 7 s; its first handoff is superseded
+
+    assert Handoff.objects.filter(superseded_at__isnull=False).count() == 2
+    period = Period(
+        journey_type=trail, start=start.date() - dt.timedelta(days=1), end=timezone.localdate()
+    )
+    figures = {row["key"]: row for row in handoff_figures(period)}
+    assert {key: (row["handoffs"], row["median_seconds"]) for key, row in figures.items()} == {
+        "parallel-1": (1, 1.0),
+        "parallel-2": (1, 7.0),
+        "chain-1": (1, 4.0),
+    }

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
 from journeys.models import Handoff, Journey, JourneyEvent, Step
 from tests.factories import submitted_journey
@@ -24,6 +25,10 @@ def test_generated_journeys_are_consistent_and_in_every_state(catalogue, capsys)
     assert Handoff.objects.filter(kind="activate").count() == activated.count()
     queued_events = JourneyEvent.objects.filter(kind=JourneyEvent.Kind.STEP_QUEUED)
     assert queued_events.count() == activated.count()
+    # Each step's events from its arrival are in its unit's scope, as the services write them.
+    step_events = JourneyEvent.objects.filter(step__isnull=False).exclude(kind="handoff_sent")
+    assert not step_events.exclude(unit=F("step__unit")).exists()
+    assert not JourneyEvent.objects.filter(step__isnull=True, unit__isnull=False).exists()
     # Each waiting-for-applicant journey has a step waiting for the applicant.
     for journey in Journey.objects.filter(status="waiting_for_applicant"):
         assert journey.steps.filter(status="waiting_for_applicant").exists()

@@ -75,7 +75,10 @@ def test_a_rejection_letter_in_english_states_the_decision_reasons_law_and_appea
     assert "Legal basis Test Permits Act (2026:1)" in text
     assert f"How to appeal {APPEAL}" in text
     assert "within three weeks of the day you received this decision" in text
-    assert "Registration number Not yet assigned" in text
+    assert step.registration_number.endswith("2026-000001")
+    assert f"Registration number {step.registration_number}" in text
+    # The letter is registered to the case it decides, with the case's next running number.
+    assert letter.registration_number == f"{step.registration_number}-1"
     assert step.journey.reference in text
     assert "Decided by Cecilia Caseworker" in text
     assert "4 March 2026" in text
@@ -89,7 +92,7 @@ def test_a_rejection_letter_in_swedish_is_written_in_swedish(trail):
     assert "Rättslig grund Lagen (2026:1) om testtillstånd" in text
     assert f"Hur man överklagar {APPEAL_SV}" in text
     assert "inom tre veckor från den dag du fick del av beslutet" in text
-    assert "Diarienummer Ännu inte tilldelat" in text
+    assert f"Diarienummer {step.registration_number}" in text
     assert "4 mars 2026" in text
     assert "How to appeal" not in text
 

@@ -5,12 +5,14 @@ and a handoff made moot never acts when it arrives."""
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from journeys import services
-from journeys.models import ApplicantMessage, Handoff, Journey, JourneyEvent, Step
-from tests.factories import decide, deliver_all, make_caseworker, submitted_journey
+from journeys.models import ApplicantMessage, Handoff, Journey, JourneyEvent, OutgoingEmail, Step
+from tests.factories import decide, deliver_all, make_caseworker, send_emails, submitted_journey
 from tests.journey_types import journey_type, make_test_units
+from units.models import StaffProfile
 
 NOW = timezone.now() - dt.timedelta(days=5)
 
@@ -257,3 +259,145 @@ def test_a_case_someone_holds_is_transferred_only_by_them(journey):
             now=later(2),
         )
     assert step(journey, "parallel-2").unit_id == held.unit_id
+
+
+# A new round starts clean: a fresh due date, and the earlier round's warnings gone, so the
+# delay notice and the overdue flag fire again for it.
+
+WARNED = {
+    "overdue_flagged_at": NOW,
+    "delay_reason": "Short-staffed in the summer.",
+    "delay_notified_at": NOW,
+    "review_reason": "An earlier step was reopened.",
+    "review_flagged_at": NOW,
+    "answers_changed_at": NOW,
+}
+
+
+def warn(s: Step) -> None:
+    """The warnings a long first round leaves behind."""
+    Step.objects.filter(pk=s.pk).update(**WARNED)
+
+
+def assert_clean(s: Step) -> None:
+    s.refresh_from_db()
+    assert {field: getattr(s, field) for field in WARNED} == Step.WARNINGS_CLEARED
+
+
+def delay_notices(s: Step) -> int:
+    return JourneyEvent.objects.filter(step=s, kind=JourneyEvent.Kind.DELAY_NOTICE).count()
+
+
+@pytest.fixture
+def working_days_journey(db):
+    kind = journey_type(
+        parallel=2, chain=2, deadline_days=20, working_days=True, slug="work-trail", prefix="WORK"
+    )
+    return submitted_journey(kind, now=NOW)
+
+
+def test_a_reopened_step_is_due_afresh_in_working_days_and_its_warnings_fire_again(
+    working_days_journey,
+):
+    journey = working_days_journey
+    first, worker = approve(journey, "parallel-1", later(1))
+    first_due = step(journey, "parallel-1").due_at
+    warn(first)
+
+    services.step_reopen(step=first, by=worker, reason="Wrong drawing.", now=later(30))
+
+    reopened = step(journey, "parallel-1")
+    assert reopened.due_at == reopened.unit.due_at(later(30), 20, working_days=True)
+    assert reopened.due_at > first_due  # from the reopening, not from the first arrival
+    assert_clean(reopened)
+    # The sweeps treat it as the new round it is.
+    services.delay_notices_sweep(now=reopened.due_at - dt.timedelta(days=1))
+    assert delay_notices(reopened) == 1
+    services.stuck_sweep(now=reopened.due_at + dt.timedelta(hours=1))
+    reopened.refresh_from_db()
+    assert reopened.overdue_flagged_at == reopened.due_at + dt.timedelta(hours=1)
+
+
+def test_a_send_back_leaves_both_steps_clean(journey):
+    approve(journey, "parallel-1", later(1))
+    deliver_all(later(2))
+    successor = step(journey, "chain-1")
+    worker = make_caseworker(successor.unit)
+    successor = services.step_claim(step=successor, by=worker, now=later(3))
+    earlier = step(journey, "parallel-1")
+    warn(earlier)
+    warn(successor)
+
+    services.step_send_back(
+        step=step(journey, "chain-1"), to=earlier, by=worker, reason="Amend.", now=later(4)
+    )
+
+    assert_clean(step(journey, "parallel-1"))
+    assert_clean(step(journey, "chain-1"))
+    assert step(journey, "parallel-1").due_at == earlier.unit.due_at(
+        later(4), 20, working_days=False
+    )
+
+
+def test_a_recalled_step_is_clean_and_due_afresh_when_it_comes_back(journey):
+    first, worker = approve(journey, "parallel-1", later(1))
+    deliver_all(later(2))
+    successor = step(journey, "chain-1")
+    services.step_claim(step=successor, by=make_caseworker(successor.unit), now=later(3))
+    warn(successor)
+
+    services.step_reopen(step=first, by=worker, reason="Recheck.", now=later(4))
+    deliver_all(later(5))
+    assert_clean(step(journey, "chain-1"))
+
+    services.step_decide(
+        step=step(journey, "parallel-1"),
+        by=worker,
+        outcome="approve",
+        reasons="Ok.",
+        now=later(100),
+    )
+    deliver_all(later(101))
+    back = step(journey, "chain-1")
+    assert back.status == Step.Status.QUEUED
+    assert back.due_at == back.unit.due_at(later(101), 20, working_days=False)
+    services.delay_notices_sweep(now=back.due_at - dt.timedelta(days=1))
+    assert delay_notices(back) == 1  # told again, for this round
+
+
+# The recalled step's unit is told
+
+
+def test_a_recalled_steps_unit_is_told_by_e_mail_in_each_members_language(journey, settings):
+    settings.SITE_URL = "https://portal.example.org"
+    first, worker = approve(journey, "parallel-1", later(1))
+    deliver_all(later(2))  # chain-1 is in its unit's queue
+    successor = step(journey, "chain-1")
+    make_caseworker(successor.unit, username="planner")
+    swede = make_caseworker(successor.unit, username="handlaggare")
+    StaffProfile.objects.create(user=swede, language="sv")
+
+    services.step_reopen(step=first, by=worker, reason="Wrong drawing.", now=later(3))
+    assert not OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.STEP_RECALLED).exists()
+    deliver_all(later(4))  # the recall arrives in chain-1's unit
+
+    notice = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.STEP_RECALLED)
+    assert notice.step == successor and notice.queue == successor.unit.queue_name
+    mail.outbox.clear()
+    assert send_emails(step=successor, kind=OutgoingEmail.Kind.STEP_RECALLED) == 1
+    by_to = {tuple(m.to): m for m in mail.outbox}
+    english, swedish = by_to[("planner@example.org",)], by_to[("handlaggare@example.org",)]
+    assert english.subject == f"Case back to waiting: {journey.reference}"
+    assert "has left your queue and waits for that step again" in english.body
+    assert swedish.subject == f"Ärendet väntar igen: {journey.reference}"
+    assert "Ärendet har därför lämnat er kö" in swedish.body
+    # It is no longer theirs to open: no link to a page they cannot see.
+    assert "/work/steps/" not in english.body and "/work/steps/" not in swedish.body
+
+
+def test_a_successor_still_waiting_is_not_recalled_nor_its_unit_e_mailed(journey):
+    first, worker = approve(journey, "parallel-1", later(1))  # chain-1's handoff not delivered
+    services.step_reopen(step=first, by=worker, reason="Wrong drawing.", now=later(2))
+    deliver_all(later(3))
+    assert not OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.STEP_RECALLED).exists()
+    assert not JourneyEvent.objects.filter(kind=JourneyEvent.Kind.STEP_RECALLED).exists()

@@ -66,11 +66,14 @@ ORGANISATION_UNIT = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}
 ORGANISATION_UNIT |= {"caseworker_other_unit": OK}
 # A unit's finance staff (payments app) import its payment files; they work no cases.
 FINANCE = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN, "finance": OK}
+# Prometheus metrics answer only a scraper with the token (tests/test_metrics.py): no role.
+SCRAPER_ONLY = dict.fromkeys(ROLES, 404)
 
 # name -> (method, the arguments' names in the world, who gets what)
 MATRIX = {
     "home": ("get", [], EVERYONE),
     "health": ("get", [], EVERYONE),
+    "metrics": ("get", [], SCRAPER_ONLY),
     "accessibility": ("get", [], EVERYONE),
     "privacy": ("get", [], EVERYONE),
     "contact": ("get", [], EVERYONE),
@@ -94,10 +97,12 @@ MATRIX = {
     "citizens:application_resume": ("get", ["draft"], ACTING),
     "citizens:application_question": ("get", ["draft", "question"], ACTING),
     "citizens:answer_change": ("get", ["journey", "question"], ACTING),
+    "citizens:application_withdraw": ("get", ["journey"], ACTING),
     "citizens:application_check": ("get", ["draft"], ACTING),
     "citizens:application_confirmation": ("get", ["journey"], ACTING),
     "citizens:information_answer": ("post", ["journey", "request"], ACTING),
     "citizens:document": ("get", ["journey", "document"], ACTING),
+    "citizens:conversation": ("get", ["journey", "step"], ACTING),
     "citizens:decision_request": ("post", ["journey", "step"], ACTING),
     "citizens:receipt": ("get", ["journey"], ACTING),
     "citizens:decision_letter": ("get", ["journey", "decided_step"], ACTING),
@@ -122,6 +127,7 @@ MATRIX = {
     "casework:send_back": ("post", ["step"], UNIT),
     "casework:transfer": ("post", ["step"], UNIT),
     "casework:consult": ("post", ["step"], UNIT),
+    "casework:message": ("post", ["step"], UNIT),
     # Put to the other unit by the own unit's step: only the consulted unit reads and answers it.
     "casework:consultation": ("get", ["consultation"], CONSULTED),
     "casework:consultation_answer": ("post", ["consultation"], CONSULTED),
@@ -224,6 +230,9 @@ def world(cafe, settings, monkeypatch):
         upload=SimpleUploadedFile("plan.pdf", b"%PDF-1.7\n%%EOF\n"),
         steps=[step],
         now=timezone.now(),
+    )
+    services.conversation_message_send(
+        step=step, by=applicant, body="Is the plan enough?", now=timezone.now()
     )
     other_unit = journey.steps.get(step_type__key="company-registration").unit
     consultation = services.consultation_request(

@@ -98,6 +98,19 @@ BANKGIRO = {
     "environment-health-north": "5550-1092",
     "environment-health-south": "5550-1100",
 }
+# The demo units' registers: the prefixes their registration numbers start with (MHN 2026-000123).
+REGISTER_PREFIX = {
+    "tax-agency": "SKV",
+    "urban-planning": "SBN",
+    "environment-health": "MHN",
+    "licences-alcohol": "TN",
+    "police": "POL",
+    "fire-rescue": "RTJ",
+    "building-control": "BYGG",
+    "water-utility": "VA",
+    "environment-health-north": "MHNN",
+    "environment-health-south": "MHNS",
+}
 # The unit that works in its own system in the demo, and its reference client
 # (demo/reference_system.py, `manage.py reference_unit_system`).
 EXTERNAL_UNIT = "tax-agency"
@@ -161,6 +174,7 @@ class Command(BaseCommand):
                     "email": f"{slug}@example.org",
                     "works_in_own_system": slug == EXTERNAL_UNIT,
                     "bankgiro": BANKGIRO[slug],
+                    "register_prefix": REGISTER_PREFIX[slug],
                 },
             )
 

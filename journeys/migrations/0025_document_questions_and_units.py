@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('journeys', '0015_step_answers_changed'),
+        ('journeys', '0024_combined_kinds_with_messages'),
         ('units', '0005_unit_bankgiro_alter_membership_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
