@@ -173,7 +173,10 @@ def test_a_caseworkers_document_stays_with_its_step_on_the_journal(case, visible
     assert (document.unit, document.visible_to_applicant) == (step.unit, visible)
     assert list(document.steps.all()) == [step] and document.field_key == ""
     event = JourneyEvent.objects.get(kind=JourneyEvent.Kind.DOCUMENT_ADDED)
-    assert (event.step, event.actor, event.message) == (step, caseworker, "site-visit.png")
+    # Registered to its case, as every document that reaches a registered case is.
+    assert document.registration_number == f"{step.registration_number}-1"
+    assert (event.step, event.actor) == (step, caseworker)
+    assert event.message == f"{document.registration_number} site-visit.png"
     assert event.visible_to_applicant is visible
     journey = step.journey
     assert (document in journey.documents.for_applicant()) is visible
@@ -199,3 +202,17 @@ def test_a_caseworkers_document_is_refused_on_a_changed_or_closed_case(case):
     with pytest.raises(services.StepClosed):
         services.step_document_add(step=step, **add)
     assert not Document.objects.filter(unit__isnull=False).exists()
+
+
+def test_a_file_sent_in_a_conversation_belongs_to_the_side_that_sent_it(case):
+    step, caseworker = case
+    journey = step.journey
+    for by, name in ((caseworker, "opening-hours.pdf"), (journey.applicant, "lease.pdf")):
+        services.conversation_message_send(
+            step=step, by=by, body="See the file.", now=timezone.now(), files=[pdf(name)]
+        )
+    from_unit = Document.objects.get(name="opening-hours.pdf")
+    assert from_unit.unit == step.unit and from_unit.visible_to_applicant
+    assert Document.objects.get(name="lease.pdf").unit is None
+    # The applicant's own documents, offered again when a unit asks: not the unit's file.
+    assert {d.name for d in journey.documents.from_applicant()} == {"site-plan.pdf", "lease.pdf"}
