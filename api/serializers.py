@@ -230,6 +230,22 @@ class ConversationMessageSerializer(serializers.ModelSerializer):
 class DocumentSerializer(serializers.ModelSerializer):
     steps = serializers.SerializerMethodField(help_text="The steps it is attached to.")
     content = serializers.SerializerMethodField(help_text="Where to download it.")
+    question = serializers.CharField(
+        source="field_key",
+        read_only=True,
+        help_text="The journey type's file question it answers (its key), if it came with the "
+        "application; empty otherwise.",
+    )
+    added_by_unit = serializers.SlugRelatedField(
+        source="unit",
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The unit whose caseworker added it to the case; null for the applicant's.",
+    )
+    visible_to_applicant = serializers.BooleanField(
+        read_only=True, help_text="False for a unit's internal document."
+    )
 
     class Meta:
         model = Document
@@ -242,6 +258,9 @@ class DocumentSerializer(serializers.ModelSerializer):
             "sha256",
             "uploaded_at",
             "steps",
+            "question",
+            "added_by_unit",
+            "visible_to_applicant",
             "content",
         ]
 

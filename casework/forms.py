@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from journeys.documents import accept_attribute, check_upload, upload_hint
 from journeys.forms import BoundedDateField, ConversationMessageForm
 from journeys.models import JourneyEvent, Step
 from units.models import Unit
@@ -151,6 +152,34 @@ class NoteForm(CaseForm):
     visible_to_applicant = forms.BooleanField(
         label=_("The applicant may read this entry"), required=False
     )
+
+
+class DocumentForm(CaseForm):
+    """A document of the unit's own for the case: internal unless shown to the applicant."""
+
+    id_prefix = "document"
+    upload = forms.FileField(
+        label=_("Document"),
+        error_messages={"required": _("Select the file to add to the case")},
+    )
+    visible_to_applicant = forms.BooleanField(
+        label=_("The applicant may see this document"),
+        help_text=_("Leave it unticked for an internal document, seen by your unit only."),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        upload = self.fields["upload"]
+        upload.help_text = " ".join(
+            [str(_("For example a site-visit photo or a letter you sent.")), str(upload_hint())]
+        )
+        upload.widget.attrs["accept"] = accept_attribute()
+
+    def clean_upload(self):
+        upload = self.cleaned_data["upload"]
+        check_upload(upload)
+        return upload
 
 
 class DelayForm(CaseForm):

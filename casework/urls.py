@@ -31,6 +31,7 @@ urlpatterns = [
     path("steps/<int:pk>/messages/", views.case_message, name="message"),
     path("consultations/<int:pk>/", views.consultation, name="consultation"),
     path("consultations/<int:pk>/answer/", views.consultation_answer, name="consultation_answer"),
+    path("steps/<int:pk>/documents/", views.case_document_add, name="document_add"),
     path(
         "steps/<int:pk>/documents/<int:document_pk>/",
         views.case_document,

@@ -20,6 +20,7 @@ from casework.forms import (
     ConsultationForm,
     DecisionForm,
     DelayForm,
+    DocumentForm,
     InformationRequestForm,
     MessageForm,
     NoteForm,
@@ -207,7 +208,9 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
         "requests": selectors.journey_information_requests(journey),
         "disclosed_step_ids": disclosure.step_ids,
         "documents": list(
-            disclosed_documents(journey, disclosure).prefetch_related("steps__step_type")
+            disclosed_documents(journey, disclosure)
+            .select_related("unit")
+            .prefetch_related("steps__step_type")
         ),
         "may": case_actions(
             roles,
@@ -227,6 +230,7 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
             default=services.default_blocked(step, blockable) if blockable else (),
         ),
         "note_form": forms.get("note_form") or NoteForm(initial=initial),
+        "document_form": forms.get("document_form") or DocumentForm(initial=initial),
         "delay_form": forms.get("delay_form")
         or DelayForm(initial={**initial, "reason": step.delay_reason}),
         "reassign_form": forms.get("reassign_form")
@@ -390,6 +394,25 @@ def case_note(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         now=timezone.now(),
     )
     return _done(request, step, _("Journal entry saved."))
+
+
+@case_action
+def case_document_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    step = _actionable_step(request, pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_case(request, step, status=422, document_form=form)
+    document = services.step_document_add(
+        step=step,
+        by=request.user,
+        upload=form.cleaned_data["upload"],
+        visible_to_applicant=form.cleaned_data["visible_to_applicant"],
+        expected_version=form.cleaned_data["version"],
+        now=timezone.now(),
+    )
+    if document.visible_to_applicant:
+        return _done(request, step, _("The document is added. The applicant can see it."))
+    return _done(request, step, _("The document is added, for your unit only."))
 
 
 @case_action

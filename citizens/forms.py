@@ -2,10 +2,13 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from citizens.identity_numbers import normalise_orgnr, normalise_personnummer
-from journeys.documents import check_upload
+from journeys.definitions import FILE_KIND
+from journeys.documents import accept_attribute, check_upload, upload_hint
 from journeys.forms import BoundedDateField
 from journeys.models import JourneyType
 from journeys.selectors import journey_routing_fields
@@ -13,10 +16,30 @@ from journeys.selectors import journey_routing_fields
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
+class FileAnswerField(forms.FileField):
+    """A file question's answer: a new upload, checked as every upload is (for the types the
+    question takes), or, when none is chosen, the file given before (the initial value: its
+    name, as the journey's data holds it)."""
+
+    def __init__(self, *, accept=None, **kwargs):
+        self.accept = accept
+        kwargs["widget"] = forms.FileInput(attrs={"accept": accept_attribute(accept)})
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        value = super().clean(data, initial)
+        if isinstance(value, UploadedFile):
+            check_upload(value, accept=self.accept)
+        return value
+
+
 class ApplicantDataForm(forms.Form):
-    """The journey's applicant data: every field once, whatever number of steps need it."""
+    """The journey's applicant data: every field once, whatever number of steps need it. Bind it
+    with the files too (a file question), and with the answers as `initial` as well as data to
+    check a whole draft (a file given before then answers its question)."""
 
     use_required_attribute = False
+    REMOVE = "%s-remove"
 
     def __init__(self, *args, journey_type: JourneyType, only: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -25,6 +48,30 @@ class ApplicantDataForm(forms.Form):
             if only is None or spec["key"] in only:
                 self.fields[spec["key"]] = self._field(spec)
                 self.kinds[spec["key"]] = spec["kind"]
+                if spec["kind"] == FILE_KIND and only is not None:
+                    self._file_given(spec)
+
+    def _file_given(self, spec: dict) -> None:
+        """On a file question's page: the file given before, and (optional) a way to remove it."""
+        name = self.initial.get(spec["key"])
+        if not name:
+            return
+        field = self.fields[spec["key"]]
+        field.help_text = " ".join(
+            [
+                str(spec.get("hint", "")),
+                str(
+                    _("You have sent %(name)s. Choose another file only to replace it.")
+                    % {"name": escape(name)}  # the hint is shown as HTML
+                ),
+                str(upload_hint(spec.get("accept"))),
+            ]
+        ).strip()
+        if spec.get("optional", False):
+            self.fields[self.REMOVE % spec["key"]] = forms.BooleanField(
+                label=_("Remove %(name)s from the application") % {"name": name},
+                required=False,
+            )
 
     @staticmethod
     def _field(spec: dict) -> forms.Field:
@@ -59,6 +106,14 @@ class ApplicantDataForm(forms.Form):
                 return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
             case "orgnr" | "personnummer":
                 return forms.CharField(max_length=20, **common)
+            case "file":
+                common["error_messages"]["required"] = _("Select a file for %(label)s") % {
+                    "label": label[:1].lower() + label[1:]
+                }
+                common["help_text"] = " ".join(
+                    [str(common["help_text"]), str(upload_hint(spec.get("accept")))]
+                ).strip()
+                return FileAnswerField(accept=spec.get("accept"), **common)
             case _:
                 return forms.CharField(max_length=300, **common)
 
@@ -80,12 +135,25 @@ class ApplicantDataForm(forms.Form):
         answers = {}
         for key, kind in self.kinds.items():
             value = self.cleaned_data.get(key)
+            if kind == FILE_KIND:
+                continue  # stored as documents: file_answers()
             if kind == "yesno":
                 value = value == "yes"
             elif isinstance(value, dt.date):
                 value = value.isoformat()
             answers[key] = value
         return answers
+
+    def file_answers(self) -> dict[str, tuple[UploadedFile | None, bool]]:
+        """File questions: key -> (the new upload or None, whether to remove the file given)."""
+        return {
+            key: (
+                value if isinstance(value := self.cleaned_data.get(key), UploadedFile) else None,
+                bool(self.cleaned_data.get(self.REMOVE % key)),
+            )
+            for key, kind in self.kinds.items()
+            if kind == FILE_KIND
+        }
 
     @classmethod
     def initial_from(cls, data: dict) -> dict:
@@ -123,7 +191,7 @@ class InformationAnswerForm(forms.Form):
 
     def __init__(self, *args, journey, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["documents"].queryset = journey.documents.filter(generated_as="")
+        self.fields["documents"].queryset = journey.documents.from_applicant()
         self.fields["documents"].label_from_instance = lambda document: document.name
         if not self.fields["documents"].queryset.exists():
             del self.fields["documents"]

@@ -225,15 +225,27 @@ def application_question(request, public_id, key: str):
         raise Http404
     index = keys.index(key)
     changing = "change" in request.GET
+    posted = request.method == "POST"
     form = ApplicantDataForm(
-        request.POST if request.method == "POST" else None,
+        request.POST if posted else None,
+        request.FILES if posted else None,
         journey_type=journey.journey_type,
         only=[key],
         initial=ApplicantDataForm.initial_from(journey.data),
     )
     check_url = reverse("citizens:application_check", args=[public_id])
-    if request.method == "POST" and form.is_valid():
-        services.journey_save_answers(journey=journey, answers=form.answers())
+    if posted and form.is_valid():
+        if answers := form.answers():
+            services.journey_save_answers(journey=journey, answers=answers)
+        for file_key, (upload, remove) in form.file_answers().items():
+            services.journey_file_answer(
+                journey=journey,
+                key=file_key,
+                upload=upload,
+                remove=remove,
+                by=request.user,
+                now=timezone.now(),
+            )
         if changing or index == len(keys) - 1:
             return redirect(check_url)
         return redirect("citizens:application_question", public_id=public_id, key=keys[index + 1])
@@ -263,9 +275,8 @@ def application_question(request, public_id, key: str):
 @require_http_methods(["GET", "POST"])
 def application_check(request, public_id):
     journey = _own_journey(request, public_id, status=Journey.Status.DRAFT)
-    form = ApplicantDataForm(
-        ApplicantDataForm.initial_from(journey.data), journey_type=journey.journey_type
-    )
+    given = ApplicantDataForm.initial_from(journey.data)
+    form = ApplicantDataForm(given, journey_type=journey.journey_type, initial=given)
     if request.method == "POST":
         if form.is_valid():
             services.journey_submit(
@@ -275,7 +286,11 @@ def application_check(request, public_id):
                 now=timezone.now(),
             )
             return redirect("citizens:application_confirmation", public_id=journey.public_id)
-        messages.error(request, _("Some answers are missing. Complete them, then send."))
+        messages.error(
+            request,
+            _("Some answers are missing: %(answers)s. Complete them, then send.")
+            % {"answers": ", ".join(_missing(form))},
+        )
         return redirect("citizens:application_resume", public_id=journey.public_id)
     answers = [
         {"key": field["key"], "label": field["label"], "value": journey.data.get(field["key"])}
@@ -293,6 +308,7 @@ def application_check(request, public_id):
             "answers": answers,
             "steps": steps,
             "complete": form.is_valid(),
+            "missing": _missing(form),
             "identity_number": disclosed_identity_number(
                 journey, journey_disclosure(journey, request.user)
             ),
@@ -302,6 +318,11 @@ def application_check(request, public_id):
             "back_url": reverse("citizens:application_question", args=[public_id, keys[-1]]),
         },
     )
+
+
+def _missing(form: ApplicantDataForm) -> list[str]:
+    """The questions a checked draft has no acceptable answer to, by their labels."""
+    return [str(form.fields[key].label) for key in form.errors if key in form.fields]
 
 
 @login_required
@@ -348,6 +369,8 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
     # Read when the page is shown whole: the refresh replaces only the progress, not the threads.
     if not request.htmx and any(thread.unread(by_applicant=True) for thread in threads):
         services.conversation_read(journey=journey, by=request.user, now=now)
+    # The applicant's own and those a unit showed them, in one read (a unit's internal: never).
+    documents = list(journey.documents.uploaded().for_applicant().select_related("unit"))
     context = {
         "journey": journey,
         "steps": steps,
@@ -363,7 +386,8 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
         "status_reason": selectors.journey_status_reason(
             journey, steps=[row.step for row in steps], events=events
         ),
-        "documents": list(journey.documents.filter(generated_as="")),
+        "documents": [d for d in documents if d.unit_id is None],
+        "unit_documents": [d for d in documents if d.unit_id is not None],
         "invoices": journey_invoices(
             journey, today=timezone.localdate(now), steps=[row.step for row in steps]
         ),
@@ -427,7 +451,9 @@ def information_answer(request, public_id, pk: int):
 @require_GET
 def document_download(request, public_id, pk: int):
     journey = _own_journey(request, public_id)
-    return document_response(get_object_or_404(Document, pk=pk, journey=journey))
+    return document_response(
+        get_object_or_404(Document.objects.for_applicant(), pk=pk, journey=journey)
+    )
 
 
 @login_required

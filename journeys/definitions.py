@@ -11,16 +11,31 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
+from journeys.documents import FILE_TYPES
 from journeys.graph import GraphError, graph_check
 from journeys.models import JourneyType, StepType
 from journeys.routing import route_problems, route_units
 from units.models import Unit
 
-FIELD_KEYS = {"key", "label", "hint", "kind", "optional", "shared"}
+FIELD_KEYS = {"key", "label", "hint", "kind", "optional", "shared", "accept"}
 # Not asked, but known: the personal identity number of the person who applied (from their
 # e-ID). A step may `need` it like a field; journeys.disclosure shows it to that step's unit.
 APPLICANT_IDENTITY_NUMBER = "applicant_identity_number"
-FIELD_KINDS = {"text", "textarea", "email", "phone", "orgnr", "personnummer", "date", "yesno"}
+FIELD_KINDS = {
+    "text",
+    "textarea",
+    "email",
+    "phone",
+    "orgnr",
+    "personnummer",
+    "date",
+    "yesno",
+    # A document, asked on its own page: kept once as the journey's Document and attached by
+    # reference to every step that `needs` the field. `accept` lists the types it takes (by
+    # name, from the upload checks' own: journeys.documents.FILE_TYPES); all of them if left out.
+    "file",
+}
+FILE_KIND = "file"
 TYPE_KEYS = {
     "slug",
     "name",
@@ -172,6 +187,9 @@ class _Check:
             if "route" in step:
                 if "unit" in step:
                     self.fail(where, "give either 'unit' or a 'route' (with its default), not both")
+                by = step["route"].get("by") if isinstance(step["route"], dict) else None
+                if fields.get(by) == FILE_KIND:
+                    self.fail(where, f"route: 'by' cannot name a file field ('{by}')")
                 for problem in route_problems(step["route"], fields=set(fields), units=set(units)):
                     self.fail(where, problem)
             elif not step.get("unit"):
@@ -255,8 +273,30 @@ class _Check:
             for flag in ("optional", "shared"):
                 if not isinstance(field.get(flag, False), bool):
                     self.fail(f"field {field['key']}", f"'{flag}' must be true or false")
+            if kind == FILE_KIND:
+                self._file_field(field)
+            elif "accept" in field:
+                self.fail(f"field {field['key']}", "'accept' is for a field of kind 'file'")
             fields[field["key"]] = kind
         return fields
+
+    def _file_field(self, field: dict) -> None:
+        where = f"field {field['key']}"
+        if field.get("shared"):
+            self.fail(
+                where,
+                "a file cannot be shared: it goes to the steps that need it (list it in their "
+                "'needs')",
+            )
+        accept = field.get("accept", list(FILE_TYPES))
+        if not isinstance(accept, list) or not accept:
+            self.fail(where, f"'accept' must be a list of file types ({', '.join(FILE_TYPES)})")
+        if unknown := [kind for kind in accept if kind not in FILE_TYPES]:
+            self.fail(
+                where,
+                f"'accept' names unknown file type(s) {', '.join(map(str, unknown))}: "
+                f"the portal takes {', '.join(FILE_TYPES)}",
+            )
 
 
 def _fingerprint(definition: dict) -> str:

@@ -44,15 +44,48 @@ EXTENSIONS = {
     "image/png": (".png",),
     "image/jpeg": (".jpg", ".jpeg"),
 }
+# The accepted types by the names a journey type's file field lists them in (`accept`), in the
+# order they are named to the applicant.
+FILE_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
+TYPE_NAMES = {content_type: name.upper() for name, content_type in FILE_TYPES.items()}
 # Markup anywhere in a file makes one that a browser (or a viewer sniffing past the header)
 # could take for a web page: the whole file is searched, chunk by chunk.
 MARKUP = (b"<html", b"<script", b"<!doctype", b"<body", b"<svg", b"<iframe")
 _OVERLAP = max(len(tag) for tag in MARKUP) - 1
 
 
-def check_upload(upload) -> tuple[str, str]:
+def type_names(accept=None) -> str:
+    """The accepted types as the applicant reads them: "PDF, JPG or PNG", "PDF or PNG"."""
+    names = [TYPE_NAMES[content_type] for content_type in _accepted(accept)]
+    if len(names) == 1:
+        return names[0]
+    return str(_("%(first)s or %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]})
+
+
+def _accepted(accept) -> list[str]:
+    """Content types, in the order of FILE_TYPES: those `accept` names ("pdf"), or all."""
+    wanted = {FILE_TYPES[name] for name in accept} if accept else set(TYPE_NAMES)
+    return [content_type for content_type in TYPE_NAMES if content_type in wanted]
+
+
+def accept_attribute(accept=None) -> str:
+    """The file input's `accept`: the types' extensions and content types."""
+    accepted = _accepted(accept)
+    return ",".join([*(e for t in accepted for e in EXTENSIONS[t]), *accepted])
+
+
+def upload_hint(accept=None) -> str:
+    """What a file input takes, in the active language: "A PDF or PNG file, smaller than …"."""
+    return _("A %(types)s file, smaller than %(size)s.") % {
+        "types": type_names(accept),
+        "size": filesizeformat(settings.DOCUMENT_MAX_BYTES),
+    }
+
+
+def check_upload(upload, accept=None) -> tuple[str, str]:
     """Return (content type, SHA-256) of an acceptable upload, or raise a ValidationError that
-    says what to do."""
+    says what to do. `accept`: the types a journey type's file field takes, by name ("pdf");
+    all of them when not given."""
     if upload.size > settings.DOCUMENT_MAX_BYTES:
         raise ValidationError(
             _("The file must be smaller than %(size)s"),
@@ -66,6 +99,12 @@ def check_upload(upload) -> tuple[str, str]:
     )
     if content_type is None:
         raise ValidationError(_("The file must be a PDF, JPG or PNG"), code="type")
+    if content_type not in _accepted(accept):
+        raise ValidationError(
+            _("The file must be a %(types)s file"),
+            code="type",
+            params={"types": type_names(accept)},
+        )
     if not upload.name.lower().endswith(EXTENSIONS[content_type]):
         raise ValidationError(
             _("The file's name does not match its content: send a PDF, JPG or PNG file"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from journeys.documents import DocumentStorage
 from journeys.querysets import (
     ConsultationQuerySet,
+    DocumentQuerySet,
     HandoffQuerySet,
     JourneyQuerySet,
     OutgoingEmailQuerySet,
@@ -786,11 +787,35 @@ class Document(models.Model):
     generated_as = models.CharField(
         _("written by the portal as"), max_length=20, choices=GeneratedAs, blank=True, default=""
     )
+    # The journey type's file field this document answers (its key), on the application: one
+    # document per field, attached at submission to every step that needs the field.
+    field_key = models.CharField(_("answers the question"), max_length=50, blank=True, default="")
+    # Set for a document a unit's caseworker added to its case (a site-visit photo, a letter);
+    # empty for the applicant's own and the portal's letters.
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by unit"),
+    )
+    # The applicant's own documents and the letters are theirs; a unit's may be internal.
+    visible_to_applicant = models.BooleanField(_("visible to the applicant"), default=True)
+
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
         verbose_name = _("document")
         verbose_name_plural = _("documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journey", "field_key"],
+                condition=~Q(field_key=""),
+                name="document_one_per_question",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

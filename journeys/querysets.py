@@ -207,3 +207,21 @@ class ConsultationQuerySet(models.QuerySet):
     def overdue(self, *, now: dt.datetime):
         """Open past the day they were to be answered by (in the server's time zone)."""
         return self.open().filter(due_date__lt=timezone.localtime(now).date())
+
+
+class DocumentQuerySet(models.QuerySet):
+    def uploaded(self):
+        """Sent by a person (the applicant or a unit), not written by the portal (letters)."""
+        return self.filter(generated_as="")
+
+    def from_applicant(self):
+        """The applicant's own uploads: with the application, or answering a request."""
+        return self.uploaded().filter(unit__isnull=True)
+
+    def from_units(self):
+        """Added to a case by its unit's caseworkers."""
+        return self.uploaded().filter(unit__isnull=False)
+
+    def for_applicant(self):
+        """What the applicant's side may see and download: a unit's internal ones are not."""
+        return self.filter(visible_to_applicant=True)

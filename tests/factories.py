@@ -116,12 +116,16 @@ def submitted_journey(
     answers: dict | None = None,
     now: dt.datetime | None = None,
     deliver: bool = True,
+    files: dict | None = None,
 ) -> Journey:
+    """`files`: uploads answering the type's file questions, by key."""
     now = now or timezone.now()
     applicant = applicant or make_user()
     journey = services.journey_start(journey_type=journey_type, applicant=applicant, now=now)
     answers = answers or answers_for(journey_type)
     services.journey_save_answers(journey=journey, answers=answers)
+    for key, upload in (files or {}).items():
+        services.journey_file_answer(journey=journey, key=key, upload=upload, by=applicant, now=now)
     journey = services.journey_submit(
         journey=journey, by=applicant, language=translation.get_language(), now=now
     )

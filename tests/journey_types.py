@@ -10,7 +10,9 @@ and units, and its traits say which shapes of graph a test needs:
 - `conditional=True`: a step `conditional` that applies only if the yes/no field
   `wants_conditional` is answered yes (it waits for nothing);
 - `join=True`: a step `join` after the last step of every branch (`chain-m`, or `parallel-1`,
-  and `parallel-2` .. `parallel-n`).
+  and `parallel-2` .. `parallel-n`);
+- `files=True`: two file questions, a required `site_plan` (PDF only) that `parallel-1` and the
+  chained steps need, and an optional `site_photo` (any type taken) that `parallel-2` needs.
 
 Each step is handled by its own unit, `office-<step key>`, unless `units` maps the step key to
 another unit slug. Every step needs the shared field `applicant_name`; the parallel and
@@ -45,6 +47,21 @@ FIELDS = [
         "key": "site_address",
         "kind": "textarea",
         "label": {"en": "Address of the site", "sv": "Platsens adress"},
+    },
+]
+FILE_FIELDS = [
+    {
+        "key": "site_plan",
+        "kind": "file",
+        "accept": ["pdf"],
+        "label": {"en": "Site plan", "sv": "Situationsplan"},
+        "hint": {"en": "Drawn to scale.", "sv": "Skalenligt ritad."},
+    },
+    {
+        "key": "site_photo",
+        "kind": "file",
+        "optional": True,
+        "label": {"en": "Photo of the site", "sv": "Foto av platsen"},
     },
 ]
 CONDITION = {
@@ -98,6 +115,7 @@ def journey_type(
     prefix: str = "TRAIL",
     owner: str | None = None,
     service_norm_days: int | None = None,
+    files: bool = False,
 ) -> JourneyType:
     """Publish (or find, if the same definition is current) a synthetic journey type."""
     if parallel < 1 and (chain or join):
@@ -132,6 +150,12 @@ def journey_type(
         ends += [f"parallel-{n}" for n in range(2, parallel + 1)]
         steps.append(_step("join", "Joining step", "Sammanförande steg", ["site_address"]))
         steps[-1]["depends_on"] = ends
+    if files:
+        for step in steps:
+            if step["key"] == "parallel-1" or step["key"].startswith("chain-"):
+                step["needs"].append("site_plan")
+            elif step["key"] == "parallel-2":
+                step["needs"].append("site_photo")
     units = units or {}
     for step in steps:
         step["unit"] = units.get(step["key"], unit_for(step["key"]))
@@ -142,7 +166,7 @@ def journey_type(
         "name": {"en": "Synthetic permit trail", "sv": "Syntetiskt tillståndsspår"},
         "summary": {"en": "A journey type made for tests.", "sv": "En ärendetyp för tester."},
         "reference_prefix": prefix,
-        "fields": [*FIELDS, *([CONDITION] if conditional else [])],
+        "fields": [*FIELDS, *([CONDITION] if conditional else []), *(FILE_FIELDS if files else [])],
         "steps": steps,
     }
     if stalled_after_days is not None:

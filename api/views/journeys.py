@@ -61,8 +61,10 @@ class JourneyViewSet(AccessLogged, viewsets.ReadOnlyModelViewSet):
         """The journey's documents this client may see: those attached to its unit's steps
         (a coordination client sees none: it follows journeys, it does not decide steps)."""
         journey, _steps, disclosure = self._journey_and_disclosure()
-        documents = disclosed_documents(journey, disclosure).prefetch_related(
-            Prefetch("steps", queryset=Step.objects.only("id"))
+        documents = (
+            disclosed_documents(journey, disclosure)
+            .select_related("unit")
+            .prefetch_related(Prefetch("steps", queryset=Step.objects.only("id")))
         )
         page = self.paginate_queryset(documents)
         return self.get_paginated_response(DocumentSerializer(page, many=True).data)

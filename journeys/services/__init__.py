@@ -3,7 +3,10 @@ in one transaction, writes its events, and publishes its handoffs only after com
 "The handoff protocol").
 
 - `applications`: what the applicant does (start, answer, submit, answer a request);
-- `casework`: what a unit's caseworkers do (claim, take next, ask, note, decide);
+- `casework`: what a unit's caseworkers do (claim, take next, ask, note, add a document,
+  decide);
+- `documents`: storing an upload (the one way a file comes in), the application's file
+  questions and attaching their documents to the steps that need them;
 - `reopening`: reopening a decision, sending a step back, transferring it to another unit;
 - `consultations`: a unit asking another unit's opinion on its step, and the answer;
 - `withdrawing`: the applicant withdrawing a submitted application;
@@ -52,6 +55,7 @@ from journeys.services.casework import (
     step_claim,
     step_decide,
     step_delay_explain,
+    step_document_add,
     step_reassign,
     step_release,
     step_take_next,
@@ -73,6 +77,7 @@ from journeys.services.conversations import (
     conversation_read,
     conversation_side,
 )
+from journeys.services.documents import journey_file_answer
 from journeys.services.emails import (
     outgoing_email_send,
     outgoing_emails_create,
@@ -168,6 +173,8 @@ __all__ = [
     "step_claim",
     "step_decide",
     "step_delay_explain",
+    "step_document_add",
+    "journey_file_answer",
     "step_reassign",
     "step_release",
     "step_take_next",

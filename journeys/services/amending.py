@@ -34,8 +34,9 @@ class AnswerDecided(AmendRefused):
 
 
 # Answers the applicant does not type: the organisation applied for (chosen on its own page)
-# and the identity number from the e-ID.
-NOT_AMENDABLE_KINDS = ("orgnr", "personnummer")
+# and the identity number from the e-ID; and files, already attached to the steps that need
+# them (a newer one goes to the unit as the answer to its request for information).
+NOT_AMENDABLE_KINDS = ("orgnr", "personnummer", "file")
 
 
 @dataclass(frozen=True)

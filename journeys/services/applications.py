@@ -6,7 +6,6 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import F
 
-from journeys.documents import check_upload
 from journeys.graph import step_dependencies
 from journeys.models import (
     Document,
@@ -20,6 +19,7 @@ from journeys.models import (
 from journeys.projections import journey_project
 from journeys.services.amending import journey_answers_amend, routed_units
 from journeys.services.contacts import contact_default
+from journeys.services.documents import application_documents_attach, document_store
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
 from journeys.services.letters import letters_publish, receipt_url
@@ -124,6 +124,9 @@ def journey_submit(*, journey: Journey, by, language: str, now: dt.datetime) -> 
         ]
     )
     Step.objects.bulk_create(steps)
+    application_documents_attach(
+        journey=journey, steps=list(journey.steps.select_related("step_type"))
+    )
     journey_event_record(
         journey=journey,
         kind=JourneyEvent.Kind.SUBMITTED,
@@ -153,21 +156,18 @@ def document_add(
     now: dt.datetime,
     steps=(),
     information_request: InformationRequest | None = None,
+    unit=None,
 ) -> Document:
-    """Store an upload once for the journey (checked again here, whatever the form did)."""
-    content_type, sha256 = check_upload(upload)
-    document = Document(
+    """Store an upload once for the journey, attached to `steps`: the applicant's, or (`unit`)
+    one a unit sent them, such as an attachment to its message."""
+    document = document_store(
         journey=journey,
-        uploaded_by=by,
-        uploaded_at=now,
-        name=upload.name[-200:],
-        content_type=content_type,
-        size=upload.size,
-        sha256=sha256,
+        by=by,
+        upload=upload,
+        now=now,
         information_request=information_request,
+        unit=unit,
     )
-    document.file.save(upload.name, upload, save=False)
-    document.save()
     document.steps.set(steps)
     if steps:
         document_register(document=document, step=steps[0])

@@ -6,12 +6,21 @@ from django.db import transaction
 from django.db.models import F
 
 from journeys.graph import step_dependencies
-from journeys.models import Consultation, InformationRequest, Journey, JourneyEvent, Step
+from journeys.models import (
+    Consultation,
+    Document,
+    InformationRequest,
+    Journey,
+    JourneyEvent,
+    Step,
+)
 from journeys.services.consultation_withdrawal import consultations_withdraw
+from journeys.services.documents import document_store
 from journeys.services.events import journey_event_record
 from journeys.services.handoffs import handoffs_create, ready_steps
 from journeys.services.letters import decision_letter_url, letters_publish
 from journeys.services.messages import applicant_notify
+from journeys.services.registration import document_register
 from organisations.models import Representative
 from organisations.selectors import representative_for
 from organisations.services import representative_confirm
@@ -259,6 +268,45 @@ def note_add(
         message=text,
         visible_to_applicant=visible_to_applicant,
     )
+
+
+@transaction.atomic
+def step_document_add(
+    *,
+    step: Step,
+    by,
+    upload,
+    visible_to_applicant: bool,
+    now: dt.datetime,
+    expected_version: int | None = None,
+) -> Document:
+    """A unit's own document on its case (a site-visit photo, a letter sent), while the case is
+    with the unit: stored once, attached to the step, on the journal; internal unless the
+    caseworker shows it to the applicant. Only the unit of the step sees it (disclosure)."""
+    journey, step = _locked(step, expected_version)
+    if step.status not in Step.ACTIVE_STATUSES or not journey.is_open:
+        raise StepClosed
+    _bump(step)
+    document = document_store(
+        journey=journey,
+        by=by,
+        upload=upload,
+        now=now,
+        unit=step.unit,
+        visible_to_applicant=visible_to_applicant,
+    )
+    document.steps.add(step)
+    document_register(document=document, step=step)
+    journey_event_record(
+        journey=journey,
+        step=step,
+        kind=JourneyEvent.Kind.DOCUMENT_ADDED,
+        actor=by,
+        now=now,
+        message=" ".join(filter(None, [document.registration_number, document.name])),
+        visible_to_applicant=visible_to_applicant,
+    )
+    return document
 
 
 @transaction.atomic

@@ -86,7 +86,14 @@ def conversation_message_send(
         created_at=now,
     )
     documents = [
-        document_add(journey=journey, by=by, upload=upload, now=now, steps=[step])
+        document_add(
+            journey=journey,
+            by=by,
+            upload=upload,
+            now=now,
+            steps=[step],
+            unit=None if from_applicant else step.unit,  # a unit's file, sent to the applicant
+        )
         for upload in files
     ]
     Document.objects.filter(pk__in=[d.pk for d in documents]).update(conversation_message=message)

@@ -175,7 +175,7 @@ def receipt_pdf(*, journey: Journey) -> bytes:
             "step_types": [
                 step.step_type for step in journey.steps.select_related("step_type", "unit")
             ],
-            "documents": list(journey.documents.filter(generated_as="")),
+            "documents": list(journey.documents.from_applicant()),
         },
         language=journey.language,
         at=journey.submitted_at,

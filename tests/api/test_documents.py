@@ -1,8 +1,13 @@
 """A unit's system lists and downloads the documents attached to its own steps, nothing else."""
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from journeys import services
 from tests.api.conftest import PDF, add_document
-from tests.factories import submitted_journey
+from tests.factories import make_caseworker, submitted_journey
 from tests.journey_types import journey_type
+from units.models import Unit
 
 
 def test_a_unit_lists_the_documents_of_its_steps_only(two_units):
@@ -65,3 +70,28 @@ def test_a_document_of_a_journey_outside_the_scope_is_not_found(two_units):
     assert response.status_code == 404
     listed = two_units.caller.get(f"/api/v1/journeys/{elsewhere.public_id}/documents/")
     assert listed.status_code == 404
+
+
+def test_a_unit_reads_which_question_a_document_answers_and_which_are_its_own(api_caller):
+    trail = journey_type(parallel=2, chain=1, files=True)
+    journey = submitted_journey(trail, files={"site_plan": SimpleUploadedFile("plan.pdf", PDF)})
+    step = journey.steps.get(step_type__key="parallel-1")
+    caseworker = make_caseworker(step.unit)
+    step = services.step_claim(step=step, by=caseworker, now=timezone.now())
+    services.step_document_add(
+        step=step,
+        by=caseworker,
+        upload=SimpleUploadedFile("visit.pdf", PDF),
+        visible_to_applicant=False,
+        now=timezone.now(),
+    )
+    caller = api_caller(Unit.objects.get(pk=step.unit_id))
+    response = caller.get(f"/api/v1/journeys/{journey.public_id}/documents/")
+    assert response.status_code == 200, response.content
+    listed = {d["name"]: d for d in response.json()["results"]}
+    assert listed["plan.pdf"]["question"] == "site_plan"
+    assert listed["plan.pdf"]["added_by_unit"] is None
+    assert listed["plan.pdf"]["visible_to_applicant"] is True
+    assert listed["visit.pdf"]["question"] == ""
+    assert listed["visit.pdf"]["added_by_unit"] == step.unit.slug
+    assert listed["visit.pdf"]["visible_to_applicant"] is False

@@ -87,6 +87,10 @@ def test_a_new_citizen_applies_follows_answers_and_reads_it_in_swedish(
         expect(page.get_by_role("heading", level=1)).to_have_text(question)
         page.get_by_label(choice, exact=True).check()
         page.get_by_role("button", name="Continue").click()
+    # The documents are optional, each on its own page: passed by, sent later when asked for.
+    for question in ("Floor plan of the premises (optional)", "Menu (optional)"):
+        expect(page.get_by_role("heading", level=1)).to_have_text(question)
+        page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers before you apply")
     page.get_by_role("link", name="Change Contact person").click()
@@ -130,7 +134,7 @@ def test_a_new_citizen_applies_follows_answers_and_reads_it_in_swedish(
     assert_accessible(page, "tracking page with a request")
     plan = tmp_path / "kitchen.pdf"
     plan.write_bytes(PDF)
-    page.get_by_label("Your answer").fill("The floor plan is attached.")
+    page.get_by_label("Your answer", exact=True).fill("The floor plan is attached.")
     page.get_by_label("Upload a document (optional)").set_input_files(plan)
     page.get_by_role("button", name="Send your answer").click()
     expect(page.get_by_text("Your answer has been sent to the unit.")).to_be_visible()
@@ -176,6 +180,7 @@ CITIZEN_PAGES = [
     "{draft}organisation/",
     "{draft}questions/company_name/",
     "{draft}questions/serves_alcohol/",
+    "{draft}questions/floor_plan/",
     "{draft}check/",
     "{journey}confirmation/",
     "{journey}",

@@ -30,6 +30,9 @@ from tests.factories import (
 from tests.webhooks.factories import make_subscription, paused
 from webhooks.models import Delivery
 
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 LANGUAGES = {"en": "en-GB", "sv": "sv-SE"}
 CONTINUE = {"en": "Continue", "sv": "Fortsätt"}
 PUBLIC_PAGES = [
@@ -87,12 +90,26 @@ def portal(cafe):
     a withdrawn journey and a draft."""
     now = timezone.now()
     anna = make_user("anna")
-    journey = submitted_journey(cafe, anna, now=now - dt.timedelta(days=3))
+    journey = submitted_journey(
+        cafe,
+        anna,
+        now=now - dt.timedelta(days=3),
+        files={"floor_plan": SimpleUploadedFile("floor-plan.pdf", PDF)},
+    )
     steps = {step.step_type.key: step for step in journey.steps.select_related("unit")}
     decide(steps["company-registration"], now=now - dt.timedelta(days=2))
     lead = make_caseworker(steps["building-permit"].unit, lead=True, username="planning-lead")
     make_caseworker(steps["building-permit"].unit, username="planner")
     services.step_claim(step=steps["building-permit"], by=lead, now=now)
+    # The unit's own documents: one internal, one shown to the applicant.
+    for name, visible in (("site-visit.png", False), ("letter.pdf", True)):
+        services.step_document_add(
+            step=steps["building-permit"],
+            by=lead,
+            upload=SimpleUploadedFile(name, PNG if name.endswith(".png") else PDF),
+            visible_to_applicant=visible,
+            now=now,
+        )
     fire = make_caseworker(steps["gas-permit"].unit)
     gas = services.step_claim(step=steps["gas-permit"], by=fire, now=now)
     services.information_request_create(
@@ -148,9 +165,15 @@ def portal(cafe):
         last_error="HTTP 503 Service Unavailable",
         next_attempt_at=now + dt.timedelta(minutes=5),
     )
+    # A draft whose menu was sent: its page shows the file and the way to remove it.
+    sent = services.journey_start(journey_type=cafe, applicant=anna, now=now)
+    services.journey_file_answer(
+        journey=sent, key="menu", upload=SimpleUploadedFile("menu.pdf", PDF), by=anna, now=now
+    )
     return {
         "journey": journey,
         "draft": services.journey_start(journey_type=cafe, applicant=anna, now=now),
+        "draft_with_a_file": sent,
         "held": steps["building-permit"],
         "queued": overdue.steps.get(step_type__key="building-permit"),
         "stalled": stalled,
@@ -194,6 +217,8 @@ def test_citizen_pages(narrow_page, language, portal, visit):
         "/messages/",
         f"/applications/{draft.public_id}/questions/company_name/",
         f"/applications/{draft.public_id}/questions/serves_alcohol/",
+        f"/applications/{draft.public_id}/questions/floor_plan/",
+        f"/applications/{portal['draft_with_a_file'].public_id}/questions/menu/",
         f"/applications/{draft.public_id}/check/",
         f"/applications/{journey.public_id}/confirmation/",
         f"/applications/{journey.public_id}/",
@@ -209,6 +234,14 @@ def test_citizen_pages(narrow_page, language, portal, visit):
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
     visit()
     narrow_page.goto(f"/applications/{draft.public_id}/questions/company_name/")
+    narrow_page.get_by_role("button", name=CONTINUE[language]).click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+    # A file the question does not take (a JPEG for the PDF or PNG floor plan).
+    narrow_page.goto(f"/applications/{draft.public_id}/questions/floor_plan/")
+    narrow_page.locator("input[type=file]").set_input_files(
+        files=[{"name": "plan.jpg", "mimeType": "image/jpeg", "buffer": JPEG}]
+    )
     narrow_page.get_by_role("button", name=CONTINUE[language]).click()
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
     visit()
@@ -248,6 +281,9 @@ def test_unit_lead_pages(narrow_page, portal, visit):
     narrow_page.locator("#decide-heading ~ form button[type=submit]").click()
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
     visit()
+    narrow_page.locator("#document-heading ~ form button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()  # the document form without a file
 
 
 def test_pages_of_a_unit_that_works_in_its_own_system(narrow_page, portal, visit):

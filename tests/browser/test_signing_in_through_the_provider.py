@@ -26,6 +26,8 @@ CHOICES = [
     ("Do you want outdoor seating on public land?", "No"),
     ("Will you use bottled gas (LPG)?", "No"),
 ]
+# Optional documents, each on its own page: passed by, to be sent when a unit asks.
+FILES = ["Floor plan of the premises (optional)", "Menu (optional)"]
 
 
 @pytest.fixture
@@ -46,6 +48,9 @@ def answer(page, answers=ANSWERS, choices=CHOICES) -> None:
         page.get_by_role("button", name="Continue").click()
     for question, choice in choices:
         page.get_by_role("group", name=question).get_by_label(choice, exact=True).check()
+        page.get_by_role("button", name="Continue").click()
+    for question in FILES:
+        expect(page.get_by_role("heading", level=1)).to_have_text(question)
         page.get_by_role("button", name="Continue").click()
 
 

@@ -13,6 +13,7 @@ from tests.journey_types import journey_type
 # name -> (method, needs a step)
 CASEWORK_URLS = {
     "document": ("get", True),
+    "document_add": ("post", True),
     "queue": ("get", False),
     "take_next": ("post", False),
     "workload": ("get", False),

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from api.models import ApiClient
 from demo.management.commands.seed_demo import DEMO_PASSWORD, EXTERNAL_UNIT
-from journeys.models import Journey, Step
+from journeys.models import Document, Journey, Step
 from tests.api.conftest import token_for
 from units.models import Unit
 
@@ -79,6 +79,21 @@ def test_the_demo_has_a_stalled_an_overdue_and_a_completed_journey(client, seede
     sign_in(client, "coordinator")
     html = client.get(reverse("coordination:dashboard")).content.decode()
     assert "Overdue" in html and "Stalled" in html
+
+
+def test_a_demo_cafe_sent_its_floor_plan_and_the_building_permit_case_lists_it(client, seeded):
+    document = Document.objects.get(field_key="floor_plan")
+    assert document.journey.data["company_name"] == "Smulan AB"
+    assert {s.step_type.key for s in document.steps.all()} == {
+        "building-permit",
+        "food-registration",
+    }
+    permit = document.journey.steps.get(step_type__key="building-permit")
+    sign_in(client, "caseworker-urban-planning")
+    html = client.get(reverse("casework:case", args=[permit.pk])).content.decode()
+    assert "floor-plan-smulan.pdf" in html
+    download = client.get(reverse("casework:document", args=[permit.pk, document.pk]))
+    assert b"".join(download.streaming_content).startswith(b"%PDF-1.7")
 
 
 def test_seed_demo_twice_adds_nothing(seeded):

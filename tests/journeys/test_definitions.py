@@ -169,3 +169,65 @@ def test_the_owner_and_the_service_norm_are_read(units, write):
     assert journey_type.service_norm_days == 30
     coordinated, _ = journey_type_load(write(VALID.replace("Test service", "Test service 2")))
     assert coordinated.owner_unit is None and coordinated.service_norm_days is None
+
+
+FILES = """
+slug: test-service
+name: Test service
+reference_prefix: TEST
+summary: A service for tests.
+fields:
+  - {key: name, label: Name}
+  - {key: plan, kind: file, accept: [pdf, png], label: {en: Plan, sv: Ritning}}
+  - {key: photo, kind: file, optional: true, label: Photo}
+steps:
+  - {key: first, name: First, unit: office-one, needs: [name, plan]}
+  - {key: second, name: Second, unit: office-two, needs: [plan, photo]}
+"""
+
+
+def test_a_file_field_is_published_with_the_types_it_takes(units, write):
+    journey_type, _ = journey_type_load(write(FILES))
+    plan, photo = journey_type.fields[1:]
+    assert plan == {
+        "key": "plan",
+        "kind": "file",
+        "optional": False,
+        "accept": ["pdf", "png"],
+        "label": "Plan",
+    }
+    assert photo["kind"] == "file" and photo["optional"] and "accept" not in photo
+    assert journey_type.steps.get(key="second").needs == ["plan", "photo"]
+    with translation.override("sv"):
+        assert journey_type.field("plan")["label"] == "Ritning"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("accept: [pdf, png]", "accept: [pdf, docx]"),
+            "field plan: 'accept' names unknown file type(s) docx: the portal takes pdf, jpg, png",
+        ),
+        (("accept: [pdf, png]", "accept: []"), "field plan: 'accept' must be a list"),
+        (("accept: [pdf, png]", "accept: pdf"), "field plan: 'accept' must be a list"),
+        (
+            ("accept: [pdf, png]", "shared: true"),
+            "field plan: a file cannot be shared: it goes to the steps that need it",
+        ),
+        (
+            ("{key: name, label: Name}", "{key: name, accept: [pdf], label: Name}"),
+            "field name: 'accept' is for a field of kind 'file'",
+        ),
+        (
+            ("unit: office-one, needs", "route: {by: plan, rules: [], default: office-one}, needs"),
+            "step first: route: 'by' cannot name a file field ('plan')",
+        ),
+    ],
+)
+def test_a_bad_file_field_names_the_place_and_loads_nothing(units, write, change, message):
+    path = write(FILES.replace(*change))
+    with pytest.raises(DefinitionError) as error:
+        journey_type_load(path)
+    assert message in str(error.value)
+    assert rows() == (0, 0)

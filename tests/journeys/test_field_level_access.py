@@ -12,7 +12,6 @@ from django.utils import timezone, translation
 from journeys import services
 from journeys.models import Step
 from tests.factories import (
-    CAFE_ANSWERS,
     decide,
     deliver_all,
     make_caseworker,
@@ -32,11 +31,17 @@ CAFE_STEPS = [
 ]
 
 
+# The café's file questions: each document goes to the steps that need it, and only to them.
+FILES = ["floor_plan", "menu"]
+
+
 @pytest.fixture
 def reached_journey(cafe):
-    """A café journey in which every step has reached its unit, with a document per step."""
+    """A café journey in which every step has reached its unit, with a document per step, and
+    the floor plan and the menu sent with the application."""
     applicant = make_user("applicant")
-    journey = submitted_journey(cafe, applicant)
+    files = {key: SimpleUploadedFile(f"{key}.pdf", b"%PDF-1.7\n%%EOF\n") for key in FILES}
+    journey = submitted_journey(cafe, applicant, files=files)
     for key in ("building-permit", "food-registration"):
         decide(journey.steps.get(step_type__key=key))
         deliver_all()
@@ -84,14 +89,15 @@ def test_a_unit_sees_the_fields_and_documents_its_step_needs_and_the_shared_ones
         page = client.get(reverse("casework:case", args=[step.pk])).content
         assert _answer_labels(page) == _labels(reached_journey, expected)
         for field in fields:
-            value = CAFE_ANSWERS[field["key"]]
+            value = reached_journey.data[field["key"]]
             if isinstance(value, str) and field["key"] not in expected:
                 assert value not in page.decode(), (key, field["key"])
-        assert _document_names(page) == {f"{key}.pdf"}
+        files = {f"{file}.pdf" for file in FILES if file in step.step_type.needs}
+        assert _document_names(page) == {f"{key}.pdf", *files}
 
         for document in reached_journey.documents.all():
             url = reverse("casework:document", args=[step.pk, document.pk])
-            allowed = document.name == f"{key}.pdf"
+            allowed = document.name in {f"{key}.pdf", *files}
             assert client.get(url).status_code == (200 if allowed else 404), document.name
 
 

@@ -115,6 +115,7 @@ MATRIX = {
     "casework:workload": ("get", [], LEAD),
     "casework:case": ("get", ["step"], UNIT_READ),
     "casework:document": ("get", ["step", "document"], UNIT),
+    "casework:document_add": ("post", ["step"], UNIT),
     "casework:claim": ("post", ["step"], UNIT),
     "casework:release": ("post", ["step"], UNIT),
     "casework:decide": ("post", ["step"], UNIT),

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Person
 from api.clients import api_client_create, api_client_revoke
 from api.models import ApiClient
+from demo.documents import floor_plan_pdf
 from demo.reference_credentials import FILE_NAME, credentials_read, credentials_write
 from journeys import services
 from journeys.definitions import journey_type_load
@@ -307,13 +309,15 @@ class Command(BaseCommand):
             approve=[],
         )
         self._work(journey, "building-permit", now - dt.timedelta(days=1), decide=False)
-        # Stalled: building permit in progress, nothing has happened for 10 days.
+        # Stalled: building permit in progress, nothing has happened for 10 days. Its floor
+        # plan came with the application: the building permit's case lists it.
         journey = self._run(
             cafe,
             citizen,
             {**cafe_data, "company_name": "Smulan AB"},
             start=now - dt.timedelta(days=14),
             approve=["company-registration"],
+            files={"floor_plan": SimpleUploadedFile("floor-plan-smulan.pdf", floor_plan_pdf())},
         )
         self._work(journey, "building-permit", now - dt.timedelta(days=10), decide=False)
         self._work(journey, "outdoor-seating", now - dt.timedelta(days=10), decide=False)
@@ -341,9 +345,13 @@ class Command(BaseCommand):
         # A draft, to continue.
         services.journey_start(journey_type=cafe, applicant=citizen, now=now)
 
-    def _run(self, journey_type, citizen, data, *, start, approve):
+    def _run(self, journey_type, citizen, data, *, start, approve, files=None):
         journey = services.journey_start(journey_type=journey_type, applicant=citizen, now=start)
         services.journey_save_answers(journey=journey, answers=data)
+        for key, upload in (files or {}).items():
+            services.journey_file_answer(
+                journey=journey, key=key, upload=upload, by=citizen, now=start
+            )
         services.journey_submit(journey=journey, by=citizen, language="en", now=start)
         self._deliver(start)
         moment = start
