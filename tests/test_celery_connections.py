@@ -12,7 +12,7 @@ from django.db import connection
 
 from journeys.models import FailedTask, Handoff, Journey
 from tests.factories import load_catalogue, submitted_journey
-from tests.workers import WorkerProcess, flush_broker, wait_for
+from tests.workers import WORKER_APPLICATION_NAME, WorkerProcess, flush_broker, wait_for
 from units.models import Unit
 
 pytestmark = pytest.mark.celery_worker
@@ -39,12 +39,15 @@ def one_process_worker(transactional_db, tmp_path, settings):
 
 
 def worker_backends() -> dict[int, tuple[dt.datetime, dt.datetime]]:
-    """The other sessions on the test database: pid -> (connected at, last query started at)."""
+    """The worker's sessions on the test database: pid -> (connected at, last query started at).
+    Told apart by their application name, so a session another test left open (a server thread's)
+    is not counted."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid, backend_start, query_start FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND backend_type = 'client backend'"
+            "WHERE datname = current_database() AND application_name = %s "
+            "AND backend_type = 'client backend'",
+            [WORKER_APPLICATION_NAME],
         )
         return {pid: (started, last_query) for pid, started, last_query in cursor.fetchall()}
 

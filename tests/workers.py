@@ -19,6 +19,7 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 # Where a worker started with `hooks_dir` records each task run (tests/reliability/worker_hooks.py).
 TASK_RUNS_TABLE = "reliability_task_run"
+WORKER_APPLICATION_NAME = "portal-test-worker"
 
 
 def database_url() -> str:
@@ -55,6 +56,9 @@ class WorkerProcess:
             "CELERY_BROKER_URL": self.broker_url or settings.CELERY_BROKER_URL,
             "SECRET_KEY": "test-only-secret-key",
             "DEBUG": "0",
+            # Names the worker's PostgreSQL sessions (libpq reads it), so a test can tell them
+            # from any other session on the test database (tests/test_celery_connections.py).
+            "PGAPPNAME": WORKER_APPLICATION_NAME,
             # The worker's e-mails land in files the test can read.
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.mail_dir),
