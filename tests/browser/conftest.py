@@ -223,6 +223,15 @@ def assert_accessible(nu_checker):
     return check
 
 
+def sign_in(page, username: str, password: str = "pw-for-tests-only") -> None:
+    """Sign in through the form whichever language it speaks, and wait until signed in."""
+    page.goto("/accounts/login/")
+    page.locator("[name=username]").fill(username)
+    page.locator("[name=password]").fill(password)
+    page.locator("main form[action='/accounts/login/'] button[type=submit]").click()
+    expect(page).not_to_have_url(re.compile("/accounts/login/"))
+
+
 def log_in(page, username: str, password: str = "pw-for-tests-only") -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)

@@ -4,14 +4,12 @@ confirmed; the caseworker already working on a step that needs it sees the case 
 old and new answer in its log. Every page on the way is checked (axe, Nu HTML Checker, 320 px),
 in English and Swedish."""
 
-import re
-
 import pytest
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from journeys import services
-from tests.browser.conftest import browser_page
+from tests.browser.conftest import browser_page, sign_in
 from tests.factories import CAFE_ANSWERS, make_caseworker, make_user, submitted_journey
 
 LANGUAGES = {"en": "en-GB", "sv": "sv-SE"}
@@ -23,14 +21,6 @@ LABEL = {"en": "Contact phone number", "sv": "Telefonnummer till kontaktpersonen
 SAVE = {"en": "Save the change", "sv": "Spara ändringen"}
 CHANGED = {"en": "Your answer was changed.", "sv": "Ditt svar har ändrats."}
 NEW_PHONE = "08-765 43 21"
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("[name=username]").fill(username)
-    page.locator("[name=password]").fill("pw-for-tests-only")
-    page.locator("main form[action='/accounts/login/'] button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile("/accounts/login/"))
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))

@@ -5,7 +5,6 @@ page, downloads it, and adds a document of the unit's own for the applicant and 
 the applicant's page lists the first and not the second. Every page on the way is checked (axe,
 Nu HTML Checker, 320 px), in English and Swedish."""
 
-import re
 import struct
 import zlib
 
@@ -15,7 +14,7 @@ from playwright.sync_api import expect
 
 from journeys import services
 from journeys.models import Document, Journey
-from tests.browser.conftest import browser_page
+from tests.browser.conftest import browser_page, sign_in
 from tests.factories import CAFE_ANSWERS, deliver_all, make_caseworker, make_user
 
 LANGUAGES = {"en": "en-GB", "sv": "sv-SE"}
@@ -63,14 +62,6 @@ ADDED = {
     False: {"en": "for your unit only", "sv": "bara för din enhet"},
 }
 FROM_UNITS = {"en": "Documents from the units", "sv": "Dokument från enheterna"}
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("[name=username]").fill(username)
-    page.locator("[name=password]").fill("pw-for-tests-only")
-    page.locator("main form[action='/accounts/login/'] button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile("/accounts/login/"))
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))

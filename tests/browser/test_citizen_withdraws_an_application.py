@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from journeys import services
 from journeys.models import Journey
-from tests.browser.conftest import browser_page
+from tests.browser.conftest import browser_page, sign_in
 from tests.factories import decide, deliver_all, make_caseworker, make_user, submitted_journey
 
 LANGUAGES = {"en": "en-GB", "sv": "sv-SE"}
@@ -39,14 +39,6 @@ JOURNAL = {
     "sv": "Ansökan återkallad av den sökande",
 }
 REASON = "Vi hittade en annan lokal. / We found other premises."
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("[name=username]").fill(username)
-    page.locator("[name=password]").fill("pw-for-tests-only")
-    page.locator("main form[action='/accounts/login/'] button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile("/accounts/login/"))
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))

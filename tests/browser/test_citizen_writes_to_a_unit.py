@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from journeys.models import ConversationMessage
-from tests.browser.conftest import browser_page
+from tests.browser.conftest import browser_page, sign_in
 from tests.factories import make_caseworker, make_user, submitted_journey
 
 LANGUAGES = {"en": "en-GB", "sv": "sv-SE"}
@@ -35,14 +35,6 @@ NEW = {"en": "New", "sv": "Nytt"}
 QUESTION = "May the terrace open in May, before the permit is decided?"
 ANSWER = "Not before the permit: we expect to decide within two weeks."
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("[name=username]").fill(username)
-    page.locator("[name=password]").fill("pw-for-tests-only")
-    page.locator("main form[action='/accounts/login/'] button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile("/accounts/login/"))
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
