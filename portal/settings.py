@@ -444,6 +444,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "records.tasks.access_log_dispose",
         "schedule": crontab(hour=3, minute=15),
     },
+    # What the journey types' retention rules say is due (records/disposal.py, docs/records.md).
+    "disposal-sweep": {
+        "task": "records.tasks.disposal_sweep",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 
 # The API (api/, docs/api.md): OAuth 2 client credentials only, problem details for every
