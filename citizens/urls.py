@@ -1,6 +1,6 @@
 from django.urls import path
 
-from citizens import amending, conversations, views, withdrawing
+from citizens import amending, conversations, erasure, views, withdrawing
 
 app_name = "citizens"
 application = "applications/<uuid:public_id>"
@@ -10,6 +10,7 @@ urlpatterns = [
     path("services/<slug:slug>/apply/", views.application_start, name="application_start"),
     path("applications/", views.application_list, name="applications"),
     path("messages/", views.message_list, name="messages"),
+    path("erasure/", erasure.erasure, name="erasure"),
     path(f"{application}/", views.application_track, name="application_track"),
     path(f"{application}/continue/", views.application_resume, name="application_resume"),
     path(f"{application}/applicant/", views.application_applicant, name="application_applicant"),

@@ -57,6 +57,15 @@ KIND_LABELS = {
 }
 
 
+def kind_label(journey_type, kind: str) -> str:
+    """A kind in the reader's words: a file question's label (from the journey type's
+    display_fields), or one of the portal's kinds."""
+    for field in journey_type.display_fields:
+        if field["key"] == kind:
+            return field["label"]
+    return str(KIND_LABELS.get(kind, kind))
+
+
 def document_kind(*, generated_as: str, field_key: str, unit_id: int | None) -> str:
     """The kind a document's rule is looked up by (the arguments are Document's columns)."""
     if generated_as:
@@ -125,14 +134,15 @@ class Rule:
 
     @property
     def description(self) -> str:
-        """The rule in the reader's language: "Kept for 10 years after the journey closed"."""
+        """The rule in the reader's language: "Kept for 10 years after the application was
+        closed" (the applicant's word for the journey)."""
         if self.is_forever:
             return str(_("Kept for ever (archived)"))
         if self.keep == AT_DECISION:
-            return str(_("Disposed of when the journey is closed"))
+            return str(_("Disposed of when the application is closed"))
         return ngettext(
-            "Kept for %(years)d year after the journey closed",
-            "Kept for %(years)d years after the journey closed",
+            "Kept for %(years)d year after the application was closed",
+            "Kept for %(years)d years after the application was closed",
             self.years,
         ) % {"years": self.years}
 

@@ -184,6 +184,7 @@ TEMPLATES = [
                 "journeys.templatetags.times",
                 "journeys.templatetags.statuses",
                 "journeys.templatetags.pages",
+                "journeys.templatetags.disposed",
             ],
             # Partials wrap the loaders so "page.html#partial" can be rendered; cached unless DEBUG.
             "loaders": [

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from journeys.models import Journey
-from journeys.retention import KIND_LABELS, Rule
+from journeys.retention import Rule, kind_label
 
 
 class ErasureRequest(models.Model):
@@ -128,8 +128,9 @@ class DisposalRecord(models.Model):
         return Rule.of(self.kind, self.rule).description
 
     @property
-    def kind_label(self) -> str:
-        return str(KIND_LABELS.get(self.kind, self.kind))
+    def kind_name(self) -> str:
+        """Its kind in the reader's words (reads the journey and its type)."""
+        return kind_label(self.journey.journey_type, self.kind)
 
 
 class LegalHoldQuerySet(models.QuerySet):

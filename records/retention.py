@@ -26,8 +26,9 @@ from journeys.retention import (
     Retention,
     Rule,
     document_kind,
+    kind_label,
 )
-from records.disposal_models import LegalHold
+from records.disposal_models import DisposalRecord, LegalHold
 
 NOTHING = Q(pk__in=[])
 
@@ -46,6 +47,11 @@ class Due:
     @property
     def what(self) -> str:
         return "document" if self.document is not None else CASE
+
+    @property
+    def kind_name(self) -> str:
+        """Its kind in the reader's words (an erased draft's items have no rule: the case)."""
+        return kind_label(self.journey.journey_type, self.rule.scope if self.rule else CASE)
 
     @property
     def key(self) -> tuple:
@@ -178,7 +184,7 @@ class Kept:
         if self.rule.is_forever:
             return _("Never: kept for ever")
         if self.due_at is None:
-            return _("Not known yet: counted from when the journey closes")
+            return _("Not known yet: counted from when the application is closed")
         if self.is_due:
             return _("Due now")
         return ""
@@ -196,21 +202,19 @@ class Kept:
         }
 
 
-def kind_label(journey_type: JourneyType, kind: str) -> str:
-    """A record kind in the reader's words: a file question's label, or the portal's kind."""
-    for field in journey_type.display_fields:
-        if field["key"] == kind:
-            return field["label"]
-    return str(KIND_LABELS.get(kind, kind))
-
-
 def journeys_retention(
-    journeys: list[Journey], *, now: dt.datetime, held: set[int] | None = None
+    journeys: list[Journey],
+    *,
+    now: dt.datetime,
+    held: set[int] | None = None,
+    types: dict[str, JourneyType] | None = None,
 ) -> dict[int, list[Kept]]:
     """Each journey's remaining records (its case unless disposed of, then its documents) with
     their rules and dates at `now`: a constant number of queries for any number of journeys.
-    Each journey needs its journey type loaded and its documents prefetched."""
-    types = current_rules(j.journey_type.slug for j in journeys)
+    Each journey needs its journey type loaded and its documents prefetched. `held`: the
+    journeys on hold, and `types`: current_rules() of their types, if the caller has them."""
+    if types is None:
+        types = current_rules(j.journey_type.slug for j in journeys)
     if held is None:
         held = set(
             LegalHold.objects.active()
@@ -260,3 +264,28 @@ def rules_table(journey_type: JourneyType) -> list[tuple[str, str]]:
         (kind_label(journey_type, kind), rule.description) for kind, rule in rules.documents.items()
     ]
     return rows
+
+
+def disposal_due_page(*, now: dt.datetime, limit: int) -> tuple[list[Due], int]:
+    """The first `limit` things due (as disposal_due orders them) and how many are due in
+    all: the register page's dry run, in a constant number of queries."""
+    types = current_rules()
+    cases, documents = cases_due(now=now, types=types), documents_due(now=now, types=types)
+    total = cases.count() + documents.count()
+    items = []
+    for document in documents[:limit]:
+        rule = _rule_of(document, types[document.journey.journey_type.slug].rules)
+        items.append(Due(document.journey, rule, rule.due_at(document.journey.closed_at), document))
+    for journey in cases[:limit]:
+        rule = types[journey.journey_type.slug].rules.case
+        items.append(Due(journey, rule, rule.due_at(journey.closed_at)))
+    items.sort(key=lambda item: (item.journey.closed_at, item.journey.pk, item.what == CASE))
+    return items[:limit], total
+
+
+def disposal_records(journey: Journey | None = None) -> QuerySet[DisposalRecord]:
+    """What was disposed of (of `journey`, if given), newest first, with the journey's type."""
+    records = DisposalRecord.objects.select_related("journey__journey_type").defer("journey__data")
+    if journey is not None:
+        records = records.filter(journey=journey)
+    return records.order_by("-at", "-id")
