@@ -142,7 +142,7 @@ def test_the_register_lists_the_dry_run_the_holds_and_what_was_disposed_of(
 def test_the_pages_speak_swedish(client, closed, coordinator):
     headers = {"Accept-Language": "sv"}
     html = client.get(page_of(closed), headers=headers).content.decode()
-    assert "Bevarande och bevarandeorder" in html
+    assert "Bevarande och gallringsstopp" in html
     assert "Gallringsbeslut: Testgallringsbeslut 2026:9." in html
     assert "Bevaras i 3 år efter att ansökan avslutades" in html
     assert "Gallringsregister" in client.get(REGISTER, headers=headers).content.decode()
