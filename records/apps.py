@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RecordsConfig(AppConfig):
-    """The authority's records about its records: the access log of who read which journey."""
+    """The authority's records about its records: who read which journey, and what is kept how
+    long (disposal under the retention rules, legal holds, requests for erasure)."""
 
     name = "records"
     verbose_name = _("Records")
