@@ -383,6 +383,8 @@ class Generator:
             # shared contact and show projected dates without a reason for a move.
             "contact_id": None,
             "projected_completion_at_submission": None,
+            # Nothing disposed of yet (records.disposal does that, under the rules).
+            "disposed_at": None,
         }
 
     @staticmethod
