@@ -28,7 +28,7 @@ from journeys.models import (
     JourneyEvent,
     Step,
 )
-from journeys.retention import CASE, DISPOSED, document_kind
+from journeys.retention import CASE, DISPOSED
 from journeys.services.events import event_messages_dispose, journey_event_record
 from records.disposal_models import DisposalRecord, ErasureRequest, LegalHold
 from records.retention import Due, by_journey, current_rules, disposal_due, journeys_retention
@@ -79,17 +79,7 @@ def _record(journey: Journey, item: Due, *, now, basis, erasure_request, source)
         at=now,
         what=DisposalRecord.What.DOCUMENT if document else DisposalRecord.What.CASE,
         basis=basis,
-        kind=item.rule.scope
-        if item.rule
-        else (
-            document_kind(
-                generated_as=document.generated_as,
-                field_key=document.field_key,
-                unit_id=document.unit_id,
-            )
-            if document
-            else CASE
-        ),
+        kind=item.kind,
         rule=item.rule.as_data if item.rule else {},
         journey_type_version=(source or journey.journey_type).version,
         disposal_decision=source.disposal_decision if item.rule and source else "",

@@ -49,9 +49,22 @@ class Due:
         return "document" if self.document is not None else CASE
 
     @property
+    def kind(self) -> str:
+        """The case, or the document's kind (its rule's scope; an erased draft's have none)."""
+        if self.rule is not None:
+            return self.rule.scope
+        if self.document is None:
+            return CASE
+        return document_kind(
+            generated_as=self.document.generated_as,
+            field_key=self.document.field_key,
+            unit_id=self.document.unit_id,
+        )
+
+    @property
     def kind_name(self) -> str:
-        """Its kind in the reader's words (an erased draft's items have no rule: the case)."""
-        return kind_label(self.journey.journey_type, self.rule.scope if self.rule else CASE)
+        """Its kind in the reader's words."""
+        return kind_label(self.journey.journey_type, self.kind)
 
     @property
     def key(self) -> tuple:

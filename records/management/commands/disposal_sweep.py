@@ -10,11 +10,10 @@ def _line(item: Due) -> str:
     what = "case" if document is None else f"document {document.pk}"
     if document is not None and document.registration_number:
         what += f" ({document.registration_number})"
-    kind = item.rule.scope if item.rule else "case"
     rule = item.rule.as_data if item.rule else {}
     name = f"  {document.name!r}" if document is not None else ""
     return (
-        f"{item.journey.reference or item.journey.public_id}  {what}  {kind}  {rule}  "
+        f"{item.journey.reference or item.journey.public_id}  {what}  {item.kind}  {rule}  "
         f"due {item.due_at:%Y-%m-%d}{name}"
     )
 
