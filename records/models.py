@@ -10,8 +10,9 @@ from journeys.models import Document, Journey, Step
 
 class AccessLogEntry(models.Model):
     """One read of a journey (or of a list or feed naming it) by a member of staff on a page
-    or by a system through the API. Append-only in the database (migration 0002): only the
-    retention sweep (records.services.access_log_dispose) deletes, and nothing updates.
+    or by a system through the API, or an applicant's download of their own data. Append-only
+    in the database (migration 0002): only the retention sweep
+    (records.services.access_log_dispose) deletes, and nothing updates.
 
     The journey, step and document are referred to without a database constraint and are never
     cascaded to: the log outlives what it names (a disposed document, a journey's data), which
@@ -36,6 +37,9 @@ class AccessLogEntry(models.Model):
         FEED = "feed", _("Change feed")
         DELIVERIES = "deliveries", _("Webhook subscription's deliveries")
         OTHER = "other", _("Other read, naming no journey")
+        # Not a staff read: the applicant downloading everything held about them (GDPR art.
+        # 15), kept here so that a data protection officer finds when each copy was given.
+        OWN_DATA = "own_data", _("The applicant's own data, downloaded")
 
     at = models.DateTimeField(_("when"))
     user = models.ForeignKey(
