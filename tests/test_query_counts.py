@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from journeys import services
 from journeys.models import ConversationMessage
+from records.models import AccessLogEntry
+from records.services import access_record
 from tests.factories import (
     bulk_queued_steps,
     decide,
@@ -197,6 +199,54 @@ def test_conversations_cost_the_same_queries_for_30_messages_as_for_1(
     client.force_login(make_coordinator())  # reads without marking: the same page every time
     case = reverse("casework:case", args=[step.pk])
     assert_constant(client, [case], lambda: write(10), django_assert_max_num_queries)
+
+
+def test_the_own_data_download_runs_as_many_queries_for_8_applications_as_for_2(
+    client, trail, settings, django_assert_max_num_queries
+):
+    """Everything about an applicant (citizens.data_export): applications with a conversation
+    and its file, a decision and its letter, messages to them and reads by staff. Letters not
+    printed yet are printed on the way, so each count is of a download after the first."""
+    settings.OWN_DATA_DOWNLOADS_PER_HOUR = 100
+    applicant = make_user()
+    url = reverse("citizens:own_data_download")
+
+    def apply(count: int):
+        for _ in range(count):
+            journey = submitted_journey(trail, applicant)
+            step = journey.steps.get(step_type__key="parallel-1")
+            services.conversation_message_send(
+                step=step,
+                by=applicant,
+                body="A question.",
+                files=[SimpleUploadedFile("plan.pdf", b"%PDF-1.7\n%%EOF\n")],
+                now=timezone.now(),
+            )
+            decided = decide(journey.steps.get(step_type__key="parallel-2"))
+            access_record(
+                user=decided.assignee,
+                what=AccessLogEntry.What.CASE_PAGE,
+                path="/work/",
+                now=timezone.now(),
+                journey=journey,
+                step=decided,
+            )
+        client.force_login(applicant)
+        client.post(url)  # prints the new applications' receipts and letters
+
+    def download_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(url)
+            assert response.status_code == 200
+            b"".join(response.streaming_content)
+        return len(queries)
+
+    apply(2)
+    few = download_queries()
+    apply(6)
+    with django_assert_max_num_queries(few):
+        b"".join(client.post(url).streaming_content)
+    assert download_queries() == few
 
 
 # Each benchmarked page's queries (docs/performance.md), pinned: a change that adds one fails
