@@ -64,6 +64,9 @@ CONSULTED = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN, "caseworker_other_
 # Only a unit that sees the organisation's number (here the Tax Agency's step) confirms a right.
 ORGANISATION_UNIT = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}
 ORGANISATION_UNIT |= {"caseworker_other_unit": OK}
+# A citizen's own data (citizens.data_export): every citizen's own; staff have none here.
+CITIZENS = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}
+CITIZENS |= dict.fromkeys(["citizen_own", "citizen_other", "representative", "claimant"], OK)
 # A unit's finance staff (payments app) import its payment files; they work no cases.
 FINANCE = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN, "finance": OK}
 # Prometheus metrics answer only a scraper with the token (tests/test_metrics.py): no role.
@@ -93,6 +96,8 @@ MATRIX = {
     "citizens:application_start": ("post", ["slug"], SIGNED_IN),
     "citizens:applications": ("get", [], SIGNED_IN),
     "citizens:messages": ("get", [], SIGNED_IN),
+    "citizens:own_data": ("get", [], CITIZENS),
+    "citizens:own_data_download": ("post", [], CITIZENS),
     "citizens:application_track": ("get", ["journey"], ACTING),
     "citizens:application_resume": ("get", ["draft"], ACTING),
     "citizens:application_question": ("get", ["draft", "question"], ACTING),
