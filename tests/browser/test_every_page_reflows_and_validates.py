@@ -3,6 +3,7 @@ window): no sideways scrolling (WCAG 1.4.10), no axe-core violation, no Nu HTML 
 
 import datetime as dt
 import re
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -215,6 +216,7 @@ def test_citizen_pages(narrow_page, language, portal, visit):
         "/services/open-a-cafe/",
         "/applications/",
         "/messages/",
+        "/your-data/",
         f"/applications/{draft.public_id}/questions/company_name/",
         f"/applications/{draft.public_id}/questions/serves_alcohol/",
         f"/applications/{draft.public_id}/questions/floor_plan/",
@@ -243,6 +245,34 @@ def test_citizen_pages(narrow_page, language, portal, visit):
         files=[{"name": "plan.jpg", "mimeType": "image/jpeg", "buffer": JPEG}]
     )
     narrow_page.get_by_role("button", name=CONTINUE[language]).click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+
+
+def test_own_data_download_and_its_summary(narrow_page, portal, visit, settings):
+    """Your data: the download's summary opens in a browser as a page of its own (checked
+    like every page, in the reader's language), and the page that refuses a download past the
+    hour's limit."""
+    settings.OWN_DATA_DOWNLOADS_PER_HOUR = 1
+    sign_in(narrow_page, "anna")
+    visit("/your-data/")
+    with narrow_page.expect_download() as download:
+        narrow_page.locator("main form[action='/your-data/download/'] button").click()
+    with zipfile.ZipFile(download.value.path()) as archive:
+        [name] = [n for n in archive.namelist() if n.endswith("/summary.html")]
+        summary = archive.read(name)
+    # Served as it would be opened from the unpacked folder: a document of its own.
+    narrow_page.route(
+        "**/summary.html",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html; charset=utf-8", body=summary
+        ),
+    )
+    visit("/your-data/summary.html")
+    expect(narrow_page.locator("h1")).to_be_visible()
+    narrow_page.unroute("**/summary.html")
+    narrow_page.goto("/your-data/")
+    narrow_page.locator("main form[action='/your-data/download/'] button").click()
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
     visit()
 
