@@ -324,7 +324,7 @@ class _Writer:
         return True
 
     def write(self, holdings: _Holdings) -> int:
-        user = holdings.user
+        """Write every file; returns how many."""
         applications = [self._application(holdings, journey) for journey in holdings.journeys]
         others = [self._other(holdings, journey) for journey in holdings.other_journeys]
         account = _account(holdings, applications, others, now=self.now)
@@ -335,7 +335,7 @@ class _Writer:
             self.put_json(f"{other['folder']}/your-part.json", other)
         summary = render_to_string(
             "citizens/own_data_summary.html",
-            {"account": account, "applications": applications, "others": others, "user": user},
+            {"account": account, "applications": applications, "others": others},
         )
         self.put("summary.html", summary.encode())
         return self.files

@@ -77,6 +77,7 @@ def world(db, client, settings, monkeypatch):
     for the company, and has a draft; Bertil applied for himself and for the company, and Anna
     wrote in his company application."""
     settings.SIGNATORY_REGISTER = STAND_IN
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # the client's
     monkeypatch.setattr(
         StandInRegister, "COMPANIES", {ORGANISATION: ("Kaffe AB", {ANNA_NUMBER, BERTIL_NUMBER})}
     )
