@@ -3,7 +3,7 @@ issue 18, item 6): a readable summary, their account as JSON, and each applicati
 with as JSON beside its documents and letters, byte for byte as stored.
 
     your-data-2026-05-04/
-      summary.html                          all of it, to read (in the reader's language)
+      summary.html, summary.css             all of it, to read (in the reader's language)
       account.json                          the account, e-ID, organisations, messages
       applications/CAFE-2026-000123/
         application.json                    answers, steps, requests, events, conversations,
@@ -338,6 +338,7 @@ class _Writer:
             {"account": account, "applications": applications, "others": others},
         )
         self.put("summary.html", summary.encode())
+        self.put("summary.css", render_to_string("citizens/own_data_summary.css").encode())
         return self.files
 
     def _documents(self, documents: list[Document], folder: str, user) -> tuple[list, dict]:

@@ -249,6 +249,12 @@ def test_citizen_pages(narrow_page, language, portal, visit):
     visit()
 
 
+def _serve(body: bytes, content_type: str):
+    """A route handler answering with `body` (Playwright passes the request too to a handler
+    that takes two arguments, so this one takes one)."""
+    return lambda route: route.fulfill(status=200, content_type=content_type, body=body)
+
+
 def test_own_data_download_and_its_summary(narrow_page, portal, visit, settings):
     """Your data: the download's summary opens in a browser as a page of its own (checked
     like every page, in the reader's language), and the page that refuses a download past the
@@ -259,18 +265,16 @@ def test_own_data_download_and_its_summary(narrow_page, portal, visit, settings)
     with narrow_page.expect_download() as download:
         narrow_page.locator("main form[action='/your-data/download/'] button").click()
     with zipfile.ZipFile(download.value.path()) as archive:
-        [name] = [n for n in archive.namelist() if n.endswith("/summary.html")]
-        summary = archive.read(name)
-    # Served as it would be opened from the unpacked folder: a document of its own.
-    narrow_page.route(
-        "**/summary.html",
-        lambda route: route.fulfill(
-            status=200, content_type="text/html; charset=utf-8", body=summary
-        ),
-    )
+        [root] = {name.split("/", 1)[0] for name in archive.namelist()}
+        summary = {name: archive.read(f"{root}/{name}") for name in ("summary.html", "summary.css")}
+    # Served as it is opened from the unpacked folder: a document of its own, its stylesheet
+    # beside it.
+    for name, content_type in (("summary.html", "text/html"), ("summary.css", "text/css")):
+        narrow_page.route(f"**/{name}", _serve(summary[name], f"{content_type}; charset=utf-8"))
     visit("/your-data/summary.html")
-    expect(narrow_page.locator("h1")).to_be_visible()
-    narrow_page.unroute("**/summary.html")
+    expect(narrow_page.locator("table").first).to_have_css("border-collapse", "collapse")
+    for name in summary:
+        narrow_page.unroute(f"**/{name}")
     narrow_page.goto("/your-data/")
     narrow_page.locator("main form[action='/your-data/download/'] button").click()
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()

@@ -316,6 +316,8 @@ def test_the_zip_holds_every_kind_of_thing_about_the_applicant(client, world):
     ):
         assert text in summary, text
     assert f'href="{documents["entrance.pdf"]["file"]}"' in summary
+    assert '<link rel="stylesheet" href="summary.css">' in summary  # beside it, no inline style
+    assert b"border-collapse" in unpacked["summary.css"]
 
 
 def test_nothing_of_another_applicant_nor_anything_internal_is_in_it(client, world):
