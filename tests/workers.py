@@ -58,6 +58,10 @@ class WorkerProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> "WorkerProcess":
+        return self.launch().ready(timeout)
+
+    def launch(self) -> "WorkerProcess":
+        """Start the process without waiting for it (several start side by side)."""
         env = {
             **os.environ,
             "DATABASE_URL": database_url(),
@@ -99,6 +103,10 @@ class WorkerProcess:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
+        return self
+
+    def ready(self, timeout: float = 60) -> "WorkerProcess":
+        """Wait until the worker says it is ready to consume."""
         wait_for(lambda: "ready." in self.log_path.read_text(), timeout, "worker to start", self)
         return self
 
