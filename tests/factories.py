@@ -219,3 +219,29 @@ def organisation_journey(journey_type: JourneyType, applicant, *, number: str, n
     )
     deliver_all(now)
     return journey
+
+
+def mark_secret(
+    step: Step,
+    *,
+    by=None,
+    document=None,
+    field_key: str = "",
+    ground: tuple[int, int] = (21, 1),
+    reason: str = "Details of the applicant's health.",
+    now: dt.datetime | None = None,
+):
+    """Mark a document or an answer of `step`'s journey as secret for `step`'s unit, under the
+    seeded ground OSL chapter:section, by one of its caseworkers."""
+    from journeys.models import SecrecyGround
+
+    chapter, section = ground
+    return services.secrecy_mark(
+        step=step,
+        by=by or make_caseworker(step.unit),
+        ground=SecrecyGround.objects.get(chapter=chapter, section=section, section_letter=""),
+        reason=reason,
+        document=document,
+        field_key=field_key,
+        now=now or timezone.now(),
+    )
