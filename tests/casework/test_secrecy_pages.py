@@ -129,7 +129,7 @@ def test_the_marking_forms_refuse_in_swedish(client, own):
     assert response.status_code == 422
     summary = texts(response.content, "ul", "govuk-error-summary__list")[0]
     assert "Välj grunden för sekretess" in summary
-    assert "Skriv varför handlingen eller uppgiften är sekretessbelagd" in summary
+    assert "Skriv varför dokumentet eller uppgiften omfattas av sekretess" in summary
     mark_secret(own, field_key="contact_email")
     response = client.post(
         reverse("casework:secrecy_remove", args=[own.pk]),

@@ -103,8 +103,8 @@ def test_the_copy_speaks_the_readers_language(client, journey, marked):
     client.force_login(make_coordinator())
     files = unpack(client.get(download_url(journey), headers={"Accept-Language": "sv"}))
     contents = next(v for k, v in files.items() if k.endswith("contents.txt")).decode()
-    assert f"Allmänhandlingskopia: {journey.reference}" in contents
-    assert "E-postadress: Sekretess enligt OSL 21:3" in contents
+    assert f"Kopia enligt offentlighetsprincipen: {journey.reference}" in contents
+    assert "E-postadress: Undantagen med stöd av OSL 21:3" in contents
 
 
 def test_making_the_copy_is_logged(client, journey, marked):
