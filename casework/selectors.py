@@ -2,6 +2,7 @@
 each in a constant number of queries."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q
@@ -9,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.counting import capped_counts
-from journeys.models import Consultation, ConversationMessage, Step
+from journeys.disclosure import Disclosure
+from journeys.models import Consultation, ConversationMessage, Document, SecrecyMarking, Step
+from journeys.services import markable_field
 from journeys.templatetags.people import STAFF_NAME_RELATED
 from units.models import Membership, Unit
 
@@ -120,3 +123,57 @@ def unit_consultations(unit: Unit, *, now: dt.datetime, with_rows: bool = True) 
         "due_date", "pk"
     )[:CONSULTATIONS_SHOWN]
     return {"rows": list(rows), **counts}
+
+
+@dataclass(frozen=True)
+class CaseSecrecy:
+    """The secrecy section of a case page: what the reader may mark (seen, not marked yet) and
+    their unit's standing markings, each as (form value, label)."""
+
+    items: list[tuple[str, str]]
+    markings: list[tuple[str, str]]
+    by_value: dict[str, SecrecyMarking]
+    rows: list[tuple[SecrecyMarking, str]]  # each marking with what it marks
+
+    def marking(self, value: str) -> SecrecyMarking | None:
+        return self.by_value.get(value)
+
+
+def _document_label(document: Document) -> str:
+    number = f" ({document.registration_number})" if document.registration_number else ""
+    return f"{document.name}{number}"
+
+
+def case_secrecy(
+    journey, disclosure: Disclosure, *, answers: list[dict], documents: list[Document]
+) -> CaseSecrecy:
+    """From the answers and documents the case page shows (no query of its own)."""
+    items = [
+        (f"document-{d.pk}", _document_label(d))
+        for d in documents
+        if d.pk not in disclosure.secret_documents
+    ]
+    items += [
+        (f"answer-{a['key']}", str(a["label"]))
+        for a in answers
+        if a["secret"] is None
+        and a["value"] not in (None, "")
+        and markable_field(journey, a["key"]) is not None
+    ]
+    labels = {a["key"]: str(a["label"]) for a in answers}
+    markings = sorted(
+        [*disclosure.secret_documents.values(), *disclosure.secret_fields.values()],
+        key=lambda m: (m.marked_at, m.pk),
+    )
+
+    def what(marking: SecrecyMarking) -> str:
+        if marking.document_id is not None:
+            return _document_label(marking.document)
+        return labels.get(marking.field_key, marking.field_key)
+
+    return CaseSecrecy(
+        items=items,
+        markings=[(str(m.pk), f"{what(m)} – {m.ground.label}") for m in markings],
+        by_value={str(m.pk): m for m in markings},
+        rows=[(m, what(m)) for m in markings],
+    )

@@ -256,8 +256,9 @@ PINNED = {
     "citizen tracking page": 9,  # the conversations with the units (none here)
     "caseworker queue": 6,  # its cases, and the consultations put to the unit (none here)
     # The units a received case can be transferred to, consultations, the conversation, its
-    # access log entry.
-    "case page": 11,
+    # access log entry, the journey's secrecy markings and the grounds a caseworker may mark
+    # an item under.
+    "case page": 13,
     "unit lead's workload": 8,
     "coordinator dashboard": 9,  # the page's journeys' steps, for projected dates and "at risk"
     "coordinator dashboard, stalled": 6,  # none stalled here: an empty list reads no rows

@@ -25,6 +25,7 @@ from tests.factories import (
     make_coordinator,
     make_person,
     make_user,
+    mark_secret,
     organisation_journey,
     submitted_journey,
 )
@@ -111,6 +112,15 @@ def portal(cafe):
             visible_to_applicant=visible,
             now=now,
         )
+    # The planning unit has marked the premises' address and the floor plan as secret: its
+    # case page tags them and lists the markings, the public-access copy withholds them.
+    mark_secret(steps["building-permit"], by=lead, field_key="premises_address", ground=(21, 3))
+    mark_secret(
+        steps["building-permit"],
+        by=lead,
+        document=journey.documents.get(field_key="floor_plan"),
+        ground=(18, 8),
+    )
     fire = make_caseworker(steps["gas-permit"].unit)
     gas = services.step_claim(step=steps["gas-permit"], by=fire, now=now)
     services.information_request_create(
@@ -318,6 +328,11 @@ def test_unit_lead_pages(narrow_page, portal, visit):
     narrow_page.locator("#document-heading ~ form button[type=submit]").click()
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
     visit()  # the document form without a file
+    # The secrecy forms sent empty: marking (no item, ground or reason) and removing.
+    for form in ("secrecy", "unmark"):
+        narrow_page.locator(f"#{form}-heading ~ form button[type=submit]").click()
+        expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+        visit()
 
 
 def test_pages_of_a_unit_that_works_in_its_own_system(narrow_page, portal, visit):
@@ -360,6 +375,9 @@ def test_coordinator_pages(narrow_page, portal, visit):
     narrow_page.locator("#results .portal-filters a").nth(2).click()
     expect(narrow_page).to_have_url(re.compile(r"view=stalled"))
     visit()
+    # The public-access copy's page: one with withheld items, one with none.
+    visit(f"/records/journeys/{portal['journey'].public_id}/public-copy/")
+    visit(f"/records/journeys/{portal['stalled'].public_id}/public-copy/")
     visit(f"/coordination/journeys/{portal['stalled'].public_id}/")
     narrow_page.locator("form[action$='/escalate/'] button[type=submit]").click()
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
