@@ -91,7 +91,8 @@ EVENT_LOG_COLUMNS = [
 
 
 class PackageRefused(Exception):
-    """The journey cannot be packaged (still open, never submitted, or a file has changed)."""
+    """The journey cannot be packaged (still open, never submitted, disposed of, or a file has
+    changed)."""
 
 
 def software_version() -> str:
@@ -113,6 +114,11 @@ def journey_archive_package(*, journey: Journey, now: dt.datetime, directory: Pa
     if not journey.reference:
         raise PackageRefused(
             f"Journey {journey.public_id} was never submitted: nothing to archive."
+        )
+    if journey.disposed_at is not None:
+        raise PackageRefused(
+            f"{journey}'s case was disposed of under its retention rules on "
+            f"{journey.disposed_at:%Y-%m-%d}: package a journey before its case is disposed of."
         )
     receipt_create(journey=journey, now=now)
     for step in journey.steps.filter(status__in=Step.DECIDED_STATUSES):

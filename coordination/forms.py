@@ -203,3 +203,31 @@ class AccessLogSearchForm(forms.Form):
             "end": data["end"],
             "secret_only": data["secret_only"],
         }
+
+
+class LegalHoldForm(forms.Form):
+    """Why a journey's records are held (or why the hold is lifted): logged with the hold."""
+
+    use_required_attribute = False
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "max_length": _("Shorten the reason to %(limit_value)d characters or fewer"),
+        },
+    )
+
+    def __init__(self, *args, lifting: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        reason = self.fields["reason"]
+        if lifting:
+            reason.label = _("Why is the hold lifted?")
+            reason.help_text = _("For example: the judgment has become final.")
+            reason.error_messages["required"] = _("Enter why the hold is lifted")
+        else:
+            reason.label = _("Why must the journey's records be held?")
+            reason.help_text = _(
+                "For example: an appeal, a court case or a supervisory authority's inquiry. "
+                "Nothing of the journey is disposed of while the hold is in force."
+            )
+            reason.error_messages["required"] = _("Enter why the records must be held")

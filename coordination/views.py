@@ -19,6 +19,7 @@ from coordination.forms import (
     CoordinationFilterForm,
     EscalateForm,
     InsightForm,
+    LegalHoldForm,
 )
 from coordination.insight import Period, insight_cached
 from coordination.insight_exports import insight_charts, insight_csv
@@ -28,7 +29,15 @@ from journeys import services as journey_services
 from journeys.counting import CappedPaginator
 from journeys.disclosure import journey_disclosure
 from journeys.models import Handoff, Journey, JourneyType
-from records.models import AccessLogEntry
+from records import disposal
+from records.models import AccessLogEntry, LegalHold
+from records.retention import (
+    current_rules,
+    disposal_due_page,
+    disposal_records,
+    journeys_retention,
+    rules_table,
+)
 from records.selectors import access_log_search
 from records.services import access_record
 from units.models import Unit
@@ -301,3 +310,89 @@ def webhook_resume(request, public_id):
     else:
         messages.info(request, _("The subscription was not paused."))
     return redirect("coordination:webhook_deliveries")
+
+
+def _render_retention(request, journey: Journey, form=None, status=200):
+    now = timezone.now()
+    access_record(
+        user=request.user,
+        what=AccessLogEntry.What.JOURNEY_PAGE,
+        path=request.path,
+        now=now,
+        journey=journey,
+    )
+    holds = list(LegalHold.objects.filter(journey=journey).select_related("set_by", "lifted_by"))
+    hold = next((h for h in holds if h.is_active), None)
+    types = current_rules([journey.journey_type.slug])
+    current = types.get(journey.journey_type.slug)
+    held = {journey.pk} if hold is not None else set()
+    kept = journeys_retention([journey], now=now, held=held, types=types)[journey.pk]
+    context = {
+        "journey": journey,
+        "rules_type": current,
+        "rules": rules_table(current) if current is not None else [],
+        "kept": kept,
+        "hold": hold,
+        "past_holds": [h for h in holds if not h.is_active],
+        "form": form or LegalHoldForm(lifting=hold is not None),
+        "disposed": list(disposal_records(journey)),
+    }
+    return render(request, "coordination/retention.html", context, status=status)
+
+
+@login_required
+@require_GET
+def journey_retention(request, public_id):
+    """What of the journey is kept, under which rule and until when; what was disposed of;
+    its legal hold."""
+    return _render_retention(request, _journey(request, public_id))
+
+
+@login_required
+@require_POST
+def journey_legal_hold(request, public_id):
+    """Set a legal hold on the journey's records, or lift the one in force, with a reason."""
+    journey = _journey(request, public_id)
+    lifting = LegalHold.objects.active().filter(journey=journey).exists()
+    form = LegalHoldForm(request.POST, lifting=lifting)
+    if not form.is_valid():
+        return _render_retention(request, journey, form=form, status=422)
+    change = disposal.legal_hold_lift if lifting else disposal.legal_hold_set
+    try:
+        change(
+            journey=journey, by=request.user, reason=form.cleaned_data["reason"], now=timezone.now()
+        )
+    except (disposal.AlreadyHeld, disposal.NotHeld):
+        messages.info(
+            request, _("Someone else changed the hold meanwhile: here it is as it is now.")
+        )
+    else:
+        if lifting:
+            messages.success(request, _("The hold is lifted: the retention rules apply again."))
+        else:
+            messages.success(request, _("The journey's records are held: nothing is disposed of."))
+    return redirect("coordination:retention", public_id=journey.public_id)
+
+
+DUE_SHOWN = 50
+
+
+@login_required
+@require_GET
+def disposals(request):
+    """The disposal register: what the next sweep would dispose of (the dry run), the holds in
+    force, and what was disposed of, newest first."""
+    _require_coordinator(request)
+    due, due_count = disposal_due_page(now=timezone.now(), limit=DUE_SHOWN)
+    context = {
+        "due": due,
+        "due_count": due_count,
+        "holds": list(
+            LegalHold.objects.active()
+            .select_related("journey", "set_by")
+            .defer("journey__data")
+            .order_by("-set_at")[:DUE_SHOWN]
+        ),
+        "page": CappedPaginator(disposal_records(), PAGE_SIZE).get_page(request.GET.get("page")),
+    }
+    return render(request, "coordination/disposals.html", context)

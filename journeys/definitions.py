@@ -14,6 +14,7 @@ from django.db import transaction
 from journeys.documents import FILE_TYPES
 from journeys.graph import GraphError, graph_check
 from journeys.models import JourneyType, StepType
+from journeys.retention import retention_normalise, retention_problems
 from journeys.routing import route_problems, route_units
 from units.models import Unit
 
@@ -50,6 +51,7 @@ TYPE_KEYS = {
     "owner",
     "service_norm_days",
     "invoice_at",
+    "retention",
 }
 # `owner`: the slug of the unit that owns the whole journey, or this word for the coordinators.
 COORDINATION_OWNER = "coordination"
@@ -229,6 +231,15 @@ class _Check:
             graph_check(graph)
         except GraphError as error:
             self.fail("steps" if error.kind == "cycle" else f"step {error.nodes[0]}", error.detail)
+        if "retention" in d:
+            self._retention(d["retention"], fields)
+
+    def _retention(self, retention, fields: dict[str, str]) -> None:
+        """The disposal rules (journeys.retention): each well formed, for kinds that exist."""
+        file_fields = {key for key, kind in fields.items() if kind == FILE_KIND}
+        for where, problem in retention_problems(retention, file_fields=file_fields):
+            self.fail(where, problem)
+        self.text("retention", "decision", retention["decision"])
 
     def _fee(self, where: str, step: dict) -> None:
         """A fee is whole kronor; it is invoiced at submission or at decision; approval can
@@ -317,11 +328,13 @@ def _publish(d: dict) -> tuple[JourneyType, bool]:
         JourneyType.objects.filter(pk=current.pk).update(is_current=False)
     cost, time_weeks = d.get("cost", {}), d.get("time_weeks", {})
     fields = d.get("fields", [])
+    retention = d.get("retention")
     translations = _translations(
         {
             "name": d["name"],
             "summary": d["summary"],
             "documents_needed": d.get("documents_needed", []),
+            **({"disposal_decision": retention["decision"]} if retention else {}),
         }
     )
     for field in fields:
@@ -353,6 +366,8 @@ def _publish(d: dict) -> tuple[JourneyType, bool]:
         stalled_after_days=d.get("stalled_after_days"),
         owner_unit=Unit.objects.filter(slug=d.get("owner", COORDINATION_OWNER)).first(),
         service_norm_days=d.get("service_norm_days"),
+        retention=retention_normalise(retention) if retention else {},
+        disposal_decision=_english(retention["decision"]).strip() if retention else "",
         source_hash=fingerprint,
     )
     units = {u.slug: u for u in Unit.objects.all()}

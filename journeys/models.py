@@ -17,6 +17,7 @@ from journeys.querysets import (
     SecrecyMarkingQuerySet,
     StepQuerySet,
 )
+from journeys.retention import Retention
 from journeys.routing import route_unit
 from journeys.states import (
     ACTIVE_STEP,
@@ -73,6 +74,14 @@ class JourneyType(Translated):
         blank=True,
         help_text=_("The target for the whole journey, in calendar days from submission."),
     )
+    # The disposal rules written with the type (journeys.retention; records.disposal applies
+    # them): empty, nothing of its journeys is ever disposed of.
+    retention = models.JSONField(_("retention rules"), default=dict, blank=True)
+    disposal_decision = models.TextField(
+        _("disposal decision"),
+        blank=True,
+        help_text=_("The authority's decision the retention rules follow."),
+    )
     source_hash = models.CharField(_("definition fingerprint"), max_length=64, editable=False)
     published_at = models.DateTimeField(_("published"), auto_now_add=True)
 
@@ -104,6 +113,15 @@ class JourneyType(Translated):
     @property
     def display_summary(self) -> str:
         return self.localized("summary")
+
+    @property
+    def display_disposal_decision(self) -> str:
+        return self.localized("disposal_decision")
+
+    @property
+    def rules(self) -> Retention | None:
+        """Its disposal rules; None: it has none, and nothing of its journeys is disposed of."""
+        return Retention.of(self.retention)
 
     @property
     def display_documents(self) -> list[str]:
@@ -261,6 +279,10 @@ class Journey(models.Model):
     projected_completion_at_submission = models.DateTimeField(
         _("completion expected at submission"), null=True, blank=True
     )
+    # Set when the case's personal data was disposed of (records.disposal): what remains is the
+    # journey's skeleton (reference, type, dates, steps with units and registration numbers, the
+    # event log's kinds) and the documents whose own rule keeps them longer.
+    disposed_at = models.DateTimeField(_("personal data disposed of"), null=True, blank=True)
 
     objects = JourneyQuerySet.as_manager()
 
@@ -332,7 +354,9 @@ class Step(models.Model):
         "answers_changed_at": None,
     }
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="steps")
+    # PROTECT, here and on every record that hangs off a journey: a journey's records go only
+    # through the disposal rules (records.disposal), never with a deleted row.
+    journey = models.ForeignKey(Journey, on_delete=models.PROTECT, related_name="steps")
     step_type = models.ForeignKey(StepType, on_delete=models.PROTECT, related_name="+")
     # Denormalised from the step type so the unit queue is one index scan.
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="steps")
@@ -472,7 +496,7 @@ class Step(models.Model):
 class InformationRequest(models.Model):
     """What a caseworker asks the applicant for; the step's clock stops until it is answered."""
 
-    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="information_requests")
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="information_requests")
     items = models.JSONField(_("what is asked for"), default=list)
     due_date = models.DateField(_("answer by"))
     requested_by = models.ForeignKey(
@@ -561,11 +585,21 @@ class JourneyEvent(models.Model):
         MESSAGE_SENT = "message_sent", _("The unit wrote to the applicant")
         SECRECY_MARKED = "secrecy_marked", _("Marked as subject to secrecy")
         SECRECY_REMOVED = "secrecy_removed", _("Secrecy marking removed")
+        LEGAL_HOLD_SET = "legal_hold_set", _("Legal hold set: nothing is disposed of")
+        LEGAL_HOLD_LIFTED = "legal_hold_lifted", _("Legal hold lifted")
+        DISPOSED = "disposed", _("Disposed of under the retention rules")
 
     # Kinds that are not the journey moving on: an applicant writing "any news?" to a unit does
-    # not restart the clock that marks a journey as stalled (last_event_at).
-    # Nor is a secrecy marking (records housekeeping, not the case moving on).
-    NOT_PROGRESS_KINDS = (Kind.MESSAGE_RECEIVED, Kind.SECRECY_MARKED, Kind.SECRECY_REMOVED)
+    # not restart the clock that marks a journey as stalled (last_event_at), nor do the records'
+    # own events (secrecy markings, legal holds, disposal).
+    NOT_PROGRESS_KINDS = (
+        Kind.MESSAGE_RECEIVED,
+        Kind.SECRECY_MARKED,
+        Kind.SECRECY_REMOVED,
+        Kind.LEGAL_HOLD_SET,
+        Kind.LEGAL_HOLD_LIFTED,
+        Kind.DISPOSED,
+    )
 
     # Kinds whose message is the applicant's data (an answer, a document's name, what the
     # applicant and a unit wrote to each other): shown only to those who may see that step's
@@ -581,9 +615,9 @@ class JourneyEvent(models.Model):
     # only the marking unit sees their message (journeys.disclosure).
     SECRECY_KINDS = (Kind.SECRECY_MARKED, Kind.SECRECY_REMOVED)
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="events")
+    journey = models.ForeignKey(Journey, on_delete=models.PROTECT, related_name="events")
     step = models.ForeignKey(
-        Step, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+        Step, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
     # Whose scope the event is in, fixed when it is written (journeys.services.events): the
     # unit that held the step then, once the step had reached a unit's queue; and the other
@@ -611,9 +645,10 @@ class JourneyEvent(models.Model):
         verbose_name=_("other unit concerned"),
     )
     kind = models.CharField(_("what happened"), max_length=30, choices=Kind)
+    # PROTECT: the log cannot be changed, so an actor is never set to nothing.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -664,7 +699,7 @@ class Consultation(models.Model):
         )
         JOURNEY_CLOSED = "journey_closed", _("The journey is closed")
 
-    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="consultations")
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="consultations")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="consultations")
     question = models.TextField(_("question"))
     due_date = models.DateField(_("answer by"))
@@ -731,7 +766,7 @@ class DecisionRequest(models.Model):
     """An applicant's request for a decision in a step undecided after six months (FL 12 §);
     the unit must decide within four weeks or reject the request."""
 
-    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="decision_requests")
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="decision_requests")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -751,7 +786,7 @@ class DecisionRequest(models.Model):
 class Document(models.Model):
     """A file uploaded once per journey and attachable to several of its steps."""
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="documents")
+    journey = models.ForeignKey(Journey, on_delete=models.PROTECT, related_name="documents")
     steps = models.ManyToManyField(Step, blank=True, related_name="documents")
     information_request = models.ForeignKey(
         "InformationRequest",
@@ -965,10 +1000,10 @@ class ConversationMessage(models.Model):
     BODY_MAX_LENGTH = 5000
 
     journey = models.ForeignKey(
-        Journey, on_delete=models.CASCADE, related_name="conversation_messages"
+        Journey, on_delete=models.PROTECT, related_name="conversation_messages"
     )
     # The step the thread is about; its unit is the other side.
-    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="conversation_messages")
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="conversation_messages")
     # The unit written to (or writing) at the time: a later transfer of the step does not
     # rewrite who the message was between.
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="conversation_messages")
@@ -1004,9 +1039,9 @@ class ApplicantMessage(models.Model):
     """A message to the applicant: shown in the portal's message list and sent by e-mail."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_messages"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="portal_messages"
     )
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="messages")
+    journey = models.ForeignKey(Journey, on_delete=models.PROTECT, related_name="messages")
     subject = models.CharField(max_length=300)
     body = models.TextField()
     created_at = models.DateTimeField()
@@ -1048,11 +1083,11 @@ class Handoff(OutboxRow):
         CANCEL = "cancel", _("Cancel in the unit")
         RECALL = "recall", _("Back to waiting for an earlier step")
 
-    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="handoffs")
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="handoffs")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="handoffs")
     information_request = models.ForeignKey(
         InformationRequest,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="handoffs",
@@ -1129,22 +1164,22 @@ class OutgoingEmail(OutboxRow):
     kind = models.CharField(max_length=30, choices=Kind)
     journey = models.ForeignKey(
         Journey,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="outgoing_emails",
     )
     step = models.ForeignKey(
-        Step, on_delete=models.CASCADE, null=True, blank=True, related_name="outgoing_emails"
+        Step, on_delete=models.PROTECT, null=True, blank=True, related_name="outgoing_emails"
     )
     event = models.ForeignKey(
-        JourneyEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        JourneyEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     message = models.OneToOneField(
-        ApplicantMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="email"
+        ApplicantMessage, on_delete=models.PROTECT, null=True, blank=True, related_name="email"
     )
     consultation = models.ForeignKey(
-        Consultation, on_delete=models.CASCADE, null=True, blank=True, related_name="emails"
+        Consultation, on_delete=models.PROTECT, null=True, blank=True, related_name="emails"
     )
     # An account e-mail (no journey): its address, its template (emails/<template>.txt) and
     # what the template needs, written when the account's change was made.

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from journeys.states import ACTIVE_STEP, OPEN_JOURNEY, OPEN_STEP, StepStatus
+from journeys.states import ACTIVE_STEP, OPEN_JOURNEY, OPEN_STEP, JourneyStatus, StepStatus
 from organisations.models import Organisation
 from units.roles import roles_of
 
@@ -92,10 +92,13 @@ class JourneyQuerySet(models.QuerySet):
         return submitted.filter(journey_type__owner_unit__in=roles.lead_unit_ids)
 
     def acting_for(self, user):
-        """The journeys the user may act on as an applicant (see acting_for_condition)."""
+        """The journeys the user may act on as an applicant (see acting_for_condition), but a
+        draft erased at their request (records.disposal): it is gone for them."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(acting_for_condition(user))
+        return self.filter(acting_for_condition(user)).exclude(
+            status=JourneyStatus.DRAFT, disposed_at__isnull=False
+        )
 
     def open(self):
         return self.filter(status__in=OPEN_JOURNEY)

@@ -13,6 +13,9 @@ class InvoiceAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # an accounting record, kept by the bookkeeping rules
+
 
 class PaymentInline(admin.TabularInline):
     model = Payment
@@ -32,3 +35,6 @@ class PaymentFileAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # its payments are accounting records

@@ -31,8 +31,10 @@ class Invoice(models.Model):
     when the step moves to another unit: the old one stays, pointing at its replacement, so a
     payment made to it is recognised for what it is."""
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="invoices")
-    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="invoices")
+    # PROTECT: an invoice is an accounting record, kept by the bookkeeping rules, and its
+    # journey's records go only through the disposal rules.
+    journey = models.ForeignKey(Journey, on_delete=models.PROTECT, related_name="invoices")
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="invoices")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="invoices")
     amount_ore = models.PositiveBigIntegerField(_("amount (öre)"))
     ocr = models.CharField(_("OCR reference"), max_length=25, unique=True)
@@ -132,7 +134,7 @@ class Payment(models.Model):
         ALREADY_PAID = "already_paid", _("The invoice was already paid")
         CANCELLED = "cancelled", _("The invoice was cancelled: return the payment")
 
-    file = models.ForeignKey(PaymentFile, on_delete=models.CASCADE, related_name="payments")
+    file = models.ForeignKey(PaymentFile, on_delete=models.PROTECT, related_name="payments")
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )

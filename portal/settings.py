@@ -184,6 +184,7 @@ TEMPLATES = [
                 "journeys.templatetags.times",
                 "journeys.templatetags.statuses",
                 "journeys.templatetags.pages",
+                "journeys.templatetags.disposed",
             ],
             # Partials wrap the loaders so "page.html#partial" can be rendered; cached unless DEBUG.
             "loaders": [
@@ -447,6 +448,11 @@ CELERY_BEAT_SCHEDULE = {
     "access-log-dispose": {
         "task": "records.tasks.access_log_dispose",
         "schedule": crontab(hour=3, minute=15),
+    },
+    # What the journey types' retention rules say is due (records/disposal.py, docs/records.md).
+    "disposal-sweep": {
+        "task": "records.tasks.disposal_sweep",
+        "schedule": crontab(hour=3, minute=45),
     },
 }
 

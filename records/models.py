@@ -139,3 +139,9 @@ class AccessLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("The access log is append-only.")
+
+
+# Retention and disposal's models live in a module of their own; imported here for Django.
+from records.disposal_models import DisposalRecord, ErasureRequest, LegalHold  # noqa: E402
+
+__all__ = ["AccessLogEntry", "DisposalRecord", "ErasureRequest", "LegalHold"]

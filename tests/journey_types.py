@@ -11,6 +11,7 @@ and units, and its traits say which shapes of graph a test needs:
   `wants_conditional` is answered yes (it waits for nothing);
 - `join=True`: a step `join` after the last step of every branch (`chain-m`, or `parallel-1`,
   and `parallel-2` .. `parallel-n`);
+- `retention={...}`: disposal rules (journeys/retention.py), none if left out;
 - `files=True`: two file questions, a required `site_plan` (PDF only) that `parallel-1` and the
   chained steps need, and an optional `site_photo` (any type taken) that `parallel-2` needs.
 
@@ -116,6 +117,7 @@ def journey_type(
     owner: str | None = None,
     service_norm_days: int | None = None,
     files: bool = False,
+    retention: dict | None = None,
 ) -> JourneyType:
     """Publish (or find, if the same definition is current) a synthetic journey type."""
     if parallel < 1 and (chain or join):
@@ -175,6 +177,8 @@ def journey_type(
         definition["owner"] = owner
     if service_norm_days is not None:
         definition["service_norm_days"] = service_norm_days
+    if retention is not None:
+        definition["retention"] = retention
     return journey_type_publish(definition, source=f"tests.journey_types ({slug})")[0]
 
 

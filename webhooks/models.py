@@ -130,8 +130,8 @@ class Delivery(OutboxRow):
     subscription = models.ForeignKey(
         Subscription, on_delete=models.CASCADE, related_name="deliveries"
     )
-    event = models.ForeignKey(JourneyEvent, on_delete=models.CASCADE, related_name="+")
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(JourneyEvent, on_delete=models.PROTECT, related_name="+")
+    journey = models.ForeignKey(Journey, on_delete=models.PROTECT, related_name="+")
     webhook_id = models.CharField(max_length=40, unique=True, editable=False)
     next_attempt_at = models.DateTimeField(_("next attempt"))
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)

@@ -1,7 +1,10 @@
 import datetime as dt
 from collections.abc import Callable
 
+from django.db import connection
+
 from journeys.models import Journey, JourneyEvent, Step
+from journeys.retention import DISPOSED
 from units.models import Unit
 
 # Called with each event as it is written, inside the change's transaction: what must leave the
@@ -65,3 +68,29 @@ def event_reached_unit(step: Step, kind: str) -> bool:
     """Whether an event of `step` is in its unit's scope: the step is (or was, as the caller
     loaded it) in the unit's hands, or this is its arrival there."""
     return step.activated_at is not None or kind == JourneyEvent.Kind.STEP_QUEUED
+
+
+def event_messages_dispose(*, journey: Journey) -> int:
+    """Replace the messages of the journey's events with the disposed-of marker, the one change
+    the append-only log allows (migration 0027), and only inside this: the transaction is
+    marked, the messages replaced, the mark taken off (a caller's transaction around it does
+    not go on changing events; a failure rolls the mark back with the rest). Returns how many
+    messages went. The caller (records.disposal) runs it in its transaction."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL portal.journey_disposal = 'on'")
+        elif connection.vendor == "sqlite":
+            cursor.execute(
+                "INSERT INTO journeys_event_disposal (started_at) VALUES (%s)",
+                [journey.reference or str(journey.pk)],
+            )
+        disposed = (
+            JourneyEvent.objects.filter(journey=journey)
+            .exclude(message__in=["", DISPOSED])
+            .update(message=DISPOSED)
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL portal.journey_disposal = 'off'")
+        elif connection.vendor == "sqlite":
+            cursor.execute("DELETE FROM journeys_event_disposal")
+    return disposed

@@ -131,6 +131,8 @@ def decision_letter_create(*, step: Step, now: dt.datetime) -> Document | None:
         return None
     if (existing := _decision_letter(step)) is not None:
         return existing
+    if step.journey.disposed_at is not None:
+        return None  # the case it would be printed from was disposed of: never printed again
     while True:
         printed_version, pdf = step.version, decision_letter_pdf(step=step)
         with transaction.atomic():
@@ -195,6 +197,8 @@ def receipt_create(*, journey: Journey, now: dt.datetime) -> Document | None:
         return None
     if (existing := _receipt(journey)) is not None:
         return existing
+    if journey.disposed_at is not None:
+        return None  # the case it would be printed from was disposed of: never printed again
     pdf = receipt_pdf(journey=journey)
     with transaction.atomic():
         journey = Journey.objects.select_for_update().get(pk=journey.pk)

@@ -231,3 +231,101 @@ def test_a_bad_file_field_names_the_place_and_loads_nothing(units, write, change
         journey_type_load(path)
     assert message in str(error.value)
     assert rows() == (0, 0)
+
+
+RETENTION = (
+    FILES
+    + """
+retention:
+  decision: {en: Disposal decision 2026:1, sv: Gallringsbeslut 2026:1}
+  case: {years: 10}
+  documents:
+    decision_letter: forever
+    plan: forever
+    photo: at_decision
+    from_units: {years: 2}
+"""
+)
+
+
+def test_the_disposal_rules_are_published_with_the_type(units, write, catalogue):
+    journey_type, _ = journey_type_load(write(RETENTION))
+    assert journey_type.retention == {
+        "case": {"keep": "years", "years": 10},
+        "documents": {
+            "decision_letter": {"keep": "forever"},
+            "plan": {"keep": "forever"},
+            "photo": {"keep": "at_decision"},
+            "from_units": {"keep": "years", "years": 2},
+        },
+    }
+    rules = journey_type.rules
+    assert rules.for_kind("photo").keep == "at_decision"
+    for kind in ("sent_later", "receipt", "superseded_letter"):  # not listed: as the case
+        assert rules.for_kind(kind).as_data == {"keep": "years", "years": 10}
+    assert journey_type.disposal_decision == "Disposal decision 2026:1"
+    with translation.override("sv"):
+        assert journey_type.display_disposal_decision == "Gallringsbeslut 2026:1"
+    # A type without rules disposes of nothing; the shipped ones have theirs.
+    assert JourneyType(retention={}).rules is None
+    assert catalogue["open-a-cafe"].rules.for_kind("menu").keep == "at_decision"
+    assert catalogue["open-a-cafe"].rules.for_kind("decision_letter").is_forever
+    assert catalogue["extend-a-house"].rules.case.is_forever
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("  case: {years: 10}\n", ""),
+            "retention: 'case' is missing",
+        ),
+        (
+            ("  decision: {en: Disposal decision 2026:1, sv: Gallringsbeslut 2026:1}\n", ""),
+            "retention: 'decision' is missing: name the disposal decision it follows",
+        ),
+        (
+            ("case: {years: 10}", "case: {years: 0}"),
+            "retention.case: must be 'forever', 'at_decision' or {years: N}",
+        ),
+        (
+            ("case: {years: 10}", "case: ten years"),
+            "retention.case: must be 'forever', 'at_decision' or {years: N}",
+        ),
+        (
+            ("photo: at_decision", "photo: when convenient"),
+            "retention.documents.photo: must be 'forever', 'at_decision' or {years: N}",
+        ),
+        (
+            ("photo: at_decision", "menu: at_decision"),
+            "retention.documents: unknown document kind 'menu': the kinds are decision_letter, "
+            "from_units, photo, plan, receipt, sent_later, superseded_letter",
+        ),
+        (
+            ("  documents:\n", "  shelf: B4\n  documents:\n"),
+            "retention: unknown key(s) shelf",
+        ),
+        (
+            ("decision_letter: forever", "receipt: {years: 1}"),
+            "retention.documents.receipt: must keep at least as long as 'case': the portal "
+            "prints a missing letter again from the case",
+        ),
+        (
+            ("decision_letter: forever", "decision_letter: at_decision"),
+            "retention.documents.decision_letter: must keep at least as long as 'case'",
+        ),
+        (
+            (
+                "decision: {en: Disposal decision 2026:1, sv: Gallringsbeslut 2026:1}",
+                "decision: [1]",
+            ),
+            "retention: 'decision' must be text",
+        ),
+    ],
+)
+def test_bad_disposal_rules_name_the_place_and_load_nothing(units, write, change, message):
+    path = write(RETENTION.replace(*change))
+    with pytest.raises(DefinitionError) as error:
+        journey_type_load(path)
+    assert message in str(error.value)
+    assert rows() == (0, 0)
