@@ -27,6 +27,7 @@ import os
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from units.roles import roles_of
@@ -89,7 +90,7 @@ class PageValidator:
             user.get_full_name() or user.get_username(),
             _canonical(roles_of(user)),
             getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
-            hashlib.sha256(request.META.get("CSRF_COOKIE", "").encode()).hexdigest(),
+            hashlib.sha256(_csrf_secret(request).encode()).hexdigest(),
         )
         # htmx's requests (a fragment, or a boosted whole page) are pages of their own.
         self.variant = (request.headers.get("HX-Request"), request.headers.get("HX-Boosted"))
@@ -133,6 +134,12 @@ class PageValidator:
         patch_cache_control(response, private=True, no_cache=True)
         patch_vary_headers(response, ["HX-Request"])
         return response
+
+
+def _csrf_secret(request: HttpRequest) -> str:
+    """The secret the page's forms carry their CSRF token of: the browser's, or, on its first
+    visit, the one made now (then sent with the page), so its next request finds the same."""
+    return request.META.get("CSRF_COOKIE") or get_token(request) and request.META["CSRF_COOKIE"]
 
 
 def _canonical(value):
