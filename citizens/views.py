@@ -428,7 +428,7 @@ def application_track(request, public_id):
     """The tracking page, or 304 to a refresh (or reload) that has it as it is: the journey's
     version read with the scope check, in one query (portal/conditional.py)."""
     validator = None
-    if seen := journey_versions(Journey.objects.acting_for(request.user), public_id=public_id):
+    if seen := journey_versions(request.user, public_id=public_id):
         status, versions = seen
         validator = PageValidator(request, "track", versions)
         if status != Journey.Status.DRAFT and (

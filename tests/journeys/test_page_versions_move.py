@@ -4,6 +4,8 @@ committed, the catalogue when a name changes. A version that stood still would l
 "not modified" with something old."""
 
 import datetime as dt
+import uuid
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,7 +22,8 @@ from journeys.models import (
     ListVersion,
     Step,
 )
-from journeys.versions import CATALOGUE, DASHBOARD, _ListsChanged, queue_key
+from journeys.versions import CATALOGUE, DASHBOARD, _ListsChanged, journey_versions, queue_key
+from organisations.register import STAND_IN, StandInRegister
 from payments.models import Invoice
 from payments.services import payment_file_import
 from tests.factories import (
@@ -28,6 +31,8 @@ from tests.factories import (
     deliver_all,
     make_caseworker,
     make_coordinator,
+    make_person,
+    organisation_journey,
     submitted_journey,
 )
 from tests.journey_types import journey_type, make_test_units
@@ -405,3 +410,41 @@ def test_signing_in_moves_no_catalogue(journey, committed):
     worker = make_caseworker(step(journey, "parallel-1").unit)
     worker.last_login = timezone.now()
     assert committed(lambda: worker.save(update_fields=["last_login"])) == set()
+
+
+# The version read: the journey's scope (JourneyQuerySet.acting_for) and versions in one query.
+
+
+def test_the_version_read_answers_those_the_journey_is_acted_on_by_and_nobody_else(
+    journey, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        status, versions = journey_versions(journey.applicant, public_id=journey.public_id)
+    assert status == Journey.objects.get(pk=journey.pk).status and versions[0] == version(journey)
+    assert (
+        journey_versions(make_caseworker(first_unit(journey)), public_id=journey.public_id) is None
+    )
+    assert journey_versions(journey.applicant, public_id=uuid.uuid4()) is None
+
+
+def test_the_version_read_answers_an_organisations_other_representative(cafe, settings):
+    settings.SIGNATORY_REGISTER = STAND_IN
+    number, anna, bertil = "556016-0680", "19900101-2385", "19850615-2381"
+    with mock.patch.object(StandInRegister, "COMPANIES", {number: ("Kaffe AB", {anna, bertil})}):
+        journey = organisation_journey(cafe, make_person(anna), number=number, name="Kaffe AB")
+        other = make_person(bertil)
+        services.journey_applying_for_organisation(
+            journey=services.journey_start(journey_type=cafe, applicant=other, now=NOW),
+            person=other.person,
+            number=number,
+            name="Kaffe AB",
+            now=NOW,
+        )
+    assert journey_versions(other, public_id=journey.public_id) == journey_versions(
+        journey.applicant, public_id=journey.public_id
+    )
+    assert journey_versions(make_person("19720304-2382"), public_id=journey.public_id) is None
+
+
+def first_unit(journey):
+    return step(journey, "parallel-1").unit
