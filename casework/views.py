@@ -45,9 +45,11 @@ from journeys.disclosure import (
 from journeys.documents import document_response
 from journeys.models import Consultation, Document, SecrecyGround, Step
 from journeys.templatetags.people import STAFF_NAME_RELATED
+from journeys.versions import catalogue_version, queue_version
 from organisations.selectors import representative_for
 from payments.selectors import step_invoice
 from payments.services import PaymentDue
+from portal.conditional import PageValidator
 from portal.http import HtmxHttpRequest
 from records.models import AccessLogEntry
 from records.services import access_record
@@ -74,10 +76,15 @@ CONVERSATION_CLOSED = gettext_lazy(
 
 
 def _member_units(request: HtmxHttpRequest) -> list[Unit]:
+    """The user's units, each with its queue's version and the catalogue's (journeys.versions)."""
     roles = roles_of(request.user)
     if not roles.unit_ids:
         raise Http404
-    return list(Unit.objects.filter(pk__in=roles.unit_ids))
+    return list(
+        Unit.objects.filter(pk__in=roles.unit_ids).annotate(
+            queue_version=queue_version(), catalogue_version=catalogue_version()
+        )
+    )
 
 
 def _chosen_unit(request: HtmxHttpRequest, units: list[Unit]) -> Unit:
@@ -88,12 +95,27 @@ def _chosen_unit(request: HtmxHttpRequest, units: list[Unit]) -> Unit:
 @login_required
 @require_GET
 def queue(request: HtmxHttpRequest) -> HttpResponse:
+    """The queue, or 304 to a reload that has it as it is: the versions come with the user's
+    units, read anyway (portal/conditional.py)."""
     units = _member_units(request)
-    return _render_queue(request, units, _chosen_unit(request, units))
+    unit = _chosen_unit(request, units)
+    validator = PageValidator(
+        request,
+        "queue",
+        [(u.pk, u.slug, u.queue_version) for u in units],
+        unit.catalogue_version,
+    )
+    if not_modified := validator.not_modified(now=timezone.now()):
+        return not_modified
+    return _render_queue(request, units, unit, validator=validator)
 
 
 def _render_queue(
-    request: HtmxHttpRequest, units: list[Unit], unit: Unit, status: int = 200
+    request: HtmxHttpRequest,
+    units: list[Unit],
+    unit: Unit,
+    status: int = 200,
+    validator: PageValidator | None = None,
 ) -> HttpResponse:
     now = timezone.now()
     chosen = request.GET.get("filter", "all")
@@ -119,7 +141,10 @@ def _render_queue(
     template = "casework/queue.html"
     if request.htmx and not request.htmx.boosted:
         template += "#queue-results"
-    return render(request, template, context, status=status)
+    if validator is None:
+        return render(request, template, context, status=status)
+    fresh_until = queue_selectors.unit_queue_changes_at(unit, now=now)
+    return validator.finish(render(request, template, context, status=status), fresh_until)
 
 
 @login_required

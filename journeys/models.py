@@ -283,6 +283,9 @@ class Journey(models.Model):
     # journey's skeleton (reference, type, dates, steps with units and registration numbers, the
     # event log's kinds) and the documents whose own rule keeps them longer.
     disposed_at = models.DateTimeField(_("personal data disposed of"), null=True, blank=True)
+    # Moves with every change the journey's pages show, in the transaction that makes it
+    # (journeys.versions): the validator of its pages' conditional requests.
+    version = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
 
     objects = JourneyQuerySet.as_manager()
 
@@ -1290,3 +1293,15 @@ class ReferenceSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last_number}"
+
+
+class ListVersion(models.Model):
+    """How often a list over many journeys has changed: a unit's queue, the coordinator's
+    dashboard, the catalogue of names they show (journeys.versions). Moved once each change is
+    committed; a page answers a conditional request from it without reading the list."""
+
+    key = models.CharField(max_length=40, primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.version}"
