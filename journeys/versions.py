@@ -66,9 +66,7 @@ def lists_changed(
     connection = transaction.get_connection()
     pending = None
     if connection.in_atomic_block:
-        pending = next(
-            (f for _, f, _ in connection.run_on_commit if isinstance(f, _ListsChanged)), None
-        )
+        pending = next(filter(None, (_lists_of(f) for _, f, _ in connection.run_on_commit)), None)
     registered = pending is not None
     pending = pending or _ListsChanged()
     pending.journey_ids.update(journey_ids)
@@ -80,7 +78,7 @@ def lists_changed(
     if not registered:
         # Robust: the change is committed whatever happens here; a request must not fail
         # after it. A version that did not move is logged (the page's validator expires).
-        transaction.on_commit(pending, robust=True)
+        transaction.on_commit(pending.move, robust=True)
 
 
 def catalogue_changed() -> None:
@@ -90,28 +88,35 @@ def catalogue_changed() -> None:
 
 
 class _ListsChanged:
-    """The lists one transaction changed, moved on by calling it after the commit."""
+    """The lists one transaction changed, moved on by `move` after the commit."""
 
     def __init__(self):
         self.journey_ids: set[int] = set()
         self.keys: set[str] = set()
 
-    def __call__(self) -> None:
+    def move(self) -> None:
         keys = set(self.keys)
         if self.journey_ids:
             ids = list(self.journey_ids)
             units = (
                 Step.objects.filter(journey_id__in=ids)
+                .order_by()
                 .values_list("unit_id", flat=True)
                 .union(
-                    Consultation.objects.filter(step__journey_id__in=ids).values_list(
-                        "unit_id", flat=True
-                    )
+                    Consultation.objects.filter(step__journey_id__in=ids)
+                    .order_by()
+                    .values_list("unit_id", flat=True)
                 )
             )
             keys.update(queue_key(unit_id) for unit_id in units)
         if keys:
             versions_move(sorted(keys))
+
+
+def _lists_of(callback) -> _ListsChanged | None:
+    """The lists a callback waiting for the commit moves, if it is one of these."""
+    pending = getattr(callback, "__self__", None)
+    return pending if isinstance(pending, _ListsChanged) else None
 
 
 def versions_move(keys: list[str]) -> None:

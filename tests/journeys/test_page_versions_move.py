@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -22,7 +22,14 @@ from journeys.models import (
     ListVersion,
     Step,
 )
-from journeys.versions import CATALOGUE, DASHBOARD, _ListsChanged, journey_versions, queue_key
+from journeys.versions import (
+    CATALOGUE,
+    DASHBOARD,
+    _lists_of,
+    journey_versions,
+    journeys_changed,
+    queue_key,
+)
 from organisations.register import STAND_IN, StandInRegister
 from payments.models import Invoice
 from payments.services import payment_file_import
@@ -290,7 +297,7 @@ def moved(before: dict, after: dict) -> set[str]:
 def lists_committed() -> None:
     """Move the lists the test's changes so far moved, as their commit would: a test runs in one
     transaction, so what its setup registered for after the commit is still waiting too."""
-    waiting = [entry for entry in connection.run_on_commit if isinstance(entry[1], _ListsChanged)]
+    waiting = [entry for entry in connection.run_on_commit if _lists_of(entry[1])]
     for entry in waiting:
         connection.run_on_commit.remove(entry)
         entry[1]()
@@ -383,7 +390,7 @@ def test_one_transaction_moves_its_lists_in_one_statement_after_the_commit(journ
             step=held, by=worker, kind="note", text="A", visible_to_applicant=False, now=later(2)
         )
         decide(step(journey, "parallel-2"), now=later(3))
-    (waiting,) = [f for _, f, _ in connection.run_on_commit if isinstance(f, _ListsChanged)]
+    (waiting,) = [f for _, f, _ in connection.run_on_commit if _lists_of(f)]
     with CaptureQueriesContext(connection) as queries:
         waiting()
     # The units of the journey's steps and consultations, then every list moved at once.
@@ -448,3 +455,14 @@ def test_the_version_read_answers_an_organisations_other_representative(cafe, se
 
 def first_unit(journey):
     return step(journey, "parallel-1").unit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_list_that_fails_to_move_does_not_fail_the_committed_change(caplog):
+    journey = submitted_journey(journey_type(parallel=1, chain=0), now=NOW)
+    before = version(journey)
+    failing = mock.patch("journeys.versions.versions_move", side_effect=DatabaseError("gone"))
+    with failing, transaction.atomic():
+        journeys_changed([journey.pk])
+    assert version(journey) == before + 1  # committed, and the caller was not told otherwise
+    assert "gone" in caplog.text  # logged
