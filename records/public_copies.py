@@ -11,9 +11,10 @@ The copy is a zip that unpacks to one folder named after the journey:
       documents/          the documents not withheld, byte for byte as stored
 
 A marked document's name is withheld with it (only its registration number is given), and so
-is the answer a marked document gives to a file question (its value is the file's name).
-Messages between the applicant and the units are not part of the copy: they cannot be marked
-yet, so a request for them is assessed by hand."""
+is the answer a marked document gives to a file question (its value is the file's name). The
+receipt is left out: it repeats every answer and document name, marked ones too, and the copy
+gives them one by one. Messages between the applicant and the units are not part of the copy:
+they cannot be marked yet, so a request for them is assessed by hand."""
 
 import datetime as dt
 import tempfile
@@ -85,7 +86,8 @@ def public_copy(journey: Journey) -> PublicCopy:
         for field in journey.journey_type.display_fields
     ]
     documents, number = [], 0
-    for document in journey.documents.order_by("uploaded_at", "pk"):
+    receipt = Document.GeneratedAs.RECEIPT
+    for document in journey.documents.exclude(generated_as=receipt).order_by("uploaded_at", "pk"):
         ground = by_document.get(document.pk)
         path = ""
         if ground is None:

@@ -106,3 +106,29 @@ def test_the_marking_units_system_sees_its_marked_items_with_their_ground(world)
     marked = [e for e in events if e["kind"] == JourneyEvent.Kind.SECRECY_MARKED]
     assert all("OSL 21" in e["message"] and not e["withheld"] for e in marked)
     assert json.dumps(marked).count(NAME) == 1
+
+
+def test_reads_cost_the_same_with_more_marked_items(two_units, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.api.conftest import add_document
+    from tests.factories import make_caseworker
+
+    units = two_units
+    caseworker = make_caseworker(Unit.objects.get(pk=units.own.unit_id))
+    journey = f"/api/v1/journeys/{units.journey.public_id}/"
+    paths = [journey, f"{journey}documents/", f"{journey}events/"]
+    mark_secret(units.own, by=caseworker, document=units.own_document)
+    counted = {}
+    for path in paths:
+        with CaptureQueriesContext(connection) as queries:
+            assert units.caller.get(path).status_code == 200
+        counted[path] = len(queries)
+    for n in range(5):
+        document = add_document(units.journey, units.own, f"more-{n}.pdf")
+        mark_secret(units.own, by=caseworker, document=document)
+    mark_secret(units.own, by=caseworker, field_key="contact_email")
+    for path in paths:
+        with django_assert_max_num_queries(counted[path]):
+            assert units.caller.get(path).status_code == 200

@@ -31,7 +31,13 @@ def own(journey):
 
 @pytest.fixture
 def marked(journey, own):
-    """An open document and a marked one, and the contact e-mail marked too."""
+    """An open document and a marked one, and the contact e-mail marked too; the receipt
+    (which repeats every answer) printed."""
+    from django.utils import timezone
+
+    from journeys.services.letters import receipt_create
+
+    receipt_create(journey=journey, now=timezone.now())
     plan = add_document(journey, own, "site-plan.pdf")
     certificate = add_document(journey, own, "medical-certificate.pdf")
     mark_secret(own, field_key="contact_email", ground=(21, 3))
@@ -59,6 +65,7 @@ def test_the_copy_withholds_each_marked_item_with_a_line_naming_its_ground(clien
     client.force_login(make_coordinator())
     files = unpack(client.get(download_url(journey)))
     folder = f"{journey.reference}-public-copy"
+    # Not the receipt either: it repeats the marked answer.
     assert set(files) == {f"{folder}/contents.txt", f"{folder}/documents/001-site-plan.pdf"}
     assert files[f"{folder}/documents/001-site-plan.pdf"] == PDF
     contents = files[f"{folder}/contents.txt"].decode()
