@@ -17,6 +17,7 @@ from coordination.dashboard import VIEWS
 from journeys import services
 from journeys.models import Handoff, Journey
 from organisations.register import STAND_IN, StandInRegister
+from records.disposal import disposal_sweep
 from tests.browser.conftest import browser_page, sign_in_through_provider
 from tests.factories import (
     CAFE_ANSWERS,
@@ -238,6 +239,7 @@ def test_citizen_pages(narrow_page, language, portal, visit):
         f"/applications/{journey.public_id}/withdraw/",
         f"/applications/{portal['withdrawn'].public_id}/",
         f"/applications/{portal['withdrawn'].public_id}/withdraw/",  # 409: why it cannot be
+        "/erasure/",
     ):
         visit(path)
     thread = f"/applications/{journey.public_id}/steps/{portal['held'].pk}/messages/"
@@ -256,6 +258,11 @@ def test_citizen_pages(narrow_page, language, portal, visit):
     )
     narrow_page.get_by_role("button", name=CONTINUE[language]).click()
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+    # Last, as it erases the drafts above: asking for erasure (the page says what went).
+    narrow_page.goto("/erasure/")
+    narrow_page.locator("main form button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-notification-banner")).to_be_visible()
     visit()
 
 
@@ -393,6 +400,22 @@ def test_coordinator_pages(narrow_page, portal, visit):
     visit(f"/coordination/access-log/?journey={portal['stalled'].reference}")
     visit("/coordination/access-log/?start=2026-13-01")
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    # Retention: a journey's rules and what is kept, a hold refused without a reason, then set;
+    # with the clock moved on, a disposed-of journey and the disposal register.
+    retention = f"/coordination/journeys/{portal['stalled'].public_id}/retention/"
+    visit(retention)
+    narrow_page.locator("form[action$='/legal-hold/'] button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+    visit()
+    narrow_page.locator("textarea[name=reason]").fill("Appeal to the administrative court")
+    narrow_page.locator("form[action$='/legal-hold/'] button[type=submit]").click()
+    expect(narrow_page.locator(".govuk-warning-text")).to_be_visible()
+    visit()
+    visit("/coordination/disposals/")
+    disposal_sweep(now=timezone.now().replace(year=timezone.now().year + 11))
+    visit(f"/coordination/journeys/{portal['withdrawn'].public_id}/retention/")
+    visit(f"/coordination/journeys/{portal['withdrawn'].public_id}/")
+    visit("/coordination/disposals/")
 
 
 def test_identity_and_organisation_pages(

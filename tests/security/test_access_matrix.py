@@ -101,6 +101,8 @@ MATRIX = {
     "citizens:messages": ("get", [], SIGNED_IN),
     "citizens:own_data": ("get", [], CITIZENS),
     "citizens:own_data_download": ("post", [], CITIZENS),
+    # Everyone signed in asks about their own data only (tests/citizens/test_erasure_page.py).
+    "citizens:erasure": ("get", [], SIGNED_IN),
     "citizens:application_track": ("get", ["journey"], ACTING),
     "citizens:application_resume": ("get", ["draft"], ACTING),
     "citizens:application_question": ("get", ["draft", "question"], ACTING),
@@ -151,6 +153,9 @@ MATRIX = {
     "coordination:contact": ("post", ["journey"], COORDINATORS),
     "coordination:bottlenecks": ("get", [], COORDINATORS),
     "coordination:access_log": ("get", [], COORDINATORS),
+    "coordination:retention": ("get", ["journey"], COORDINATORS),
+    "coordination:legal_hold": ("post", ["journey"], COORDINATORS),
+    "coordination:disposals": ("get", [], COORDINATORS),
     "coordination:republish": ("post", ["handoff"], COORDINATORS),
     "coordination:webhook_deliveries": ("get", [], COORDINATORS),
     "coordination:webhook_send_again": ("post", ["delivery"], COORDINATORS),
