@@ -230,3 +230,15 @@ def test_a_marking_is_not_published_to_any_system(journey, own):
 
     assert JourneyEvent.Kind.SECRECY_MARKED not in EVENT_TYPES
     assert JourneyEvent.Kind.SECRECY_REMOVED not in EVENT_TYPES
+
+
+def test_a_transferred_case_takes_its_markings_to_the_receiving_unit(journey, own, other):
+    """A case that reached the wrong unit goes on elsewhere with its marked items: the
+    receiving unit holds the markings (to keep or remove); the sender no longer reads the case."""
+    caseworker = make_caseworker(own.unit)
+    marking = mark_secret(own, by=caseworker, field_key="contact_email")
+    services.step_transfer(
+        step=own, to=other.unit, by=caseworker, reason="Theirs.", now=timezone.now()
+    )
+    marking.refresh_from_db()
+    assert marking.unit_id == other.unit_id and marking.is_active
