@@ -384,6 +384,8 @@ class Generator:
             "contact_id": None,
             "projected_completion_at_submission": None,
             "version": 0,  # its pages' validator (journeys.versions): no change yet
+            # Nothing disposed of yet (records.disposal does that, under the rules).
+            "disposed_at": None,
         }
 
     @staticmethod
