@@ -7,12 +7,13 @@ per journey or step noted, all in one INSERT, under the view's `access_what` for
 The rows of a journey's or a step's own lists (its documents, events, handoffs) are that
 journey or step, noted already. A read that showed no journey (the journey types, an empty
 page) is one entry naming none. A view that reads otherwise notes what it showed itself
-(`access_note`)."""
+(`access_note`). A view that showed items marked as secret notes each (`access_note_secret`):
+one more entry per item, of its own kind."""
 
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 
-from journeys.models import Document, Journey, Step
+from journeys.models import Document, Journey, SecrecyMarking, Step
 from records.models import AccessLogEntry
 from records.services import AccessRead, access_record_many
 
@@ -54,6 +55,10 @@ class AccessLogged:
         """Note objects this read shows (journeys, steps, documents)."""
         self._access_add(access_read(obj) for obj in objects)
 
+    def access_note_secret(self, journey: Journey, markings: list[SecrecyMarking]) -> None:
+        """Note the items marked as secret this read showed (their grounds selected)."""
+        self._access_add(AccessRead.secret(journey, marking) for marking in markings)
+
     def _access_add(self, reads) -> None:
         noted = getattr(self, "_access_reads", None)
         if noted is None:
@@ -61,7 +66,8 @@ class AccessLogged:
         for read in reads:
             if read is not None:
                 # A journey noted twice (by its events' page and itself) is one entry.
-                noted.setdefault((read.journey_id, read.step_id, read.document_id), read)
+                key = (read.journey_id, read.step_id, read.document_id, read.secrecy_marking_id)
+                noted.setdefault(key, read)
 
     def get_object(self):
         obj = super().get_object()

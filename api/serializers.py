@@ -99,11 +99,15 @@ class JourneyDetailSerializer(JourneySerializer):
     steps = serializers.SerializerMethodField()
     answers = serializers.SerializerMethodField(
         help_text="The applicant's answers this client may see (the steps' needs and shared "
-        "fields)."
+        "fields), less those another unit marked as secret."
+    )
+    secret_answers = serializers.SerializerMethodField(
+        help_text="The answers above that this client's unit marked as secret, each with the "
+        "ground (for example OSL 21:1). Nobody outside the unit receives them."
     )
 
     class Meta(JourneySerializer.Meta):
-        fields = [*JourneySerializer.Meta.fields, "steps", "answers"]
+        fields = [*JourneySerializer.Meta.fields, "steps", "answers", "secret_answers"]
 
     @extend_schema_field(StepSummarySerializer(many=True))
     def get_steps(self, journey: Journey) -> list[dict]:
@@ -116,6 +120,15 @@ class JourneyDetailSerializer(JourneySerializer):
             key: value
             for key, value in journey.data.items()
             if disclosure.everything or key in disclosure.fields
+        }
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_secret_answers(self, journey: Journey) -> dict:
+        disclosure: Disclosure = self.context["disclosure"]
+        return {
+            key: marking.ground.label
+            for key, marking in disclosure.secret_fields.items()
+            if key in journey.data and (disclosure.everything or key in disclosure.fields)
         }
 
 
@@ -246,6 +259,10 @@ class DocumentSerializer(serializers.ModelSerializer):
     visible_to_applicant = serializers.BooleanField(
         read_only=True, help_text="False for a unit's internal document."
     )
+    secrecy = serializers.SerializerMethodField(
+        help_text="The ground this client's unit marked it as secret under (for example "
+        "OSL 21:1); null if it has not. A document another unit marked is never listed."
+    )
 
     class Meta:
         model = Document
@@ -261,8 +278,14 @@ class DocumentSerializer(serializers.ModelSerializer):
             "question",
             "added_by_unit",
             "visible_to_applicant",
+            "secrecy",
             "content",
         ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_secrecy(self, document: Document) -> str | None:
+        marking = self.context.get("secret_documents", {}).get(document.pk)
+        return marking.ground.label if marking is not None else None
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_steps(self, document: Document) -> list[int]:

@@ -19,7 +19,12 @@ folder named after the journey's reference.
 
 Every file's SHA-256 is checked against the one recorded when it was stored: a document whose
 bytes changed since is not packaged (the package says what the portal vouches for). The XML is
-written with the standard library's ElementTree (lxml comes only with the test tools)."""
+written with the standard library's ElementTree (lxml comes only with the test tools).
+
+The archive keeps everything, items marked as secret too (journeys.SecrecyMarking), and says
+which they are: each standing marking is a PREMIS rights statement (the statute, the date, the
+unit, the item it restricts), an EAD3 access restriction on the unit's case, and an entry of
+application.json's `secrecy` (removed markings too, with when and why)."""
 
 import csv
 import datetime as dt
@@ -162,7 +167,13 @@ class _Package:
             )
         )
         self.documents = list(journey.documents.select_related("uploaded_by").order_by("pk"))
+        self.markings = list(
+            journey.secrecy_markings.select_related("ground", "unit", "document").order_by(
+                "marked_at", "pk"
+            )
+        )
         self.version = software_version()
+        self.paths: dict[int, str] = {}  # document id -> where it is in the package
 
     # Writing files ------------------------------------------------------------------------
 
@@ -234,6 +245,7 @@ class _Package:
             counts[folder] += 1
             name = _file_name(counts[folder], document.name, document.content_type)
             entry = self.put_document(f"{self.rep}/data/{folder}/{name}", document)
+            self.paths[document.pk] = entry.path
             written.append((entry, document))
         return written
 
@@ -290,6 +302,23 @@ class _Package:
                 }
                 for step in self.steps
             ],
+            "secrecy": [
+                {
+                    "item": "document" if marking.document_id else "answer",
+                    "document": self.paths.get(marking.document_id, "")
+                    if marking.document_id
+                    else None,
+                    "answer": marking.field_key or None,
+                    "ground": marking.ground.label,
+                    "citation": marking.ground.citation,
+                    "unit": marking.unit.display_name,
+                    "marked": _iso(marking.marked_at),
+                    "reason": marking.reason,
+                    "removed": _iso(marking.removed_at) or None,
+                    "removal_reason": marking.removal_reason or None,
+                }
+                for marking in self.markings
+            ],
         }
 
     def _event_log(self) -> bytes:
@@ -332,7 +361,12 @@ class _Package:
             "  application.json   the application's answers, steps, units and their numbers\n"
             "  event-log.csv      the journey's event log (UTF-8, comma-separated), columns:\n"
             f"{columns}\n\n"
-            "Times are in UTC (ISO 8601). The schemas the metadata follows are in schemas/.\n"
+            "Times are in UTC (ISO 8601). The schemas the metadata follows are in schemas/.\n\n"
+            "Items marked as subject to secrecy (Public Access to Information and Secrecy Act, "
+            "OSL) are in the package like the rest: each standing marking is a rights statement "
+            "in metadata/preservation/premis.xml and an access restriction (accessrestrict) on "
+            "the unit's case in metadata/descriptive/ead.xml; application.json lists every "
+            "marking under `secrecy`, removed ones too.\n"
         )
 
     # METS -----------------------------------------------------------------------------------
@@ -489,7 +523,47 @@ class _Package:
             _text(agent, "agentType", kind)
             if version:
                 _text(agent, "agentVersion", version)
+        for marking in self.markings:
+            if marking.is_active:
+                self._premis_secrecy(premis, marking)
         return premis
+
+    def _secret_item(self, marking) -> str:
+        """The restricted item as the package names it: a document's path, or the answer in
+        application.json (a JSON Pointer)."""
+        if marking.document_id is not None:
+            return self.paths[marking.document_id]
+        return f"{self.rep}/data/application.json#/answers/{marking.field_key}"
+
+    def _premis_secrecy(self, premis, marking) -> None:
+        """A standing secrecy marking as a PREMIS rights statement: no dissemination, by
+        statute, of the one item."""
+        statement = ET.SubElement(
+            ET.SubElement(premis, _q(PREMIS, "rights")), _q(PREMIS, "rightsStatement")
+        )
+        _identifier(
+            statement, "rightsStatementIdentifier", "local", f"secrecy-marking-{marking.pk}"
+        )
+        _text(statement, "rightsBasis", "Statute")
+        statute = ET.SubElement(statement, _q(PREMIS, "statuteInformation"))
+        _text(statute, "statuteJurisdiction", "SE")
+        _text(statute, "statuteCitation", marking.ground.citation)
+        _text(
+            statute,
+            "statuteInformationDeterminationDate",
+            timezone.localtime(marking.marked_at).date().isoformat(),
+        )
+        _text(statute, "statuteNote", f"{marking.ground.label}: {marking.reason}")
+        granted = ET.SubElement(statement, _q(PREMIS, "rightsGranted"))
+        _text(granted, "act", "disseminate")
+        _text(granted, "restriction", "Disallow")
+        _text(
+            granted,
+            "rightsGrantedNote",
+            f"Subject to secrecy ({marking.ground.label}), marked by {marking.unit.display_name}.",
+        )
+        _linking(statement, "linkingObjectIdentifier", "local", self._secret_item(marking))
+        _linking(statement, "linkingAgentIdentifier", *_unit_agent(marking.unit), "marked by")
 
     def _premis_file(self, premis, entry: Entry, document: Document | None) -> None:
         obj = _premis_object(premis, "file", entry.path)
@@ -645,6 +719,17 @@ class _Package:
                 _ead_dates(did, step.activated_at, step.decided_at)
             scope = ET.SubElement(component, _q(EAD, "scopecontent"))
             _ead_text(scope, "p", f"{step.get_status_display()}.")
+            for marking in self.markings:
+                if marking.is_active and marking.step_id == step.pk:
+                    restriction = ET.SubElement(component, _q(EAD, "accessrestrict"))
+                    _ead_text(
+                        restriction,
+                        "p",
+                        f"{self._secret_item(marking)}: subject to secrecy under "
+                        f"{marking.ground.citation} ({marking.ground.label}), marked by "
+                        f"{marking.unit.display_name} on "
+                        f"{timezone.localtime(marking.marked_at).date().isoformat()}.",
+                    )
         return ead
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from journeys.documents import accept_attribute, check_upload, upload_hint
 from journeys.forms import BoundedDateField, ConversationMessageForm
-from journeys.models import JourneyEvent, Step
+from journeys.models import JourneyEvent, SecrecyGround, Step
 from units.models import Unit
 
 
@@ -321,3 +321,70 @@ class MessageForm(ConversationMessageForm):
         kwargs.setdefault("auto_id", "message-%s")
         super().__init__(*args, **kwargs)
         self.fields["body"].label = _("Your message to the applicant")
+
+
+class SecrecyMarkForm(forms.Form):
+    """Mark a document or an answer of the case as subject to secrecy (no version: a marking
+    changes nothing another form on the page was loaded with). `items`: (value, label) of what
+    the unit sees and has not marked yet."""
+
+    use_required_attribute = False
+    item = forms.ChoiceField(
+        label=_("Document or answer"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Select the document or answer to mark as secret"),
+            "invalid_choice": _("Select one of the documents or answers listed"),
+        },
+    )
+    ground = forms.ModelChoiceField(
+        label=_("Ground for secrecy"),
+        help_text=_("The provision of the Public Access to Information and Secrecy Act (OSL)."),
+        queryset=SecrecyGround.objects.none(),
+        empty_label=_("Choose a ground"),
+        error_messages={
+            "required": _("Select the ground for secrecy"),
+            "invalid_choice": _("Select one of the grounds listed"),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Why it is secret"),
+        help_text=_("What the ground protects here. Only your unit reads this."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Enter why the document or answer is secret")},
+    )
+
+    def __init__(self, *args, items: list[tuple[str, str]], **kwargs):
+        kwargs.setdefault("auto_id", "secrecy-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = items
+        ground = self.fields["ground"]
+        ground.queryset = SecrecyGround.objects.offered()
+        ground.label_from_instance = lambda g: f"{g.label} – {g.display_title}"
+
+
+class SecrecyRemoveForm(forms.Form):
+    """Remove one of the unit's secrecy markings on the case, saying why."""
+
+    use_required_attribute = False
+    marking = forms.ChoiceField(
+        label=_("Marking to remove"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Select the marking to remove"),
+            "invalid_choice": _("Select one of the markings listed"),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Why the marking is removed"),
+        help_text=_("For example: the ground no longer applies. Only your unit reads this."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Enter why the marking is removed")},
+    )
+
+    def __init__(self, *args, markings: list[tuple[str, str]], **kwargs):
+        kwargs.setdefault("auto_id", "unmark-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["marking"].choices = markings

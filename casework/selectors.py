@@ -2,15 +2,20 @@
 each in a constant number of queries."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.counting import capped_counts
-from journeys.models import Consultation, ConversationMessage, Step
+from journeys.disclosure import Disclosure
+from journeys.freshness import LIST_FRESH_AT_MOST
+from journeys.models import Consultation, ConversationMessage, Document, SecrecyMarking, Step
+from journeys.services import markable_field
 from journeys.templatetags.people import STAFF_NAME_RELATED
+from units import calendars
 from units.models import Membership, Unit
 
 QUEUE_FILTERS = {
@@ -89,6 +94,28 @@ def unit_queue_counts(unit: Unit, *, user, now: dt.datetime) -> dict[str, int]:
     return capped_counts({name: unit_steps.filter(c) for name, c in conditions.items()})
 
 
+def unit_queue_changes_at(unit: Unit, *, now: dt.datetime) -> dt.datetime:
+    """When the unit's queue page changes by time alone (journeys.freshness): at midnight (the
+    days left, the consultations overdue by the day), or sooner when a case's due date passes
+    (the overdue filter) or comes within seven days (due soon): two reads of the queue's
+    index, one query."""
+    due = Step.objects.for_unit(unit).in_queue().order_by("due_at").values("due_at")
+    overdue, due_soon = (
+        Unit.objects.filter(pk=unit.pk)
+        .values_list(
+            Subquery(due.filter(due_at__gte=now)[:1]),
+            Subquery(due.filter(due_at__gte=now + dt.timedelta(days=7))[:1]),
+        )
+        .get()
+    )
+    moments = [calendars.next_midnight(now), now + LIST_FRESH_AT_MOST]
+    if overdue is not None:
+        moments.append(overdue)
+    if due_soon is not None:
+        moments.append(due_soon - dt.timedelta(days=7))
+    return min(moments)
+
+
 def unit_workload(unit: Unit, *, now: dt.datetime):
     """The unit's members with their open and overdue cases, for the unit lead."""
     mine = Q(assigned_steps__unit=unit, assigned_steps__status__in=Step.ACTIVE_STATUSES)
@@ -120,3 +147,57 @@ def unit_consultations(unit: Unit, *, now: dt.datetime, with_rows: bool = True) 
         "due_date", "pk"
     )[:CONSULTATIONS_SHOWN]
     return {"rows": list(rows), **counts}
+
+
+@dataclass(frozen=True)
+class CaseSecrecy:
+    """The secrecy section of a case page: what the reader may mark (seen, not marked yet) and
+    their unit's standing markings, each as (form value, label)."""
+
+    items: list[tuple[str, str]]
+    markings: list[tuple[str, str]]
+    by_value: dict[str, SecrecyMarking]
+    rows: list[tuple[SecrecyMarking, str]]  # each marking with what it marks
+
+    def marking(self, value: str) -> SecrecyMarking | None:
+        return self.by_value.get(value)
+
+
+def _document_label(document: Document) -> str:
+    number = f" ({document.registration_number})" if document.registration_number else ""
+    return f"{document.name}{number}"
+
+
+def case_secrecy(
+    journey, disclosure: Disclosure, *, answers: list[dict], documents: list[Document]
+) -> CaseSecrecy:
+    """From the answers and documents the case page shows (no query of its own)."""
+    items = [
+        (f"document-{d.pk}", _document_label(d))
+        for d in documents
+        if d.pk not in disclosure.secret_documents
+    ]
+    items += [
+        (f"answer-{a['key']}", str(a["label"]))
+        for a in answers
+        if a["secret"] is None
+        and a["value"] not in (None, "")
+        and markable_field(journey, a["key"]) is not None
+    ]
+    labels = {a["key"]: str(a["label"]) for a in answers}
+    markings = sorted(
+        [*disclosure.secret_documents.values(), *disclosure.secret_fields.values()],
+        key=lambda m: (m.marked_at, m.pk),
+    )
+
+    def what(marking: SecrecyMarking) -> str:
+        if marking.document_id is not None:
+            return _document_label(marking.document)
+        return labels.get(marking.field_key, marking.field_key)
+
+    return CaseSecrecy(
+        items=items,
+        markings=[(str(m.pk), f"{what(m)} – {m.ground.label}") for m in markings],
+        by_value={str(m.pk): m for m in markings},
+        rows=[(m, what(m)) for m in markings],
+    )

@@ -29,6 +29,8 @@ urlpatterns = [
     ),
     path("steps/<int:pk>/consult/", views.case_consult, name="consult"),
     path("steps/<int:pk>/messages/", views.case_message, name="message"),
+    path("steps/<int:pk>/secrecy/", views.case_secrecy_mark, name="secrecy_mark"),
+    path("steps/<int:pk>/secrecy/remove/", views.case_secrecy_remove, name="secrecy_remove"),
     path("consultations/<int:pk>/", views.consultation, name="consultation"),
     path("consultations/<int:pk>/answer/", views.consultation_answer, name="consultation_answer"),
     path("steps/<int:pk>/documents/", views.case_document_add, name="document_add"),

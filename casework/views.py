@@ -26,6 +26,8 @@ from casework.forms import (
     NoteForm,
     ReassignForm,
     ReopenForm,
+    SecrecyMarkForm,
+    SecrecyRemoveForm,
     SendBackForm,
     TransferForm,
 )
@@ -38,18 +40,28 @@ from journeys.disclosure import (
     disclosed_identity_number,
     disclosed_organisation,
     journey_disclosure,
+    secret_shown,
 )
 from journeys.documents import document_response
-from journeys.models import Consultation, Step
+from journeys.models import Consultation, Document, SecrecyGround, Step
 from journeys.templatetags.people import STAFF_NAME_RELATED
+from journeys.versions import catalogue_version, queue_version
 from organisations.selectors import representative_for
 from payments.selectors import step_invoice
 from payments.services import PaymentDue
+from portal.conditional import PageValidator
 from portal.http import HtmxHttpRequest
 from records.models import AccessLogEntry
 from records.services import access_record
 from units.models import Membership, Unit
-from units.roles import acts_in_unit, case_actions, leads_unit, roles_of
+from units.roles import (
+    acts_in_unit,
+    case_actions,
+    leads_unit,
+    may_make_public_copy,
+    may_mark_secret,
+    roles_of,
+)
 
 QUEUE_PAGE_SIZE = 25
 STALE = gettext_lazy(
@@ -64,10 +76,15 @@ CONVERSATION_CLOSED = gettext_lazy(
 
 
 def _member_units(request: HtmxHttpRequest) -> list[Unit]:
+    """The user's units, each with its queue's version and the catalogue's (journeys.versions)."""
     roles = roles_of(request.user)
     if not roles.unit_ids:
         raise Http404
-    return list(Unit.objects.filter(pk__in=roles.unit_ids))
+    return list(
+        Unit.objects.filter(pk__in=roles.unit_ids).annotate(
+            queue_version=queue_version(), catalogue_version=catalogue_version()
+        )
+    )
 
 
 def _chosen_unit(request: HtmxHttpRequest, units: list[Unit]) -> Unit:
@@ -78,12 +95,27 @@ def _chosen_unit(request: HtmxHttpRequest, units: list[Unit]) -> Unit:
 @login_required
 @require_GET
 def queue(request: HtmxHttpRequest) -> HttpResponse:
+    """The queue, or 304 to a reload that has it as it is: the versions come with the user's
+    units, read anyway (portal/conditional.py)."""
     units = _member_units(request)
-    return _render_queue(request, units, _chosen_unit(request, units))
+    unit = _chosen_unit(request, units)
+    validator = PageValidator(
+        request,
+        "queue",
+        [(u.pk, u.slug, u.queue_version) for u in units],
+        unit.catalogue_version,
+    )
+    if not_modified := validator.not_modified(now=timezone.now()):
+        return not_modified
+    return _render_queue(request, units, unit, validator=validator)
 
 
 def _render_queue(
-    request: HtmxHttpRequest, units: list[Unit], unit: Unit, status: int = 200
+    request: HtmxHttpRequest,
+    units: list[Unit],
+    unit: Unit,
+    status: int = 200,
+    validator: PageValidator | None = None,
 ) -> HttpResponse:
     now = timezone.now()
     chosen = request.GET.get("filter", "all")
@@ -109,7 +141,10 @@ def _render_queue(
     template = "casework/queue.html"
     if request.htmx and not request.htmx.boosted:
         template += "#queue-results"
-    return render(request, template, context, status=status)
+    if validator is None:
+        return render(request, template, context, status=status)
+    fresh_until = queue_selectors.unit_queue_changes_at(unit, now=now)
+    return validator.finish(render(request, template, context, status=status), fresh_until)
 
 
 @login_required
@@ -166,7 +201,18 @@ def _actionable_step(request: HtmxHttpRequest, pk: int) -> Step:
 
 def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **forms) -> HttpResponse:
     journey = step.journey
-    # Every showing of the case page is a read of the answers it discloses (the access log).
+    roles = roles_of(request.user)
+    initial = {"version": step.version}
+    steps = selectors.journey_steps(journey, now=timezone.now())
+    disclosure = journey_disclosure(journey, request.user, steps=[row.step for row in steps])
+    answers = disclosed_answers(journey, disclosure)
+    documents = list(
+        disclosed_documents(journey, disclosure)
+        .select_related("unit")
+        .prefetch_related("steps__step_type")
+    )
+    # Every showing of the case page is a read of the answers it discloses, and of each item
+    # marked as secret that it shows (the access log).
     access_record(
         user=request.user,
         what=AccessLogEntry.What.CASE_PAGE,
@@ -174,11 +220,14 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
         now=timezone.now(),
         journey=journey,
         step=step,
+        secret=secret_shown(disclosure, answers=answers, documents=documents),
     )
-    roles = roles_of(request.user)
-    initial = {"version": step.version}
-    steps = selectors.journey_steps(journey, now=timezone.now())
-    disclosure = journey_disclosure(journey, request.user, steps=[row.step for row in steps])
+    for document in documents:
+        document.secret = disclosure.secret_documents.get(document.pk)
+    may_mark = may_mark_secret(roles, unit_id=step.unit_id)
+    secrecy = queue_selectors.case_secrecy(
+        journey, disclosure, answers=answers, documents=documents
+    )
     in_unit = acts_in_unit(roles, step.unit_id) and not step.unit.works_in_own_system
     held = step.assignee_id == request.user.pk
     works = in_unit and held and step.status == Step.Status.IN_PROGRESS
@@ -207,10 +256,16 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
         "events": selectors.journey_timeline(journey, for_applicant=False, disclosure=disclosure),
         "requests": selectors.journey_information_requests(journey),
         "disclosed_step_ids": disclosure.step_ids,
-        "documents": list(
-            disclosed_documents(journey, disclosure)
-            .select_related("unit")
-            .prefetch_related("steps__step_type")
+        "documents": documents,
+        "secret_documents": disclosure.secret_documents,
+        "may_mark": may_mark,
+        "secrecy": secrecy,
+        "secrecy_form": forms.get("secrecy_form")
+        or (SecrecyMarkForm(items=secrecy.items) if may_mark else None),
+        "unmark_form": forms.get("unmark_form")
+        or (SecrecyRemoveForm(markings=secrecy.markings) if may_mark else None),
+        "may_make_public_copy": may_make_public_copy(
+            roles, owner_unit_id=journey.journey_type.owner_unit_id
         ),
         "may": case_actions(
             roles,
@@ -240,7 +295,7 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
         "consultations": list(
             step.consultations.select_related("unit", f"answered_by__{STAFF_NAME_RELATED}")
         ),
-        "answers": disclosed_answers(journey, disclosure),
+        "answers": answers,
         "identity_number": disclosed_identity_number(journey, disclosure),
         "organisation": (organisation := disclosed_organisation(journey, disclosure)),
         "representative": organisation
@@ -570,6 +625,8 @@ def _render_consultation(
     unsent_answer: str = "",
 ) -> HttpResponse:
     journey = consultation.step.journey
+    disclosure = consultation_disclosure(consultation)
+    answers = disclosed_answers(journey, disclosure)
     access_record(
         user=request.user,
         what=AccessLogEntry.What.CONSULTATION,
@@ -577,6 +634,7 @@ def _render_consultation(
         now=timezone.now(),
         journey=journey,
         step=consultation.step,
+        secret=secret_shown(disclosure, answers=answers),
     )
     return render(
         request,
@@ -584,7 +642,7 @@ def _render_consultation(
         {
             "consultation": consultation,
             "journey": journey,
-            "answers": disclosed_answers(journey, consultation_disclosure(consultation)),
+            "answers": answers,
             "may_answer": consultation.is_open
             and acts_in_unit(roles_of(request.user), consultation.unit_id),
             "form": form or ConsultationAnswerForm(),
@@ -677,8 +735,79 @@ def case_document(request: HtmxHttpRequest, pk: int, document_pk: int) -> HttpRe
         journey=journey,
         step=step,
         document=document,
+        secret=secret_shown(disclosure, documents=[document]),
     )
     return document_response(document)
+
+
+def _secrecy_step(request: HtmxHttpRequest, pk: int) -> Step:
+    """A case whose unit the user marks for (404 for anyone else, a coordinator too)."""
+    step = _case_step(request, pk)
+    if not may_mark_secret(roles_of(request.user), unit_id=step.unit_id):
+        raise Http404
+    return step
+
+
+def _case_secrecy(request: HtmxHttpRequest, step: Step):
+    """The case page's secrecy section as the user sees it (what the forms choose from)."""
+    journey = step.journey
+    disclosure = journey_disclosure(journey, request.user)
+    answers = disclosed_answers(journey, disclosure)
+    documents = list(disclosed_documents(journey, disclosure))
+    return queue_selectors.case_secrecy(journey, disclosure, answers=answers, documents=documents)
+
+
+@login_required
+@require_POST
+def case_secrecy_mark(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Mark a document or an answer the unit sees as subject to secrecy, naming the ground."""
+    step = _secrecy_step(request, pk)
+    secrecy = _case_secrecy(request, step)
+    form = SecrecyMarkForm(request.POST, items=secrecy.items)
+    if not form.is_valid():
+        return _render_case(request, step, status=422, secrecy_form=form)
+    kind, _dash, item = form.cleaned_data["item"].partition("-")
+    ground: SecrecyGround = form.cleaned_data["ground"]
+    try:
+        services.secrecy_mark(
+            step=step,
+            by=request.user,
+            ground=ground,
+            reason=form.cleaned_data["reason"],
+            document=Document.objects.get(pk=item) if kind == "document" else None,
+            field_key=item if kind == "answer" else "",
+            now=timezone.now(),
+        )
+    except services.AlreadyMarked:
+        form.add_error("item", _("This document or answer is marked as secret already."))
+        return _render_case(request, step, status=409, secrecy_form=form)
+    messages.success(
+        request,
+        _("Marked as secret under %(ground)s. Other units no longer see it.")
+        % {"ground": ground.label},
+    )
+    return redirect(f"{reverse('casework:case', args=[step.pk])}#secrecy")
+
+
+@login_required
+@require_POST
+def case_secrecy_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Remove one of the unit's secrecy markings on the journey, saying why."""
+    step = _secrecy_step(request, pk)
+    secrecy = _case_secrecy(request, step)
+    form = SecrecyRemoveForm(request.POST, markings=secrecy.markings)
+    if not form.is_valid():
+        return _render_case(request, step, status=422, unmark_form=form)
+    marking = secrecy.marking(form.cleaned_data["marking"])
+    if not may_mark_secret(roles_of(request.user), unit_id=marking.unit_id):
+        raise Http404
+    services.secrecy_unmark(
+        marking=marking, by=request.user, reason=form.cleaned_data["reason"], now=timezone.now()
+    )
+    messages.success(
+        request, _("The marking is removed. The units that need the item see it again.")
+    )
+    return redirect(f"{reverse('casework:case', args=[step.pk])}#secrecy")
 
 
 @login_required

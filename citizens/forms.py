@@ -311,3 +311,12 @@ class WithdrawForm(forms.Form):
             "max_length": _("Shorten your reason to %(limit_value)d characters or fewer"),
         },
     )
+
+
+class OwnDataDownloadForm(forms.Form):
+    """The "download your data" button: nothing to fill in; it carries the refusal when the
+    account has downloaded as often as an hour allows."""
+
+    def refuse(self, message: str) -> None:
+        self.is_valid()  # add_error needs the form cleaned first
+        self.add_error(None, message)

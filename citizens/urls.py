@@ -1,6 +1,6 @@
 from django.urls import path
 
-from citizens import amending, conversations, erasure, views, withdrawing
+from citizens import amending, conversations, erasure, own_data, views, withdrawing
 
 app_name = "citizens"
 application = "applications/<uuid:public_id>"
@@ -10,6 +10,8 @@ urlpatterns = [
     path("services/<slug:slug>/apply/", views.application_start, name="application_start"),
     path("applications/", views.application_list, name="applications"),
     path("messages/", views.message_list, name="messages"),
+    path("your-data/", own_data.own_data, name="own_data"),
+    path("your-data/download/", own_data.own_data_download, name="own_data_download"),
     path("erasure/", erasure.erasure, name="erasure"),
     path(f"{application}/", views.application_track, name="application_track"),
     path(f"{application}/continue/", views.application_resume, name="application_resume"),

@@ -1,5 +1,7 @@
 """The applicant's pages: thin views over the journeys services and selectors."""
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +24,7 @@ from citizens.forms import (
 from journeys import selectors, services
 from journeys.disclosure import disclosed_identity_number, journey_disclosure
 from journeys.documents import document_response
+from journeys.freshness import tracking_changes_at
 from journeys.models import (
     DecisionRequest,
     Document,
@@ -30,10 +33,12 @@ from journeys.models import (
     JourneyType,
     Step,
 )
+from journeys.versions import journey_versions
 from organisations import services as organisation_services
 from organisations.models import Organisation, Representative
 from organisations.selectors import organisations_represented, representative_for
 from payments.selectors import journey_invoices
+from portal.conditional import PageValidator
 
 
 @require_GET
@@ -344,8 +349,15 @@ def application_confirmation(request, public_id):
     )
 
 
-def _render_track(request, journey: Journey, invalid=None, status: int = 200):
-    """The tracking page; `invalid` is the (request, bound form) pair that failed validation."""
+def _render_track(
+    request,
+    journey: Journey,
+    invalid=None,
+    status: int = 200,
+    validator: PageValidator | None = None,
+):
+    """The tracking page; `invalid` is the (request, bound form) pair that failed validation.
+    With a `validator` (a GET), the page carries it, and the refresh sends it back."""
     open_requests = [
         (info, InformationAnswerForm(prefix=f"request-{info.pk}", journey=journey))
         for info in selectors.journey_information_requests(journey)
@@ -401,16 +413,32 @@ def _render_track(request, journey: Journey, invalid=None, status: int = 200):
     template = "citizens/application_track.html"
     if request.htmx:
         template += "#progress"
-    return render(request, template, context, status=status)
+    if validator is None:
+        return render(request, template, context, status=status)
+    fresh_until = tracking_changes_at(journey, plan, now=now)
+    context["refresh_headers"] = json.dumps(
+        {"If-None-Match": validator.etag(fresh_until, fragment=True)}
+    )
+    return validator.finish(render(request, template, context, status=status), fresh_until)
 
 
 @login_required
 @require_GET
 def application_track(request, public_id):
+    """The tracking page, or 304 to a refresh (or reload) that has it as it is: the journey's
+    version read with the scope check, in one query (portal/conditional.py)."""
+    validator = None
+    if seen := journey_versions(request.user, public_id=public_id):
+        status, versions = seen
+        validator = PageValidator(request, "track", versions)
+        if status != Journey.Status.DRAFT and (
+            not_modified := validator.not_modified(now=timezone.now())
+        ):
+            return not_modified
     journey = _own_journey(request, public_id)
     if journey.status == Journey.Status.DRAFT:
         return redirect("citizens:application_check", public_id=journey.public_id)
-    return _render_track(request, journey)
+    return _render_track(request, journey, validator=validator)
 
 
 @login_required

@@ -8,12 +8,14 @@ stalled ones), each flagged overdue, stalled or both."""
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.counting import capped_counts
+from journeys.freshness import LIST_FRESH_AT_MOST, firsts, since_changes_at
 from journeys.graph import step_dependencies
 from journeys.models import (
     Consultation,
@@ -24,8 +26,14 @@ from journeys.models import (
     Journey,
     Step,
 )
-from journeys.projections import journey_at_risk, journey_project
+from journeys.projections import (
+    journey_at_risk,
+    journey_at_risk_changes_at,
+    journey_project,
+    projection_changes_at,
+)
 from journeys.querysets import failed_handoff_exists, stalled_condition, stalled_periods
+from units import calendars
 
 # The tabs that list journeys (the others list steps, handoffs, requests or tasks).
 JOURNEY_VIEWS = ("journeys", "mine", "stalled")
@@ -170,6 +178,46 @@ class Dashboard:
             journeys = journeys.filter(contact_id=getattr(self.user, "pk", None))
         return journeys.order_by("last_event_at", "pk")
 
+    def changes_at(self, view: str, rows: list) -> dt.datetime:
+        """When the dashboard changes by time alone (journeys.freshness): at midnight (what
+        is overdue by the day), or sooner when a step's due date passes, a journey's stalled
+        period ends, a handoff's grace period ends, a row's "since" reads a minute more or a
+        journey's projection moves (`projections_attach`); the line times are read in one
+        query, each off an index. A dashboard filtered by age is drawn anew every time: its
+        line moves with every journey that reaches that age."""
+        now = self.now
+        if self.filters.min_age_days:
+            return now
+        grace = dt.timedelta(seconds=settings.HANDOFF_GRACE_SECONDS)
+        undelivered = Handoff.objects.undelivered()
+        periods = sorted({settings.STALLED_AFTER_DAYS, *self.periods})
+        lines = {
+            "due": Step.objects.in_queue().filter(due_at__gte=now).order_by("due_at"),
+            "written": undelivered.filter(created_at__gte=now - grace).order_by("created_at"),
+            "published": undelivered.filter(published_at__gte=now - grace).order_by("published_at"),
+            **{
+                days: Journey.objects.open()
+                .filter(last_event_at__gte=now - dt.timedelta(days=days))
+                .order_by("last_event_at")
+                for days in periods
+            },
+        }
+        columns = {"due": "due_at", "written": "created_at", "published": "published_at"}
+        found = firsts(
+            {key: rows_.values(columns.get(key, "last_event_at")) for key, rows_ in lines.items()}
+        )
+        moments = [
+            calendars.next_midnight(now),
+            now + LIST_FRESH_AT_MOST,
+            found["due"],
+            found["written"] and found["written"] + grace,
+            found["published"] and found["published"] + grace,
+            *(found[days] and found[days] + dt.timedelta(days=days) for days in periods),
+            since_changes_at([_since(view, row) for row in rows], now=now),
+            *(getattr(row, "projection_changes_at", None) for row in rows),
+        ]
+        return min(moment for moment in moments if moment is not None)
+
     def counts(self) -> dict[str, int]:
         """Every tab's count, capped, in one query."""
         return capped_counts({view: self.rows(view) for view in VIEWS})
@@ -185,9 +233,23 @@ class Dashboard:
         return self.rows(view)
 
 
+def _since(view: str, row):
+    """The moment a tab's row says how long ago it was ("since", coordination/dashboard.html)."""
+    if view in JOURNEY_VIEWS:
+        return row.holding_since
+    return {
+        "overdue": lambda: row.activated_at,
+        "handoffs": lambda: row.created_at,
+        "unanswered": lambda: row.requested_at,
+        "consultations": lambda: row.requested_at,
+        "decision_requests": lambda: row.requested_at,
+    }.get(view, lambda: None)()
+
+
 def projections_attach(journeys: list[Journey], *, now: dt.datetime) -> None:
-    """Set each journey's `projected_completion` and `at_risk` (journeys.projections): the
-    steps of all of them in one query, the projection itself without any."""
+    """Set each journey's `projected_completion` and `at_risk` (journeys.projections), and when
+    either could next read otherwise before midnight (`projection_changes_at`): the steps of
+    all of them in one query, the projection itself without any."""
     steps: dict[int, list[Step]] = {journey.pk: [] for journey in journeys}
     for step in Step.objects.filter(journey__in=steps).select_related("step_type", "unit"):
         steps[step.journey_id].append(step)
@@ -197,6 +259,11 @@ def projections_attach(journeys: list[Journey], *, now: dt.datetime) -> None:
         )
         journey.projected_completion = projection.completion
         journey.at_risk = journey_at_risk(journey, projection)
+        moments = (
+            projection_changes_at(steps[journey.pk], now=now),
+            journey_at_risk_changes_at(journey, projection, now=now),
+        )
+        journey.projection_changes_at = min((m for m in moments if m is not None), default=None)
 
 
 class GroupedRows:

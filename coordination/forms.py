@@ -180,6 +180,12 @@ class AccessLogSearchForm(forms.Form):
         },
     )
 
+    secret_only = forms.BooleanField(
+        label=_("Only reads of items marked as secret"),
+        help_text=_("Every time a document or an answer under a secrecy marking was shown."),
+        required=False,
+    )
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
@@ -195,6 +201,7 @@ class AccessLogSearchForm(forms.Form):
             "person": data["person"],
             "start": data["start"],
             "end": data["end"],
+            "secret_only": data["secret_only"],
         }
 
 

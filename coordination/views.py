@@ -29,6 +29,8 @@ from journeys import services as journey_services
 from journeys.counting import CappedPaginator
 from journeys.disclosure import journey_disclosure
 from journeys.models import Handoff, Journey, JourneyType
+from journeys.versions import dashboard_versions
+from portal.conditional import PageValidator
 from records import disposal
 from records.models import AccessLogEntry, LegalHold
 from records.retention import (
@@ -57,8 +59,13 @@ def _require_coordinator(request) -> None:
 @login_required
 @require_GET
 def dashboard(request):
+    """The dashboard, or 304 to a reload that has it as it is: its version and the catalogue's
+    read in one query (portal/conditional.py)."""
     _require_coordinator(request)
     now = timezone.now()
+    validator = PageValidator(request, "dashboard", dashboard_versions())
+    if not_modified := validator.not_modified(now=now):
+        return not_modified
     view = request.GET.get("view", "journeys")
     if view not in VIEWS:
         view = "journeys"
@@ -91,7 +98,8 @@ def dashboard(request):
     template = "coordination/dashboard.html"
     if request.htmx:
         template += "#results"
-    return render(request, template, context)
+    fresh_until = board.changes_at(view, list(page.object_list))
+    return validator.finish(render(request, template, context), fresh_until)
 
 
 def _journey(request, public_id) -> Journey:

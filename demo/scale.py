@@ -383,6 +383,7 @@ class Generator:
             # shared contact and show projected dates without a reason for a move.
             "contact_id": None,
             "projected_completion_at_submission": None,
+            "version": 0,  # its pages' validator (journeys.versions): no change yet
             # Nothing disposed of yet (records.disposal does that, under the rules).
             "disposed_at": None,
         }

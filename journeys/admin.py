@@ -11,6 +11,8 @@ from journeys.models import (
     JourneyEvent,
     JourneyType,
     OutgoingEmail,
+    SecrecyGround,
+    SecrecyMarking,
     Step,
     StepType,
 )
@@ -191,6 +193,35 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
 class FailedTaskAdmin(ReadOnlyAdmin):
     list_display = ["failed_at", "task_name", "args", "handoff", "outgoing_email", "error"]
     list_filter = ["task_name"]
+
+
+@admin.register(SecrecyGround)
+class SecrecyGroundAdmin(admin.ModelAdmin):
+    """The list of secrecy grounds caseworkers choose from: added and retitled here, withdrawn
+    by unticking "offered" (a ground that markings name cannot be deleted)."""
+
+    list_display = ["label", "title", "title_sv", "active"]
+    list_filter = ["active"]
+    search_fields = ["title", "title_sv"]
+    fields = ["chapter", "section", "section_letter", "title", "title_sv", "active"]
+
+    @admin.display(description=_("provision"), ordering="chapter")
+    def label(self, ground: SecrecyGround) -> str:
+        return ground.label
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.markings.exists()
+
+
+@admin.register(SecrecyMarking)
+class SecrecyMarkingAdmin(ReadOnlyAdmin):
+    """Markings, to read: they are made and removed on the case page, which writes the journey's
+    events; the list shows the removed ones too."""
+
+    list_display = ["marked_at", "journey", "unit", "ground", "document", "field_key", "removed_at"]
+    list_filter = [("removed_at", admin.EmptyFieldListFilter), "ground"]
+    search_fields = ["journey__reference"]
+    list_select_related = ["journey", "unit", "ground", "document"]
 
 
 admin.site.site_header = _("Journey portal administration")

@@ -13,6 +13,8 @@ from journeys.querysets import (
     HandoffQuerySet,
     JourneyQuerySet,
     OutgoingEmailQuerySet,
+    SecrecyGroundQuerySet,
+    SecrecyMarkingQuerySet,
     StepQuerySet,
 )
 from journeys.retention import Retention
@@ -281,6 +283,9 @@ class Journey(models.Model):
     # journey's skeleton (reference, type, dates, steps with units and registration numbers, the
     # event log's kinds) and the documents whose own rule keeps them longer.
     disposed_at = models.DateTimeField(_("personal data disposed of"), null=True, blank=True)
+    # Moves with every change the journey's pages show, in the transaction that makes it
+    # (journeys.versions): the validator of its pages' conditional requests.
+    version = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
 
     objects = JourneyQuerySet.as_manager()
 
@@ -581,15 +586,19 @@ class JourneyEvent(models.Model):
         WITHDRAWN = "withdrawn", _("Application withdrawn by the applicant")
         MESSAGE_RECEIVED = "message_received", _("The applicant wrote to the unit")
         MESSAGE_SENT = "message_sent", _("The unit wrote to the applicant")
+        SECRECY_MARKED = "secrecy_marked", _("Marked as subject to secrecy")
+        SECRECY_REMOVED = "secrecy_removed", _("Secrecy marking removed")
         LEGAL_HOLD_SET = "legal_hold_set", _("Legal hold set: nothing is disposed of")
         LEGAL_HOLD_LIFTED = "legal_hold_lifted", _("Legal hold lifted")
         DISPOSED = "disposed", _("Disposed of under the retention rules")
 
     # Kinds that are not the journey moving on: an applicant writing "any news?" to a unit does
     # not restart the clock that marks a journey as stalled (last_event_at), nor do the records'
-    # own events.
+    # own events (secrecy markings, legal holds, disposal).
     NOT_PROGRESS_KINDS = (
         Kind.MESSAGE_RECEIVED,
+        Kind.SECRECY_MARKED,
+        Kind.SECRECY_REMOVED,
         Kind.LEGAL_HOLD_SET,
         Kind.LEGAL_HOLD_LIFTED,
         Kind.DISPOSED,
@@ -605,6 +614,9 @@ class JourneyEvent(models.Model):
         Kind.MESSAGE_RECEIVED,
         Kind.MESSAGE_SENT,
     )
+    # Kinds about a secrecy marking (SecrecyMarking): they name the item and the reason, so
+    # only the marking unit sees their message (journeys.disclosure).
+    SECRECY_KINDS = (Kind.SECRECY_MARKED, Kind.SECRECY_REMOVED)
 
     journey = models.ForeignKey(Journey, on_delete=models.PROTECT, related_name="events")
     step = models.ForeignKey(
@@ -853,6 +865,135 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SecrecyGround(models.Model):
+    """A provision of the Public Access to Information and Secrecy Act (offentlighets- och
+    sekretesslagen, 2009:400, OSL) that a unit may name when it marks an item as secret: a list
+    kept as data, edited in the admin. A ground no longer offered is made inactive, never
+    deleted (markings name it)."""
+
+    chapter = models.PositiveSmallIntegerField(_("chapter"))
+    section = models.PositiveSmallIntegerField(_("section"))
+    section_letter = models.CharField(
+        _("section letter"),
+        max_length=2,
+        blank=True,
+        help_text=_("For a section such as 3 a §: the letter a; empty for most sections."),
+    )
+    title = models.CharField(_("title in English"), max_length=200)
+    title_sv = models.CharField(_("title in Swedish"), max_length=200)
+    active = models.BooleanField(
+        _("offered"),
+        default=True,
+        help_text=_("Caseworkers can choose it when they mark an item; markings keep it anyway."),
+    )
+
+    objects = SecrecyGroundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["chapter", "section", "section_letter"]
+        verbose_name = _("secrecy ground")
+        verbose_name_plural = _("secrecy grounds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chapter", "section", "section_letter"], name="secrecy_ground_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.display_title}"
+
+    @property
+    def label(self) -> str:
+        """The short citation tags and withheld lines show: OSL 21:1 (OSL 10:3 a)."""
+        section = f"{self.section} {self.section_letter}" if self.section_letter else self.section
+        return f"OSL {self.chapter}:{section}"
+
+    @property
+    def citation(self) -> str:
+        """The citation in full, as the archive's metadata gives it."""
+        section = f"{self.section} {self.section_letter}" if self.section_letter else self.section
+        return f"Offentlighets- och sekretesslagen (2009:400) {self.chapter} kap. {section} §"
+
+    @property
+    def display_title(self) -> str:
+        return self.title_sv if current_language() == "sv" and self.title_sv else self.title
+
+
+class SecrecyMarking(models.Model):
+    """A unit's marking of one item of a journey, a document or one of the application's
+    answers, as subject to secrecy under a ground (OSL 5 kap. 5 §: the provision, the date and
+    who marked it). While it stands, the item reaches no other unit, no coordinator and no
+    public-access copy (journeys.disclosure); the applicant still sees it (OSL 12 kap. 1 §).
+    Removing it keeps the row, with who removed it, when and why; both changes are in the
+    journey's event log (journeys.services.secrecy)."""
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="secrecy_markings")
+    # The case it was marked on, and the unit that marked it (whose members alone see it).
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    document = models.ForeignKey(
+        "Document",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="secrecy_markings",
+        verbose_name=_("document"),
+    )
+    field_key = models.CharField(_("answer"), max_length=50, blank=True, default="")
+    ground = models.ForeignKey(
+        SecrecyGround, on_delete=models.PROTECT, related_name="markings", verbose_name=_("ground")
+    )
+    reason = models.TextField(_("reason"))
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    marked_at = models.DateTimeField(_("marked"))
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    removal_reason = models.TextField(_("reason for removing it"), blank=True)
+
+    objects = SecrecyMarkingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["marked_at", "pk"]
+        verbose_name = _("secrecy marking")
+        verbose_name_plural = _("secrecy markings")
+        constraints = [
+            # A document or an answer, never both, never neither.
+            models.CheckConstraint(
+                condition=(Q(document__isnull=False) & Q(field_key=""))
+                | (Q(document__isnull=True) & ~Q(field_key="")),
+                name="secrecy_marking_one_item",
+            ),
+            # Removed with who and why, or standing with neither.
+            models.CheckConstraint(
+                condition=Q(removed_at__isnull=True, removed_by__isnull=True, removal_reason="")
+                | (Q(removed_at__isnull=False, removed_by__isnull=False) & ~Q(removal_reason="")),
+                name="secrecy_marking_removed_with_reason",
+            ),
+            # One standing marking per item.
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=Q(removed_at__isnull=True, document__isnull=False),
+                name="secrecy_marking_document_once",
+            ),
+            models.UniqueConstraint(
+                fields=["journey", "field_key"],
+                condition=Q(removed_at__isnull=True) & ~Q(field_key=""),
+                name="secrecy_marking_answer_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.journey} {self.ground.label}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None
 
 
 class ConversationMessage(models.Model):
@@ -1152,3 +1293,15 @@ class ReferenceSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last_number}"
+
+
+class ListVersion(models.Model):
+    """How often a list over many journeys has changed: a unit's queue, the coordinator's
+    dashboard, the catalogue of names they show (journeys.versions). Moved once each change is
+    committed; a page answers a conditional request from it without reading the list."""
+
+    key = models.CharField(max_length=40, primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.version}"

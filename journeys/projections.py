@@ -147,6 +147,40 @@ def journey_project(
     )
 
 
+def projection_changes_at(steps: Iterable, *, now: dt.datetime) -> dt.datetime | None:
+    """The first moment after `now`, other than a midnight, at which journey_project could
+    answer otherwise for these steps as they are (`_own` is the only rule that reads the time
+    of day): an active step turning late at its due date (as moved by a pause so far), and a
+    step waiting for the applicant on calendar days, whose due date moves on with the clock,
+    reaching its next day. Every other date it gives moves only with today's date
+    (units.calendars.next_midnight). None if nothing does."""
+    moments = []
+    for step in steps:
+        if step.status not in ACTIVE_STEP:
+            continue
+        decision, cause = _own(step, now)
+        if cause != Cause.LATE:
+            moments.append(decision)
+        paused = step.status == StepStatus.WAITING_FOR_APPLICANT and step.paused_at
+        if paused and not step.step_type.deadline_working_days:
+            ahead = decision - now  # the moved due date runs with the clock, this far ahead
+            moments.append(calendars.next_midnight(now + ahead) - ahead)
+    return min((m for m in moments if m > now), default=None)
+
+
+def journey_at_risk_changes_at(journey, projection: JourneyProjection, *, now: dt.datetime):
+    """The first moment after `now` at which `journey_at_risk` could turn true: until the next
+    midnight no projected date runs ahead faster than the clock, so not before the expected
+    end, moved on by the time left, reaches the service norm. None if it cannot today."""
+    norm = journey.journey_type.service_norm_days
+    if not norm or journey.submitted_at is None or projection.completion is None:
+        return None
+    limit = journey.submitted_at + dt.timedelta(days=norm)
+    if projection.completion > limit:
+        return None  # at risk already, and a projection never moves earlier with time
+    return now + (limit - projection.completion)
+
+
 def journey_at_risk(journey, projection: JourneyProjection) -> bool:
     """An open journey expected to end after its journey type's service norm."""
     norm = journey.journey_type.service_norm_days

@@ -79,6 +79,18 @@ class JourneyQuerySet(models.QuerySet):
         in_their_queue = Step.objects.filter(journey=OuterRef("pk")).reached_units(roles.unit_ids)
         return self.filter(acting_for_condition(user) | Exists(in_their_queue))
 
+    def public_copies_for(self, user):
+        """Submitted journeys whose public-access copy the user may make: all for a
+        coordinator, those of journey types their unit owns for a unit lead
+        (units.roles.may_make_public_copy)."""
+        roles = roles_of(user)
+        if not user.is_authenticated:
+            return self.none()
+        submitted = self.filter(submitted_at__isnull=False)
+        if roles.is_coordinator:
+            return submitted
+        return submitted.filter(journey_type__owner_unit__in=roles.lead_unit_ids)
+
     def acting_for(self, user):
         """The journeys the user may act on as an applicant (see acting_for_condition), but a
         draft erased at their request (records.disposal): it is gone for them."""
@@ -228,3 +240,15 @@ class DocumentQuerySet(models.QuerySet):
     def for_applicant(self):
         """What the applicant's side may see and download: a unit's internal ones are not."""
         return self.filter(visible_to_applicant=True)
+
+
+class SecrecyGroundQuerySet(models.QuerySet):
+    def offered(self):
+        """The grounds caseworkers may choose from (an inactive one stays on its markings)."""
+        return self.filter(active=True)
+
+
+class SecrecyMarkingQuerySet(models.QuerySet):
+    def standing(self):
+        """Markings not removed: what secrecy hides now."""
+        return self.filter(removed_at__isnull=True)

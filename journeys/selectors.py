@@ -27,9 +27,11 @@ from journeys.projections import (
     StepProjection,
     journey_at_risk,
     journey_project,
+    projection_changes_at,
 )
 from journeys.templatetags.people import STAFF_NAME_RELATED
 from journeys.templatetags.times import day
+from units import calendars
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,18 @@ class JourneyPlan:
     def at_risk(self) -> bool:
         return self.journey.is_open and journey_at_risk(self.journey, self.projection)
 
+    def changes_at(self, now: dt.datetime) -> dt.datetime:
+        """The first moment after `now` at which these rows, read again from the same steps,
+        could show otherwise: the next midnight (every date counted from today), or sooner
+        a step turning late or counting one more day with its unit."""
+        steps = [row.step for row in self.rows]
+        moments = [
+            calendars.next_midnight(now),
+            projection_changes_at(steps, now=now),
+            *(_days_with_unit_changes_at(step, now) for step in steps),
+        ]
+        return min(moment for moment in moments if moment is not None)
+
     @property
     def critical_path(self) -> list[StepRow]:
         """The steps whose dates set the completion date, with their rows, first to last."""
@@ -142,6 +156,14 @@ def _days_with_unit(step: Step, now: dt.datetime | None) -> int | None:
     else:
         return None
     return max(held.days - step.paused_days, 0)
+
+
+def _days_with_unit_changes_at(step: Step, now: dt.datetime) -> dt.datetime | None:
+    """When `_days_with_unit` next counts a day more: a whole day (not a date) after the step
+    arrived, while it is with the unit and its clock runs (while paused, it stands still)."""
+    if step.status not in Step.ACTIVE_STATUSES or step.activated_at is None or step.paused_at:
+        return None
+    return step.activated_at + dt.timedelta(days=(now - step.activated_at).days + 1)
 
 
 def _days_waiting_for_applicant(step: Step, now: dt.datetime | None) -> int | None:

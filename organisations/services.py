@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from accounts.models import Person
+from journeys.versions import catalogue_changed
 from organisations.models import Organisation, Representative
 from organisations.register import signatory_register
 
@@ -45,6 +46,7 @@ def organisation_apply_for(*, person: Person, number: str, name: str, now) -> Ap
     if registered and organisation.name != registered.name:
         Organisation.objects.filter(pk=organisation.pk).update(name=registered.name)
         organisation.name = registered.name
+        catalogue_changed()  # its applications' pages show its name
     representative, _ = Representative.objects.get_or_create(
         organisation=organisation,
         personal_identity_number=person.personal_identity_number,

@@ -24,22 +24,24 @@ def journey_invoices(journey, *, today: dt.date, steps=None) -> list[InvoiceRow]
     the database nothing."""
     if steps is not None and not any(step.step_type.invoice_at for step in steps):
         return []
-    rows = []
-    for invoice in Invoice.objects.filter(journey=journey).select_related(
-        "step__step_type", "unit", "replaced_by__unit"
-    ):
-        if invoice.is_cancelled:
-            # An invoice is "makulerad" in Swedish, not "avbruten" as a step is.
-            rows.append(
-                InvoiceRow(invoice, pgettext_lazy("invoice", "Cancelled"), "govuk-tag--grey")
-            )
-        elif invoice.is_paid:
-            rows.append(InvoiceRow(invoice, _("Paid"), "govuk-tag--green"))
-        elif invoice.is_overdue(today):
-            rows.append(InvoiceRow(invoice, _("Overdue"), "govuk-tag--red"))
-        else:
-            rows.append(InvoiceRow(invoice, _("To pay"), "govuk-tag--yellow"))
-    return rows
+    return [
+        invoice_row(invoice, today=today)
+        for invoice in Invoice.objects.filter(journey=journey).select_related(
+            "step__step_type", "unit", "replaced_by__unit"
+        )
+    ]
+
+
+def invoice_row(invoice: Invoice, *, today: dt.date) -> InvoiceRow:
+    """The invoice with its status tag, as the applicant reads it (no query)."""
+    if invoice.is_cancelled:
+        # An invoice is "makulerad" in Swedish, not "avbruten" as a step is.
+        return InvoiceRow(invoice, pgettext_lazy("invoice", "Cancelled"), "govuk-tag--grey")
+    if invoice.is_paid:
+        return InvoiceRow(invoice, _("Paid"), "govuk-tag--green")
+    if invoice.is_overdue(today):
+        return InvoiceRow(invoice, _("Overdue"), "govuk-tag--red")
+    return InvoiceRow(invoice, _("To pay"), "govuk-tag--yellow")
 
 
 def step_invoice(step) -> Invoice | None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.models import Journey, Step
+from journeys.versions import journeys_changed
 from payments.bgmax import BgMaxError, bgmax_parse
 from payments.models import Invoice, Payment, PaymentFile
 from payments.ocr import ocr_make
@@ -189,12 +190,17 @@ def _apply(parsed, *, unit: Unit, name: str, sha256: str, by, now) -> PaymentFil
             "bgc_serial", flat=True
         )
     )
-    invoices = {
-        i.ocr: i
-        for i in Invoice.objects.select_for_update().filter(
-            unit=unit, ocr__in=[p.reference for p in payments]
-        )
-    }
+    matching = Invoice.objects.filter(unit=unit, ocr__in=[p.reference for p in payments])
+    # The journeys' rows first, as every change of a journey takes them (a withdrawal holds
+    # its journey and then cancels the invoice); a paid invoice moves its journey's version.
+    list(
+        Journey.objects.select_for_update()
+        .filter(pk__in=matching.values("journey_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    invoices = {i.ocr: i for i in matching.select_for_update()}
+    paid = set()
     for payment in payments:
         if payment.bgc_serial in seen:
             continue  # in an earlier file already: applied once, there
@@ -212,6 +218,7 @@ def _apply(parsed, *, unit: Unit, name: str, sha256: str, by, now) -> PaymentFil
             outcome = Payment.Outcome.PAID
             invoice.paid_at = now
             invoice.save(update_fields=["paid_at"])
+            paid.add(invoice.journey_id)
         Payment.objects.create(
             file=record,
             invoice=invoice,
@@ -223,4 +230,5 @@ def _apply(parsed, *, unit: Unit, name: str, sha256: str, by, now) -> PaymentFil
             paid_on=payment.paid_on,
             outcome=outcome,
         )
+    journeys_changed(sorted(paid))
     return record

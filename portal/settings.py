@@ -422,6 +422,10 @@ OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("OUTBOX_RELAY_INTERVAL_SECO
 # document and every API read is kept this many days (three years by default), then the daily
 # sweep disposes of it.
 ACCESS_LOG_RETENTION_DAYS = int(os.environ.get("ACCESS_LOG_RETENTION_DAYS", "1096"))
+# The applicant's own data (citizens/data_export.py): how many times an hour one account may
+# download it; each download is built afresh (every document copied) and recorded in the
+# access log.
+OWN_DATA_DOWNLOADS_PER_HOUR = int(os.environ.get("OWN_DATA_DOWNLOADS_PER_HOUR", "5"))
 
 # Every periodic task, in one place. Each has a management command of the same name. The outbox
 # sweeps (handoffs_sweep, outgoing_emails_sweep) are not here: the relay runs them on

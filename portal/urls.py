@@ -18,6 +18,7 @@ urlpatterns = [
     path("work/", include("casework.urls")),
     path("coordination/", include("coordination.urls")),
     path("payments/", include("payments.urls")),
+    path("records/", include("records.urls")),
     path("", include("citizens.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),

@@ -23,6 +23,9 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
         "step_id",
         "document_id",
         "document_name",
+        "secrecy_marking_id",
+        "secrecy_ground",
+        "field_key",
         "path",
     ]
     fields = readonly_fields

@@ -1,21 +1,27 @@
-"""The access log: who read which journey, when, what of it, and through which client."""
+"""The access log: who read which journey, when, what of it, and through which client; and
+every showing of an item marked as secret."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiClient
-from journeys.models import Document, Journey, Step
+from journeys.models import Document, Journey, SecrecyMarking, Step
 
 
 class AccessLogEntry(models.Model):
     """One read of a journey (or of a list or feed naming it) by a member of staff on a page
-    or by a system through the API. Append-only in the database (migration 0002): only the
-    retention sweep (records.services.access_log_dispose) deletes, and nothing updates.
+    or by a system through the API, or an applicant's download of their own data. Append-only
+    in the database (migration 0002): only the retention sweep
+    (records.services.access_log_dispose) deletes, and nothing updates.
 
     The journey, step and document are referred to without a database constraint and are never
     cascaded to: the log outlives what it names (a disposed document, a journey's data), which
-    is why it keeps the journey's reference and the document's name as text too."""
+    is why it keeps the journey's reference and the document's name as text too.
+
+    A read that showed an item marked as secret (journeys.SecrecyMarking: a document, or an
+    answer named by `field_key`) writes, beside its own entry, one `secret_item` entry per such
+    item, naming the marking and its ground."""
 
     class Via(models.TextChoices):
         WEB = "web", _("Portal page")
@@ -36,6 +42,11 @@ class AccessLogEntry(models.Model):
         FEED = "feed", _("Change feed")
         DELIVERIES = "deliveries", _("Webhook subscription's deliveries")
         OTHER = "other", _("Other read, naming no journey")
+        # Not a staff read: the applicant downloading everything held about them (GDPR art.
+        # 15), kept here so that a data protection officer finds when each copy was given.
+        OWN_DATA = "own_data", _("The applicant's own data, downloaded")
+        SECRET_ITEM = "secret_item", _("Item marked as secret")
+        PUBLIC_COPY = "public_copy", _("Public-access copy")
 
     at = models.DateTimeField(_("when"))
     user = models.ForeignKey(
@@ -90,6 +101,20 @@ class AccessLogEntry(models.Model):
         verbose_name=_("document"),
     )
     document_name = models.CharField(_("document name"), max_length=200, blank=True)
+    # A secret item's entry: the marking, its ground as text (the log outlives the marking),
+    # and the answer's field key when the item is an answer.
+    secrecy_marking = models.ForeignKey(
+        SecrecyMarking,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("secrecy marking"),
+    )
+    secrecy_ground = models.CharField(_("secrecy ground"), max_length=40, blank=True)
+    field_key = models.CharField(_("answer"), max_length=50, blank=True)
     path = models.CharField(_("address"), max_length=500)
 
     class Meta:

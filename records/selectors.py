@@ -22,10 +22,12 @@ def access_log_search(
     person: str = "",
     start: dt.date | None = None,
     end: dt.date | None = None,
+    secret_only: bool = False,
 ) -> QuerySet[AccessLogEntry]:
     """Entries about the journey with this reference, by the people whose username is `person`
     or whose name contains it, from `start` to `end` (local days, both included); each left
-    empty means any. A page reads its rows and whom and what they name in one query."""
+    empty means any; with `secret_only`, only the showings of items marked as secret. A page
+    reads its rows and whom and what they name in one query."""
     entries = AccessLogEntry.objects.select_related(
         f"user__{STAFF_NAME_RELATED}", "api_client", "journey", "step__step_type", "document"
     ).defer("journey__data")
@@ -40,6 +42,8 @@ def access_log_search(
             .filter(Q(username__iexact=person) | Q(name__icontains=person))
         )
         entries = entries.filter(user_id__in=people.values("pk"))
+    if secret_only:
+        entries = entries.filter(what=AccessLogEntry.What.SECRET_ITEM)
     if start is not None:
         entries = entries.filter(at__gte=_start_of(start))
     if end is not None:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from api.models import ApiClient
-from journeys.models import Document, Journey, Step
+from journeys.models import Document, Journey, SecrecyMarking, Step
 from records.models import AccessLogEntry
 
 What = AccessLogEntry.What
@@ -26,6 +26,10 @@ class AccessRead:
     step_id: int | None = None
     document_id: int | None = None
     document_name: str = ""
+    # A secret item's read (What.SECRET_ITEM): its marking, ground and answer.
+    secrecy_marking_id: int | None = None
+    secrecy_ground: str = ""
+    field_key: str = ""
 
     @classmethod
     def of(
@@ -39,6 +43,27 @@ class AccessRead:
             document_name=document.name if document is not None else "",
         )
 
+    @classmethod
+    def secret(
+        cls, journey: Journey, marking: SecrecyMarking, *, step: Step | None = None
+    ) -> "AccessRead":
+        """The read of one marked item (its marking's ground and document selected with it)."""
+        document = marking.document if marking.document_id is not None else None
+        return cls(
+            journey_id=journey.pk,
+            journey_reference=journey.reference or "",
+            step_id=step.pk if step is not None else None,
+            document_id=marking.document_id,
+            document_name=document.name if document is not None else "",
+            secrecy_marking_id=marking.pk,
+            secrecy_ground=marking.ground.label,
+            field_key=marking.field_key,
+        )
+
+    @property
+    def is_secret(self) -> bool:
+        return self.secrecy_marking_id is not None
+
 
 def _entry(*, user, api_client, what: str, path: str, now: dt.datetime, read: AccessRead):
     return AccessLogEntry(
@@ -46,12 +71,15 @@ def _entry(*, user, api_client, what: str, path: str, now: dt.datetime, read: Ac
         user_id=user.pk if user is not None else None,
         api_client=api_client,
         via=AccessLogEntry.Via.API if api_client is not None else AccessLogEntry.Via.WEB,
-        what=what,
+        what=What.SECRET_ITEM if read.is_secret else what,
         journey_id=read.journey_id,
         journey_reference=read.journey_reference,
         step_id=read.step_id,
         document_id=read.document_id,
         document_name=read.document_name,
+        secrecy_marking_id=read.secrecy_marking_id,
+        secrecy_ground=read.secrecy_ground,
+        field_key=read.field_key,
         path=path[:PATH_LENGTH],
     )
 
@@ -66,18 +94,22 @@ def access_record(
     step: Step | None = None,
     document: Document | None = None,
     api_client: ApiClient | None = None,
+    secret: Iterable[SecrecyMarking] = (),
 ) -> AccessLogEntry:
-    """Record that `user` (through `api_client`, or on a portal page) read `what` of `journey`."""
-    entry = _entry(
-        user=user,
-        api_client=api_client,
-        what=what,
-        path=path,
-        now=now,
-        read=AccessRead.of(journey, step=step, document=document),
-    )
-    entry.save()
-    return entry
+    """Record that `user` (through `api_client`, or on a portal page) read `what` of `journey`,
+    and each item marked as secret that the read showed (`secret`, their grounds selected):
+    one INSERT for them all. Returns the read's own entry."""
+    reads = [AccessRead.of(journey, step=step, document=document)]
+    reads += [AccessRead.secret(journey, marking, step=step) for marking in secret]
+    entries = [
+        _entry(user=user, api_client=api_client, what=what, path=path, now=now, read=read)
+        for read in reads
+    ]
+    if len(entries) == 1:
+        entries[0].save()
+    else:
+        AccessLogEntry.objects.bulk_create(entries)
+    return entries[0]
 
 
 def access_record_many(

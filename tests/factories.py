@@ -219,3 +219,48 @@ def organisation_journey(journey_type: JourneyType, applicant, *, number: str, n
     )
     deliver_all(now)
     return journey
+
+
+def mark_secret(
+    step: Step,
+    *,
+    by=None,
+    document=None,
+    field_key: str = "",
+    ground: tuple[int, int] = (21, 1),
+    reason: str = "Details of the applicant's health.",
+    now: dt.datetime | None = None,
+):
+    """Mark a document or an answer of `step`'s journey as secret for `step`'s unit, under the
+    seeded ground OSL chapter:section, by one of its caseworkers."""
+    from journeys.models import SecrecyGround
+
+    secrecy_grounds_seed()
+    chapter, section = ground
+    return services.secrecy_mark(
+        step=step,
+        by=by or make_caseworker(step.unit),
+        ground=SecrecyGround.objects.get(chapter=chapter, section=section, section_letter=""),
+        reason=reason,
+        document=document,
+        field_key=field_key,
+        now=now or timezone.now(),
+    )
+
+
+def secrecy_grounds_seed() -> None:
+    """The secrecy grounds as their data migration seeds them: a test on a transactional
+    database (the browser's live server) finds its tables emptied by the tests before it."""
+    import importlib
+    from pathlib import Path
+
+    from django.apps import apps
+
+    from journeys.models import SecrecyGround
+
+    if SecrecyGround.objects.exists():
+        return
+    (migration,) = (Path(__file__).parent.parent / "journeys" / "migrations").glob(
+        "*_secrecy_grounds.py"
+    )
+    importlib.import_module(f"journeys.migrations.{migration.stem}").seed(apps, None)

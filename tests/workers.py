@@ -22,6 +22,12 @@ TASK_RUNS_TABLE = "reliability_task_run"
 WORKER_APPLICATION_NAME = "portal-test-worker"
 
 
+def in_namespace(netns: str | None) -> list[str]:
+    """The prefix that runs a command on another host: in the network namespace `netns`
+    (tests/reliability/hosts.py), or here if None."""
+    return ["ip", "netns", "exec", netns] if netns else []
+
+
 def database_url() -> str:
     db = connection.settings_dict
     user = db["USER"] or "postgres"
@@ -39,8 +45,10 @@ class WorkerProcess:
         env: dict | None = None,
         concurrency: int = 2,
         hooks_dir: Path | None = None,
+        netns: str | None = None,
     ):
         self.queues = queues
+        self.netns = netns
         self.hooks_dir = hooks_dir
         self.log_path = log_path
         self.broker_url = broker_url
@@ -50,6 +58,10 @@ class WorkerProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> "WorkerProcess":
+        return self.launch().ready(timeout)
+
+    def launch(self) -> "WorkerProcess":
+        """Start the process without waiting for it (several start side by side)."""
         env = {
             **os.environ,
             "DATABASE_URL": database_url(),
@@ -71,6 +83,7 @@ class WorkerProcess:
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [
+                *in_namespace(self.netns),
                 sys.executable,
                 "-m",
                 "celery",
@@ -90,6 +103,10 @@ class WorkerProcess:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
+        return self
+
+    def ready(self, timeout: float = 60) -> "WorkerProcess":
+        """Wait until the worker says it is ready to consume."""
         wait_for(lambda: "ready." in self.log_path.read_text(), timeout, "worker to start", self)
         return self
 
@@ -134,32 +151,43 @@ def flush_broker() -> None:
 
 
 class RedisServer:
-    """A Redis server of the test's own, on its own port, keeping nothing on disk."""
+    """A Redis server of the test's own, on its own port, keeping nothing on disk; on this host,
+    or listening on `address` in the network namespace `netns`."""
 
-    def __init__(self, port: int, folder: Path):
+    def __init__(
+        self, port: int, folder: Path, *, address: str = "127.0.0.1", netns: str | None = None
+    ):
         self.port = port
         self.folder = folder
+        self.address = address
+        self.netns = netns
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return self.url_of(0)
+
+    def url_of(self, db: int) -> str:
+        return f"redis://{self.address}:{self.port}/{db}"
 
     def start(self) -> "RedisServer":
         self.folder.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [
+                *in_namespace(self.netns),
                 "redis-server",
                 "--port",
                 str(self.port),
                 "--bind",
-                "127.0.0.1",
+                self.address,
                 "--save",
                 "",
                 "--appendonly",
                 "no",
                 "--dir",
                 str(self.folder),
+                # Clients on other hosts, without a password: a test network of its own.
+                *(["--protected-mode", "no"] if self.netns else []),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -195,8 +223,16 @@ class RedisServer:
 class RelayProcess:
     """A real `manage.py outbox_relay` process (the production one) on the test database."""
 
-    def __init__(self, log_path: Path, *, broker_url: str, env: dict | None = None):
+    def __init__(
+        self,
+        log_path: Path,
+        *,
+        broker_url: str,
+        env: dict | None = None,
+        netns: str | None = None,
+    ):
         self.log_path = log_path
+        self.netns = netns
         self.broker_url = broker_url
         self.extra_env = env or {}
         self.process: subprocess.Popen | None = None
@@ -213,7 +249,7 @@ class RelayProcess:
         }
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "outbox_relay"],
+            [*in_namespace(self.netns), sys.executable, "manage.py", "outbox_relay"],
             cwd=ROOT,
             env=env,
             stdout=self.log,

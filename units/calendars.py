@@ -92,3 +92,10 @@ def shift_for_pause(
         weekdays=weekdays,
     )
     return add_working_days(due, lost, country=country, weekdays=weekdays) if lost else due
+
+
+def next_midnight(moment: dt.datetime) -> dt.datetime:
+    """The first moment of the local day after `moment`'s: when every date a page counts from
+    today (days left, days waiting, what is overdue by the day) moves on."""
+    tomorrow = timezone.localtime(moment).date() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(tomorrow, dt.time()))

@@ -43,6 +43,19 @@ def leads_unit(roles: Roles, unit_id: int) -> bool:
     return unit_id in roles.lead_unit_ids
 
 
+def may_mark_secret(roles: Roles, *, unit_id: int) -> bool:
+    """A caseworker or lead of the unit whose case it is marks a document or an answer of it as
+    subject to secrecy, and removes its unit's markings (a unit that works in its own system
+    too: the portal's copy is what secrecy protects)."""
+    return acts_in_unit(roles, unit_id)
+
+
+def may_make_public_copy(roles: Roles, *, owner_unit_id: int | None) -> bool:
+    """A coordinator, or a lead of the unit that owns the journey type, makes a journey's
+    public-access copy (what a member of the public may receive, marked items withheld)."""
+    return roles.is_coordinator or (owner_unit_id is not None and leads_unit(roles, owner_unit_id))
+
+
 @dataclass(frozen=True)
 class CaseActions:
     """What a user may do on one case page."""

@@ -9,7 +9,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from api.access import AccessLogged, What
-from journeys.disclosure import disclosed_documents, journey_disclosure
+from journeys.disclosure import disclosed_documents, journey_disclosure, secret_shown
 from journeys.documents import SIGNATURES, document_response
 from journeys.models import Document, Journey
 
@@ -53,4 +53,5 @@ class DocumentViewSet(AccessLogged, viewsets.GenericViewSet):
         disclosure = journey_disclosure(document.journey, request.user)
         shown = get_object_or_404(disclosed_documents(document.journey, disclosure), pk=document.pk)
         self.access_note([document])
+        self.access_note_secret(document.journey, secret_shown(disclosure, documents=[shown]))
         return document_response(shown)

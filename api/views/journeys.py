@@ -15,7 +15,12 @@ from api.serializers import (
     JourneyEventSerializer,
     JourneySerializer,
 )
-from journeys.disclosure import Disclosure, disclosed_documents, journey_disclosure
+from journeys.disclosure import (
+    Disclosure,
+    disclosed_documents,
+    journey_disclosure,
+    secret_shown,
+)
 from journeys.models import Journey, Step
 
 
@@ -53,7 +58,10 @@ class JourneyViewSet(AccessLogged, viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         journey, steps, disclosure = self._journey_and_disclosure()
         context = self.get_serializer_context() | {"steps": steps, "disclosure": disclosure}
-        return Response(JourneyDetailSerializer(journey, context=context).data)
+        data = JourneyDetailSerializer(journey, context=context).data
+        shown = [{"key": key} for key in data["answers"]]
+        self.access_note_secret(journey, secret_shown(disclosure, answers=shown))
+        return Response(data)
 
     @extend_schema(responses=DocumentSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], filter_backends=[])
@@ -67,7 +75,11 @@ class JourneyViewSet(AccessLogged, viewsets.ReadOnlyModelViewSet):
             .prefetch_related(Prefetch("steps", queryset=Step.objects.only("id")))
         )
         page = self.paginate_queryset(documents)
-        return self.get_paginated_response(DocumentSerializer(page, many=True).data)
+        self.access_note_secret(journey, secret_shown(disclosure, documents=page))
+        context = {"secret_documents": disclosure.secret_documents}
+        return self.get_paginated_response(
+            DocumentSerializer(page, many=True, context=context).data
+        )
 
     @extend_schema(responses=JourneyEventSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], filter_backends=[])

@@ -20,7 +20,8 @@ in one transaction, writes its events, and publishes its handoffs only after com
 - `contacts`: the journey's named contact (a default at submission, assigned by coordinators);
 - `events`: the append-only journey log;
 - `letters`: decision letters and receipts as PDF documents, printed after commit;
-- `messages`: messages to the applicant, written in the portal and e-mailed through the outbox.
+- `messages`: messages to the applicant, written in the portal and e-mailed through the outbox;
+- `secrecy`: a unit marking a document or an answer as subject to secrecy, and removing it.
 """
 
 from journeys.services.amending import (
@@ -101,6 +102,13 @@ from journeys.services.reopening import (
     step_transfer,
     transfer_targets,
 )
+from journeys.services.secrecy import (
+    AlreadyMarked,
+    NotMarkable,
+    markable_field,
+    secrecy_mark,
+    secrecy_unmark,
+)
 from journeys.services.watching import (
     decision_request_create,
     delay_notices_sweep,
@@ -180,4 +188,9 @@ __all__ = [
     "step_take_next",
     "steps_reroute",
     "task_failure_record",
+    "AlreadyMarked",
+    "NotMarkable",
+    "markable_field",
+    "secrecy_mark",
+    "secrecy_unmark",
 ]

@@ -29,6 +29,7 @@ from journeys.services.applications import document_add
 from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
 from journeys.services.messages import applicant_notify
+from journeys.versions import journeys_changed
 from units.roles import acts_in_unit, roles_of
 
 
@@ -128,11 +129,13 @@ def conversation_message_send(
     return message
 
 
+@transaction.atomic
 def conversation_read(*, journey: Journey, by, now: dt.datetime, step: Step | None = None) -> int:
     """Mark what the other side wrote as read by `by`'s side: in the thread about `step`, or,
     for the applicant's side, in every thread of the journey (their page shows them all). A
     coordinator's reading marks nothing. Safe to repeat: only unread messages change. Returns
-    how many did. No lock: a read mark is no state the journey's other changes read."""
+    how many did. A read mark is shown (the "new message" tags, the unit's queue filter), so
+    marking moves the journey's version, under its lock like every change of it."""
     if Journey.objects.acting_for(by).filter(pk=journey.pk).exists():
         unread = ConversationMessage.objects.filter(journey=journey, from_applicant=False)
     elif step is not None and acts_in_unit(roles_of(by), step.unit_id):
@@ -141,7 +144,11 @@ def conversation_read(*, journey: Journey, by, now: dt.datetime, step: Step | No
         return 0
     if step is not None:
         unread = unread.filter(step=step)
-    return unread.filter(read_at__isnull=True).update(read_at=now)
+    Journey.objects.select_for_update(of=("self",)).filter(pk=journey.pk).exists()
+    marked = unread.filter(read_at__isnull=True).update(read_at=now)
+    if marked:
+        journeys_changed([journey.pk])
+    return marked
 
 
 def _read(step: Step, *, reader_is_applicant: bool, now: dt.datetime) -> int:

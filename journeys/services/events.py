@@ -2,9 +2,11 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.db import connection
+from django.db.models import Case, F, Value, When
 
 from journeys.models import Journey, JourneyEvent, Step
 from journeys.retention import DISPOSED
+from journeys.versions import lists_changed
 from units.models import Unit
 
 # Called with each event as it is written, inside the change's transaction: what must leave the
@@ -32,8 +34,9 @@ def journey_event_record(
     unit: Unit | None = None,
     other_unit: Unit | None = None,
 ) -> JourneyEvent:
-    """Append one row to the journey's log and move its last-activity time (unless it is not
-    the journey moving on: JourneyEvent.NOT_PROGRESS_KINDS).
+    """Append one row to the journey's log, move its version and the lists it is on
+    (journeys.versions), and its last-activity time (unless it is not the journey moving on:
+    JourneyEvent.NOT_PROGRESS_KINDS).
 
     `unit`, the unit in whose scope the event is (the API's feed and webhooks show it to that
     unit's systems), is by default the unit holding `step` as the caller has it: once the step
@@ -57,8 +60,18 @@ def journey_event_record(
         message=message,
         visible_to_applicant=visible_to_applicant,
     )
+    # Every event moves the journey's version (its pages' validator, journeys.versions), and
+    # the journey's last activity unless it is no progress: one statement for both.
+    moved = {"version": F("version") + 1}
     if kind not in JourneyEvent.NOT_PROGRESS_KINDS:
-        Journey.objects.filter(pk=journey.pk, last_event_at__lt=now).update(last_event_at=now)
+        moved["last_event_at"] = Case(
+            When(last_event_at__lt=now, then=Value(now)), default=F("last_event_at")
+        )
+    Journey.objects.filter(pk=journey.pk).update(**moved)
+    lists_changed(
+        journey_ids=[journey.pk],
+        unit_ids=[unit_id, other_unit.pk if other_unit is not None else None],
+    )
     for listener in EVENT_LISTENERS:
         listener(event)
     return event

@@ -24,6 +24,7 @@ from journeys.services.emails import outgoing_emails_create
 from journeys.services.events import journey_event_record
 from journeys.services.outbox import outbox_of_task, outbox_publish
 from journeys.services.registration import step_register
+from journeys.versions import lists_changed
 from payments.services import invoices_cancel
 
 
@@ -121,6 +122,9 @@ def handoff_deliver(*, handoff_id: int, now: dt.datetime) -> Handoff | None:
     )
     # The row is locked, so what was written is known without reading it back.
     handoff.delivered_at, handoff.attempts, handoff.last_error = now, handoff.attempts + 1, ""
+    # A handoff delivered late leaves the dashboard's failed ones (one that changed its step
+    # moved the lists already, with its event: the same statement after the commit).
+    lists_changed()
     return handoff
 
 
@@ -309,3 +313,5 @@ def task_failure_record(
     )
     if created and row_id is not None:
         outbox.objects.filter(pk=row_id).update(last_error=error[:2000])
+    if created:
+        lists_changed()  # the dashboard lists failed tasks, and failed handoffs' errors

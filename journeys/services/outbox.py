@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db.models import F, Model, QuerySet
 from kombu import Connection
 
+from journeys.versions import lists_changed
+
 logger = logging.getLogger(__name__)
 
 
@@ -29,6 +31,9 @@ class Route:
 
     task: Task
     queue: Callable[[Model], str]
+    # The coordinator's dashboard lists the outbox's rows undelivered past the grace period
+    # (failed handoffs), with their last error: publishing one moves the dashboard's version.
+    on_dashboard: bool = False
 
 
 # Each outbox model's route, set once by journeys.apps (the tasks call the services that write
@@ -36,8 +41,10 @@ class Route:
 ROUTES: dict[type[Model], Route] = {}
 
 
-def outbox_route(model: type[Model], *, task: Task, queue: Callable[[Model], str]) -> None:
-    ROUTES[model] = Route(task=task, queue=queue)
+def outbox_route(
+    model: type[Model], *, task: Task, queue: Callable[[Model], str], on_dashboard: bool = False
+) -> None:
+    ROUTES[model] = Route(task=task, queue=queue, on_dashboard=on_dashboard)
 
 
 def outbox_of_task(task_name: str) -> type[Model] | None:
@@ -85,6 +92,15 @@ def outbox_publish(rows: QuerySet, *, now: dt.datetime, after_commit: bool = Tru
     model = rows.model
     task, queue = ROUTES[model].task, ROUTES[model].queue
     rows = list(rows)
+    try:
+        return _publish(model, task, queue, rows, now=now, after_commit=after_commit)
+    finally:
+        if ROUTES[model].on_dashboard and _listed(rows, now):
+            # After the rows' changes: at once outside a transaction, else after its commit.
+            lists_changed()
+
+
+def _publish(model, task, queue, rows, *, now: dt.datetime, after_commit: bool) -> int:
     if after_commit and publish_paused():
         _not_published(model, rows, "paused after a failed publish in this process")
         return 0
@@ -106,6 +122,13 @@ def outbox_publish(rows: QuerySet, *, now: dt.datetime, after_commit: bool = Tru
             )
             published += 1
     return published
+
+
+def _listed(rows: list[Model], now: dt.datetime) -> bool:
+    """Whether any of the rows may be on the dashboard's list of failed ones (older than the
+    grace period): a row published at once after its commit never is."""
+    cutoff = now - dt.timedelta(seconds=settings.HANDOFF_GRACE_SECONDS)
+    return any(row.created_at < cutoff for row in rows)
 
 
 def _not_published(model: type[Model], rows: list[Model], why: str) -> None:

@@ -9,7 +9,15 @@ from django.db import transaction
 from django.db.models import F
 
 from journeys.graph import graph_descendants, step_dependencies
-from journeys.models import Consultation, Handoff, Journey, JourneyEvent, OutgoingEmail, Step
+from journeys.models import (
+    Consultation,
+    Handoff,
+    Journey,
+    JourneyEvent,
+    OutgoingEmail,
+    SecrecyMarking,
+    Step,
+)
 from journeys.services.casework import NotAssignee, StepChanged, _bump, _locked
 from journeys.services.consultation_withdrawal import consultations_withdraw
 from journeys.services.emails import outgoing_emails_create
@@ -220,7 +228,8 @@ def step_transfer(
     """Move a step that reached the wrong unit to another one, through a handoff on the
     receiving unit's queue; it keeps its due date, and the journal names both units. The
     consultations the sending unit asked are withdrawn (the receiving unit asks its own), and
-    an unpaid invoice is issued again to the receiving unit."""
+    an unpaid invoice is issued again to the receiving unit, and the secrecy markings made on
+    the case are the receiving unit's."""
     journey, step = _open_journey(step, expected_version)
     if step.status not in (Step.Status.QUEUED, Step.Status.IN_PROGRESS) or to.pk == step.unit_id:
         raise StepChanged
@@ -246,6 +255,9 @@ def step_transfer(
     consultations_withdraw(
         step=step, because=Consultation.WithdrawnBecause.STEP_TRANSFERRED, now=now
     )
+    # The case's secrecy markings go with it: the receiving unit holds the case, its marked
+    # items and their markings (to keep or remove), and the sender no longer reads it.
+    SecrecyMarking.objects.standing().filter(step=step, unit=sender).update(unit=to)
     step.refresh_from_db()
     step_invoices_follow(journey=journey, steps=[step], now=now)
     handoffs_create(journey=journey, steps=[step], now=now)

@@ -79,6 +79,13 @@ def may_request_decision(step: Step, now: dt.datetime) -> bool:
     )
 
 
+def decision_requestable_from(journey: Journey) -> dt.datetime | None:
+    """When the applicant may first ask for a decision (see may_request_decision)."""
+    if journey.submitted_at is None:
+        return None
+    return journey.submitted_at + DECISION_REQUEST_AFTER
+
+
 @transaction.atomic
 def decision_request_create(*, step: Step, by, now: dt.datetime) -> DecisionRequest | None:
     """Record the applicant's request for a decision; the unit has four weeks to answer."""

@@ -28,6 +28,14 @@ def datetime_attribute(value: dt.date | None) -> str:
     return ""
 
 
+@register.filter
+def day_attribute(value: dt.datetime | None) -> str:
+    """The value of a `<time datetime>` for a moment only foreseen (an expected date): its day,
+    the most a projection knows. Written to the second, a date expected "today" would read
+    otherwise at every request, and so would the page (portal/conditional.py)."""
+    return template_localtime(value).date().isoformat() if value is not None else ""
+
+
 @lru_cache(maxsize=4096)
 def _day_in(day: dt.date, language: str) -> str:
     # Formatting looks up the format and month names in the translation catalogue; a queue

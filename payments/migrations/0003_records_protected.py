@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('journeys', '0026_retention_rules_and_records_protected'),
+        ('journeys', '0028_retention_rules_and_records_protected'),
         ('payments', '0002_invoice_cancel_and_reissue'),
     ]
 

@@ -205,3 +205,24 @@ def test_no_answer_shows_a_client_an_answer_outside_its_fields(world, kind):
             for key, value in TRAIL_ANSWERS.items():
                 if isinstance(value, str) and key not in allowed:
                     assert value not in text, (kind, operation, key)
+
+
+@pytest.mark.parametrize("kind", ["unit_own", "unit_other", "coordination"])
+def test_a_marked_answer_and_document_reach_no_other_client_in_any_operation(world, kind):
+    """Secrecy: A marks the applicant's name (shared: coordination sees it otherwise) and J's
+    document as secret. Every read, the lists and the events included, then shows them to A's
+    own system alone."""
+    from journeys.models import Document
+    from tests.factories import mark_secret
+
+    http, tokens, ids, secrets, journey = world
+    step = journey.steps.get(step_type__key="parallel-1")
+    mark_secret(step, field_key="applicant_name")
+    mark_secret(step, document=Document.objects.get(pk=ids["document"]), ground=(18, 8))
+    marked = [TRAIL_ANSWERS["applicant_name"], "site-plan-of-j", "OSL 18:8"]
+    seen = set()
+    for operation, row in ROWS.items():
+        if operation.startswith("GET"):
+            text = body_of(call(http, operation, row, ids, tokens[kind]))
+            seen.update(value for value in marked if value in text)
+    assert seen == (set(marked) if kind == "unit_own" else set()), kind

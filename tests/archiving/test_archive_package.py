@@ -20,7 +20,7 @@ from journeys import services
 from journeys.models import Document, Journey, Step
 from journeys.services.letters import decision_letter_create, receipt_create
 from tests.archiving.eark import eark_validate, errors, schema_directory
-from tests.factories import decide, deliver_all, make_user, submitted_journey
+from tests.factories import decide, deliver_all, make_user, mark_secret, submitted_journey
 
 SUBMITTED = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 PACKAGED = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -66,6 +66,14 @@ def completed_cafe(cafe):
         deliver_all(at)
     journey.refresh_from_db()
     assert journey.status == Journey.Status.COMPLETED
+    # Food registration marked the premises' address and the sign's photo as secret, and
+    # marked the menu answer once and removed that marking: the archive keeps all of it.
+    mark_secret(food, field_key="premises_address", ground=(21, 3), now=at)
+    mark_secret(
+        food, document=journey.documents.get(name="Sign, front.png"), ground=(18, 8), now=at
+    )
+    removed = mark_secret(food, field_key="company_name", ground=(31, 16), now=at)
+    services.secrecy_unmark(marking=removed, by=removed.marked_by, reason="Public.", now=at)
     return journey
 
 
@@ -251,3 +259,48 @@ def test_the_command_refuses_an_open_journey_and_an_unknown_reference(cafe, tmp_
         call_command("archive_package", journey.reference, "--out", str(tmp_path))
     with pytest.raises(CommandError, match="No journey CAFE-1999-000001"):
         call_command("archive_package", "CAFE-1999-000001", "--out", str(tmp_path))
+
+
+def test_marked_items_are_kept_and_their_markings_recorded(completed_cafe, unpacked):
+    """The archive keeps everything: the marked document and answer are in the package, each
+    standing marking is a PREMIS rights statement and an EAD3 access restriction on the unit's
+    case, and application.json lists every marking, the removed one too."""
+    data = unpacked / "representations/rep1/data"
+    application = json.loads((data / "application.json").read_text())
+    assert application["answers"]["premises_address"] == completed_cafe.data["premises_address"]
+    sign = next(data.glob("documents/*-sign-front.png"))
+    assert sign.read_bytes() == PNG
+    sign_path = sign.relative_to(unpacked).as_posix()
+    answer_path = "representations/rep1/data/application.json#/answers/premises_address"
+    secrecy = {
+        (m["ground"], m["answer"] or m["document"], m["removed"] is not None)
+        for m in application["secrecy"]
+    }
+    assert secrecy == {
+        ("OSL 21:3", "premises_address", False),
+        ("OSL 18:8", sign_path, False),
+        ("OSL 31:16", "company_name", True),
+    }
+    premis = etree.parse(str(unpacked / "metadata/preservation/premis.xml"))
+    statements = {
+        statement.findtext(
+            "premis:linkingObjectIdentifier/premis:linkingObjectIdentifierValue", namespaces=NS
+        ): (
+            statement.findtext("premis:statuteInformation/premis:statuteCitation", namespaces=NS),
+            statement.findtext("premis:rightsGranted/premis:restriction", namespaces=NS),
+        )
+        for statement in premis.iterfind("premis:rights/premis:rightsStatement", namespaces=NS)
+    }
+    assert statements == {
+        answer_path: ("Offentlighets- och sekretesslagen (2009:400) 21 kap. 3 §", "Disallow"),
+        sign_path: ("Offentlighets- och sekretesslagen (2009:400) 18 kap. 8 §", "Disallow"),
+    }
+    ead = etree.parse(str(unpacked / "metadata/descriptive/ead.xml"))
+    food = completed_cafe.steps.get(step_type__key="food-registration")
+    (component,) = ead.xpath(
+        "//ead:c[ead:did/ead:unitid[@label='step']='food-registration']", namespaces=NS
+    )
+    restrictions = [p.text for p in component.iterfind("ead:accessrestrict/ead:p", namespaces=NS)]
+    assert len(restrictions) == 2 and food.unit.name in restrictions[0]
+    assert any(sign_path in text and "18 kap. 8 §" in text for text in restrictions)
+    assert not ead.xpath("//ead:accessrestrict[contains(., 'company_name')]", namespaces=NS)

@@ -3,6 +3,7 @@ window): no sideways scrolling (WCAG 1.4.10), no axe-core violation, no Nu HTML 
 
 import datetime as dt
 import re
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,6 +26,7 @@ from tests.factories import (
     make_coordinator,
     make_person,
     make_user,
+    mark_secret,
     organisation_journey,
     submitted_journey,
 )
@@ -111,6 +113,15 @@ def portal(cafe):
             visible_to_applicant=visible,
             now=now,
         )
+    # The planning unit has marked the premises' address and the floor plan as secret: its
+    # case page tags them and lists the markings, the public-access copy withholds them.
+    mark_secret(steps["building-permit"], by=lead, field_key="premises_address", ground=(21, 3))
+    mark_secret(
+        steps["building-permit"],
+        by=lead,
+        document=journey.documents.get(field_key="floor_plan"),
+        ground=(18, 8),
+    )
     fire = make_caseworker(steps["gas-permit"].unit)
     gas = services.step_claim(step=steps["gas-permit"], by=fire, now=now)
     services.information_request_create(
@@ -216,6 +227,7 @@ def test_citizen_pages(narrow_page, language, portal, visit):
         "/services/open-a-cafe/",
         "/applications/",
         "/messages/",
+        "/your-data/",
         f"/applications/{draft.public_id}/questions/company_name/",
         f"/applications/{draft.public_id}/questions/serves_alcohol/",
         f"/applications/{draft.public_id}/questions/floor_plan/",
@@ -251,6 +263,38 @@ def test_citizen_pages(narrow_page, language, portal, visit):
     narrow_page.goto("/erasure/")
     narrow_page.locator("main form button[type=submit]").click()
     expect(narrow_page.locator(".govuk-notification-banner")).to_be_visible()
+    visit()
+
+
+def _serve(body: bytes, content_type: str):
+    """A route handler answering with `body` (Playwright passes the request too to a handler
+    that takes two arguments, so this one takes one)."""
+    return lambda route: route.fulfill(status=200, content_type=content_type, body=body)
+
+
+def test_own_data_download_and_its_summary(narrow_page, portal, visit, settings):
+    """Your data: the download's summary opens in a browser as a page of its own (checked
+    like every page, in the reader's language), and the page that refuses a download past the
+    hour's limit."""
+    settings.OWN_DATA_DOWNLOADS_PER_HOUR = 1
+    sign_in(narrow_page, "anna")
+    visit("/your-data/")
+    with narrow_page.expect_download() as download:
+        narrow_page.locator("main form[action='/your-data/download/'] button").click()
+    with zipfile.ZipFile(download.value.path()) as archive:
+        [root] = {name.split("/", 1)[0] for name in archive.namelist()}
+        summary = {name: archive.read(f"{root}/{name}") for name in ("summary.html", "summary.css")}
+    # Served as it is opened from the unpacked folder: a document of its own, its stylesheet
+    # beside it.
+    for name, content_type in (("summary.html", "text/html"), ("summary.css", "text/css")):
+        narrow_page.route(f"**/{name}", _serve(summary[name], f"{content_type}; charset=utf-8"))
+    visit("/your-data/summary.html")
+    expect(narrow_page.locator("table").first).to_have_css("border-collapse", "collapse")
+    for name in summary:
+        narrow_page.unroute(f"**/{name}")
+    narrow_page.goto("/your-data/")
+    narrow_page.locator("main form[action='/your-data/download/'] button").click()
+    expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
     visit()
 
 
@@ -291,6 +335,11 @@ def test_unit_lead_pages(narrow_page, portal, visit):
     narrow_page.locator("#document-heading ~ form button[type=submit]").click()
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
     visit()  # the document form without a file
+    # The secrecy forms sent empty: marking (no item, ground or reason) and removing.
+    for form in ("secrecy", "unmark"):
+        narrow_page.locator(f"#{form}-heading ~ form button[type=submit]").click()
+        expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()
+        visit()
 
 
 def test_pages_of_a_unit_that_works_in_its_own_system(narrow_page, portal, visit):
@@ -333,6 +382,9 @@ def test_coordinator_pages(narrow_page, portal, visit):
     narrow_page.locator("#results .portal-filters a").nth(2).click()
     expect(narrow_page).to_have_url(re.compile(r"view=stalled"))
     visit()
+    # The public-access copy's page: one with withheld items, one with none.
+    visit(f"/records/journeys/{portal['journey'].public_id}/public-copy/")
+    visit(f"/records/journeys/{portal['stalled'].public_id}/public-copy/")
     visit(f"/coordination/journeys/{portal['stalled'].public_id}/")
     narrow_page.locator("form[action$='/escalate/'] button[type=submit]").click()
     expect(narrow_page.locator(".govuk-error-summary")).to_be_visible()

@@ -31,6 +31,8 @@ CASEWORK_URLS = {
     "representative_confirm": ("post", True),
     "consult": ("post", True),
     "message": ("post", True),
+    "secrecy_mark": ("post", True),
+    "secrecy_remove": ("post", True),
     # A consultation's own address: put by the own unit's step to the other unit.
     "consultation": ("get", "consultation"),
     "consultation_answer": ("post", "consultation"),

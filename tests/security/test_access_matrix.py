@@ -8,6 +8,8 @@ A new URL pattern without a row here fails `test_every_url_pattern_is_in_the_mat
 # Keeps the café world (every URL as every role); converting it is left for later.
 
 import datetime as dt
+import io
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,6 +27,7 @@ from tests.factories import (
     make_coordinator,
     make_person,
     make_user,
+    mark_secret,
     organisation_draft,
     organisation_journey,
 )
@@ -64,6 +67,9 @@ CONSULTED = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN, "caseworker_other_
 # Only a unit that sees the organisation's number (here the Tax Agency's step) confirms a right.
 ORGANISATION_UNIT = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}
 ORGANISATION_UNIT |= {"caseworker_other_unit": OK}
+# A citizen's own data (citizens.data_export): every citizen's own; staff have none here.
+CITIZENS = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}
+CITIZENS |= dict.fromkeys(["citizen_own", "citizen_other", "representative", "claimant"], OK)
 # A unit's finance staff (payments app) import its payment files; they work no cases.
 FINANCE = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN, "finance": OK}
 # Prometheus metrics answer only a scraper with the token (tests/test_metrics.py): no role.
@@ -93,6 +99,8 @@ MATRIX = {
     "citizens:application_start": ("post", ["slug"], SIGNED_IN),
     "citizens:applications": ("get", [], SIGNED_IN),
     "citizens:messages": ("get", [], SIGNED_IN),
+    "citizens:own_data": ("get", [], CITIZENS),
+    "citizens:own_data_download": ("post", [], CITIZENS),
     # Everyone signed in asks about their own data only (tests/citizens/test_erasure_page.py).
     "citizens:erasure": ("get", [], SIGNED_IN),
     "citizens:application_track": ("get", ["journey"], ACTING),
@@ -130,6 +138,9 @@ MATRIX = {
     "casework:transfer": ("post", ["step"], UNIT),
     "casework:consult": ("post", ["step"], UNIT),
     "casework:message": ("post", ["step"], UNIT),
+    # Secrecy markings: the members of the unit whose case it is (not a coordinator).
+    "casework:secrecy_mark": ("post", ["step"], UNIT),
+    "casework:secrecy_remove": ("post", ["step"], UNIT),
     # Put to the other unit by the own unit's step: only the consulted unit reads and answers it.
     "casework:consultation": ("get", ["consultation"], CONSULTED),
     "casework:consultation_answer": ("post", ["consultation"], CONSULTED),
@@ -149,6 +160,9 @@ MATRIX = {
     "coordination:webhook_deliveries": ("get", [], COORDINATORS),
     "coordination:webhook_send_again": ("post", ["delivery"], COORDINATORS),
     "coordination:webhook_resume": ("post", ["subscription"], COORDINATORS),
+    # The café is the coordinators' journey: they (no unit's lead) make its public-access copy.
+    "records:public_copy": ("get", ["journey"], COORDINATORS),
+    "records:public_copy_download": ("get", ["journey"], COORDINATORS),
     "payments:files": ("get", [], FINANCE),
     "payments:file": ("get", ["payment_file"], FINANCE),
 }
@@ -402,3 +416,59 @@ def test_no_page_shows_a_role_an_answer_outside_its_fields(client, world, role):
         assert APPLICANT_NUMBER[:9] not in page or role == "citizen_own", (role, name)
         seen_masked = seen_masked or f"{APPLICANT_NUMBER[:9]}****" in page
     assert seen_masked == (role == "citizen_own")
+
+
+# Secrecy: what the building-permit unit marks is seen by that unit and the applicant's side
+# (OSL 12 kap. 1 §), by nobody else, on any page, download or copy.
+SEES_MARKED = {"citizen_own", "representative", "caseworker_own_unit", "unit_lead"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_marked_answer_and_document_reach_no_other_unit_consultation_or_copy(client, world, role):
+    """The building-permit unit marks the premises' address (which the Tax Agency, consulted
+    on the permit, otherwise reads on the consultation) and a certificate attached to both
+    units' steps (which the Tax Agency's case page otherwise lists). Every page, download and
+    copy a role may open is searched for both, and the Tax Agency's download of the
+    certificate is refused."""
+    args, users = world
+    journey = Journey.objects.get(public_id=args["journey"])
+    step = journey.steps.get(pk=args["step"])
+    tax = journey.steps.get(pk=args["org_step"])
+    certificate = services.document_add(
+        journey=journey,
+        by=journey.applicant,
+        upload=SimpleUploadedFile("health-certificate.pdf", b"%PDF-1.7\n%%EOF\n"),
+        steps=[step, tax],
+        now=timezone.now(),
+    )
+    caseworker = users["caseworker_own_unit"]
+    mark_secret(step, by=caseworker, field_key="premises_address", ground=(21, 3))
+    mark_secret(step, by=caseworker, document=certificate)
+    marked = [CAFE_ANSWERS["premises_address"], "health-certificate"]
+    if users[role]:
+        client.force_login(users[role])
+    urls = [
+        reverse(name, args=[args[a] for a in arg_names])
+        for name, (method, arg_names, expected) in MATRIX.items()
+        if method == "get" and expected[role] == OK
+    ]
+    if role == "caseworker_other_unit":  # its own case in the journey, which lists documents
+        urls.append(reverse("casework:case", args=[tax.pk]))
+    seen = set()
+    for url in urls:
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        if response["Content-Type"] == "application/zip":
+            body = b"".join(
+                archive.read(member)
+                for archive in [zipfile.ZipFile(io.BytesIO(body))]
+                for member in archive.namelist()
+            )
+        text = body.decode("latin-1") + response.get("Content-Disposition", "")
+        seen.update(value for value in marked if value.encode().decode("latin-1") in text)
+        if url == reverse("records:public_copy_download", args=[args["journey"]]):
+            assert "Withheld under OSL 21:3" in text, role
+    assert seen == (set(marked) if role in SEES_MARKED else set()), (role, seen)
+    if role == "caseworker_other_unit":
+        download = reverse("casework:document", args=[tax.pk, certificate.pk])
+        assert client.get(download).status_code == 404

@@ -110,3 +110,22 @@ def test_a_change_while_roles_are_read_is_not_cached_as_current(units, monkeypat
     assert roles_of(fresh(user)).lead_unit_ids  # what it read, before the change
     monkeypatch.setattr(roles_module, "_roles_from_database", read)
     assert roles_of(fresh(user)).is_citizen
+
+
+def test_who_marks_secrecy_and_who_makes_a_public_access_copy():
+    from units.roles import Roles, may_make_public_copy, may_mark_secret
+
+    caseworker = Roles(unit_ids=frozenset({1}))
+    lead = Roles(unit_ids=frozenset({1}), lead_unit_ids=frozenset({1}))
+    coordinator = Roles(is_coordinator=True)
+    finance = Roles(finance_unit_ids=frozenset({1}))
+    # The unit's caseworkers and leads mark on its cases; nobody else (a coordinator reads).
+    assert may_mark_secret(caseworker, unit_id=1) and may_mark_secret(lead, unit_id=1)
+    assert not may_mark_secret(caseworker, unit_id=2)
+    assert not may_mark_secret(coordinator, unit_id=1) and not may_mark_secret(finance, unit_id=1)
+    # Coordinators make any journey's copy; a unit's lead those of the types the unit owns.
+    assert may_make_public_copy(coordinator, owner_unit_id=None)
+    assert may_make_public_copy(lead, owner_unit_id=1)
+    assert not may_make_public_copy(lead, owner_unit_id=None)
+    assert not may_make_public_copy(lead, owner_unit_id=2)
+    assert not may_make_public_copy(caseworker, owner_unit_id=1)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('journeys', '0026_retention_rules_and_records_protected'),
+        ('journeys', '0028_retention_rules_and_records_protected'),
         ('webhooks', '0001_initial'),
     ]
 

@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('journeys', '0027_event_messages_disposal'),
-        ('records', '0002_access_log_append_only'),
+        ('journeys', '0029_event_messages_disposal'),
+        ('records', '0004_secret_item_reads'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

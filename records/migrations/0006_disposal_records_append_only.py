@@ -54,5 +54,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("records", "0003_disposal_records_and_legal_holds")]
+    dependencies = [("records", "0005_disposal_records_and_legal_holds")]
     operations = [migrations.RunPython(create, drop)]

@@ -89,5 +89,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("journeys", "0026_retention_rules_and_records_protected")]
+    dependencies = [("journeys", "0028_retention_rules_and_records_protected")]
     operations = [migrations.RunPython(create, drop)]

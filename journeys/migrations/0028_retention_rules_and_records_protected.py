@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('journeys', '0025_document_questions_and_units'),
+        ('journeys', '0027_secrecy_grounds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
