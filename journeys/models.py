@@ -929,13 +929,15 @@ class SecrecyMarking(models.Model):
     Removing it keeps the row, with who removed it, when and why; both changes are in the
     journey's event log (journeys.services.secrecy)."""
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="secrecy_markings")
+    # PROTECT, as every record of a journey: a marked document goes only by disposal, which
+    # takes the document's markings with it and records that (records.disposal).
+    journey = models.ForeignKey(Journey, on_delete=models.PROTECT, related_name="secrecy_markings")
     # The case it was marked on, and the unit that marked it (whose members alone see it).
-    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="+")
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     document = models.ForeignKey(
         "Document",
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="secrecy_markings",

@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 
 # What a disposed-of text becomes: the journey's answers, the texts of its case and the
 # messages of its event log (the database lets the disposal write this and nothing else into
-# an event: migration 0027).
+# an event: migration 0029).
 DISPOSED = "[disposed]"
 
 FOREVER = "forever"

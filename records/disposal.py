@@ -5,13 +5,13 @@ request for erasure, which disposes of at once what no rule keeps.
 Disposing of a document deletes its row and, once that is committed, its file. Disposing of a
 case replaces its personal data with the marker "[disposed]": the answers, what was written in
 it (requests and their answers, messages both ways, consultations, decision reasons and
-notes) and the event log's messages (the one change the append-only log allows, and only
-here: journeys.services.events.event_messages_dispose). What stays is the journey's skeleton:
-its reference, type, applicant, status and dates, its steps with their units, dates and
-registration numbers, the event log's kinds, times and actors, invoices (kept by the
-bookkeeping rules), and the documents whose own rule keeps them longer. Each thing disposed of
-leaves a DisposalRecord (append-only): what, when, under which rule and decision, and for a
-document its register entry."""
+notes, the reasons of secrecy markings) and the event log's messages (the one change the
+append-only log allows, and only here: journeys.services.events.event_messages_dispose).
+What stays is the journey's skeleton: its reference, type, applicant, status and dates, its
+steps with their units, dates and registration numbers, the event log's kinds, times and
+actors, invoices (kept by the bookkeeping rules), and the documents whose own rule keeps them
+longer. Each thing disposed of leaves a DisposalRecord (append-only): what, when, under which
+rule and decision, and for a document its register entry."""
 
 import datetime as dt
 import logging
@@ -26,6 +26,7 @@ from journeys.models import (
     InformationRequest,
     Journey,
     JourneyEvent,
+    SecrecyMarking,
     Step,
 )
 from journeys.retention import CASE, DISPOSED
@@ -43,6 +44,7 @@ CASE_TEXTS = [
     (Consultation, "step__journey", ["question", "answer"]),
     (ConversationMessage, "journey", ["body"]),
     (ApplicantMessage, "journey", ["subject", "body"]),
+    (SecrecyMarking, "journey", ["reason", "removal_reason"]),
 ]
 
 
@@ -134,6 +136,9 @@ def journey_dispose(
                 )
             )
             files.append((document.file.storage, document.file.name))
+            # A secrecy marking is about its document and goes with it (the marking and its
+            # removal stay in the event log, whose messages go with the case).
+            SecrecyMarking.objects.filter(document=document).delete()
             document.delete()
         elif journey.disposed_at is None:
             _case_dispose(journey)

@@ -50,7 +50,7 @@ class DisposalRecord(models.Model):
     """One thing disposed of: a journey's case (its personal data: answers, what was written in
     it, the event log's messages) or one of its documents, when, and under which rule. The
     journey's skeleton stays and this says what left it. Append-only in the database
-    (migration 0004): nothing changes or deletes a record, not even the disposal."""
+    (migration 0006): nothing changes or deletes a record, not even the disposal."""
 
     class What(models.TextChoices):
         CASE = "case", _("The case's personal data")

@@ -85,7 +85,7 @@ def event_reached_unit(step: Step, kind: str) -> bool:
 
 def event_messages_dispose(*, journey: Journey) -> int:
     """Replace the messages of the journey's events with the disposed-of marker, the one change
-    the append-only log allows (migration 0027), and only inside this: the transaction is
+    the append-only log allows (migration 0029), and only inside this: the transaction is
     marked, the messages replaced, the mark taken off (a caller's transaction around it does
     not go on changing events; a failure rolls the mark back with the rest). Returns how many
     messages went. The caller (records.disposal) runs it in its transaction."""

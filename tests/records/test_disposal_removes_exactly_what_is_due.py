@@ -328,3 +328,37 @@ def test_a_disposed_of_letter_or_receipt_is_never_printed_again(
     step = closed.steps.first()
     assert decision_letter_create(step=step, now=later(years=3)) is not None  # kept for ever
     assert not closed.documents.filter(generated_as="receipt").exists()
+
+
+def test_a_marked_document_goes_with_its_secrecy_marking(
+    closed, django_capture_on_commit_callbacks
+):
+    from journeys.models import SecrecyGround, SecrecyMarking
+    from journeys.services.secrecy import secrecy_mark
+
+    document = kinds(closed)["from_units"]
+    step = document.steps.get()
+    marking = secrecy_mark(
+        step=step,
+        by=step.assignee,
+        ground=SecrecyGround.objects.offered().first(),
+        reason="Ada's health, as the visit found it",
+        now=T0,
+        document=document,
+    )
+    answer = secrecy_mark(
+        step=step,
+        by=step.assignee,
+        ground=SecrecyGround.objects.offered().first(),
+        reason="Ada's address is protected",
+        now=T0,
+        field_key="site_address",
+    )
+    sweep(T0 + DAY, django_capture_on_commit_callbacks)  # the photo
+    [record] = sweep(later(years=1), django_capture_on_commit_callbacks)
+    assert record.document_id == document.pk
+    assert not SecrecyMarking.objects.filter(pk=marking.pk).exists()
+    assert closed.events.filter(kind="secrecy_marked").count() == 2  # the log keeps both
+    sweep(later(years=3), django_capture_on_commit_callbacks)
+    answer.refresh_from_db()
+    assert answer.reason == DISPOSED  # the answer's marking stands, its text goes with the case
