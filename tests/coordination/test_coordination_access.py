@@ -23,6 +23,9 @@ COORDINATION_URLS = {
     "webhook_deliveries": "get",
     "webhook_send_again": "post",
     "webhook_resume": "post",
+    "retention": "get",
+    "legal_hold": "post",
+    "disposals": "get",
 }
 
 
@@ -57,6 +60,9 @@ def world(db):
         "webhook_deliveries": [],
         "webhook_send_again": [delivery.pk],
         "webhook_resume": [subscription.public_id],
+        "retention": [journey.public_id],
+        "legal_hold": [journey.public_id],
+        "disposals": [],
     }
     users = {
         "citizen (the applicant)": journey.applicant,
