@@ -99,7 +99,10 @@ class PortalCollector:
         yield age
 
         queues = {slug: f"unit.{slug}" for slug in units.values()}
-        lengths = _broker_queue_lengths([*queues.values(), "portal", "webhooks"])
+        # The dead-letter queue exists on RabbitMQ only (portal/celery.py); elsewhere it reads 0.
+        from portal.celery import DEAD_LETTERS
+
+        lengths = _broker_queue_lengths([*queues.values(), "portal", "webhooks", DEAD_LETTERS])
         yield GaugeMetricFamily(
             "portal_broker_up",
             "1 if the broker answered this scrape.",

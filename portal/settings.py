@@ -341,13 +341,16 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
 
-# Celery. The filesystem transport needs no server; point CELERY_BROKER_URL at Redis in production.
-# The host in the filesystem URL means nothing to that transport; without one, kombu warns
-# "No hostname was supplied" on every connection.
+# Celery. The filesystem transport needs no server; in production point CELERY_BROKER_URL at
+# Redis (redis://) or RabbitMQ (amqp://user:password@host:5672/vhost): docs/reliability.md,
+# "Which broker". The host in the filesystem URL means nothing to that transport; without one,
+# kombu warns "No hostname was supplied" on every connection.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
+BROKER_IS_RABBITMQ = CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
 # At-least-once delivery; every task is idempotent, so a repeat is harmless and a loss is not.
 # A task runs at most CELERY_TASK_TIME_LIMIT seconds; Redis hands an unacknowledged message to
-# another worker only after the visibility timeout, which must be longer.
+# another worker only after the visibility timeout, which must be longer. (RabbitMQ has none:
+# it hands the messages of a consumer whose connection closed to another at once.)
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "120"))
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 10
 CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
@@ -365,6 +368,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 5,
     "socket_keepalive": True,
 }
+if BROKER_IS_RABBITMQ:
+    # The same in py-amqp's words, and publisher confirms: every publish waits for RabbitMQ's
+    # ack (given once a quorum queue has the message on disk) and raises on a nack, so a task
+    # counts as published only when the broker has it. Heartbeats every 15 s find a silent
+    # broker (or a silent worker, for RabbitMQ) within about 30 s.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "confirm_publish": True,
+        "read_timeout": 30,
+        "write_timeout": 30,
+    }
+    CELERY_BROKER_HEARTBEAT = 15
+# Every queue is declared a quorum queue with a dead-letter exchange (portal/celery.py), on
+# every broker alike: RabbitMQ acts on it, Redis and the filesystem transport ignore it. With
+# quorum queues, workers use a prefetch per consumer (they refuse the global one).
+CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
+CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = "quorum"
+CELERY_WORKER_DETECT_QUORUM_QUEUES = True
+# A message RabbitMQ has handed out this many times more without an acknowledgement (its worker
+# died, or rejected it, each time) goes to the dead-letter queue instead of round again. A
+# queue's arguments cannot change once it exists: changing this means deleting the queues.
+RABBITMQ_DELIVERY_LIMIT = 10
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"

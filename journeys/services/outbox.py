@@ -69,17 +69,20 @@ def publish_resume() -> None:
 def publishing_connection(task: Task) -> Connection:
     """A connection of its own (not the app's pool, whose timeouts suit the workers) that gives
     up on a silent broker within OUTBOX_PUBLISH_TIMEOUT_SECONDS at each step: connecting, and
-    each command (the channel's PING, the LPUSH)."""
+    each command (on Redis the channel's PING, the LPUSH; on RabbitMQ the handshake, each
+    declaration, the publish and the wait for its confirm)."""
     timeout = settings.OUTBOX_PUBLISH_TIMEOUT_SECONDS
-    return task.app.connection_for_write(
-        connect_timeout=timeout,
-        # One try to connect: kombu otherwise sleeps and tries again (2 s for a refused one).
-        transport_options={
-            "socket_connect_timeout": timeout,
-            "socket_timeout": timeout,
-            "max_retries": 0,
-        },
-    )
+    # One try to connect: kombu otherwise sleeps and tries again (2 s for a refused one).
+    connection = task.app.connection_for_write(connect_timeout=timeout)
+    if connection.transport.driver_type == "amqp":
+        # py-amqp's connect_timeout covers the TCP connect and the AMQP handshake; its read
+        # timeout also bounds the wait for the publisher confirm, which is asked for here
+        # whatever the app's options: a row counts as published only once RabbitMQ has it.
+        options = {"read_timeout": timeout, "write_timeout": timeout, "confirm_publish": True}
+    else:
+        options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+    connection.transport_options.update(options, max_retries=0)
+    return connection
 
 
 def outbox_publish(rows: QuerySet, *, now: dt.datetime, after_commit: bool = True) -> int:
