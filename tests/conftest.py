@@ -1,6 +1,7 @@
 import pytest
 
 from journeys.graph import step_dependencies
+from tests.brokers import BROKERS, RabbitMQVhost, RedisDatabase, forget_pooled_connections
 from tests.factories import catalogue_in_database, load_catalogue, make_units
 from tests.identity.fixtures import eid, identity_provider, staff_sso
 
@@ -84,16 +85,40 @@ def house(catalogue):
     return catalogue["extend-a-house"]
 
 
+@pytest.fixture(params=BROKERS)
+def celery_broker(request, settings, monkeypatch):
+    """The broker a real-worker test runs on, once on each (the test's id says which): the Redis
+    database of CELERY_BROKER_URL (the Makefile's TEST_BROKER_URL), or a virtual host of the
+    test's own on the machine's RabbitMQ (TEST_RABBITMQ_URL). It starts empty. The portal's own
+    app publishes there (Celery lets CELERY_BROKER_URL in the environment win over its
+    configuration), and so do the workers tests.workers starts. Neither is optional: without
+    the broker the test fails and says why."""
+    from journeys.services.outbox import publish_resume
+
+    if request.param == "redis":
+        if not settings.CELERY_BROKER_URL.startswith("redis://"):
+            pytest.fail(
+                "The worker tests need CELERY_BROKER_URL pointing at Redis (see the Makefile)."
+            )
+        broker = RedisDatabase(settings.CELERY_BROKER_URL)
+    else:
+        broker = RabbitMQVhost().create()
+    monkeypatch.setenv("CELERY_BROKER_URL", broker.url)
+    forget_pooled_connections()
+    broker.flush()
+    publish_resume()  # no pause left by a test that met a dead broker
+    yield broker
+    forget_pooled_connections()
+    broker.close()
+
+
 @pytest.fixture
-def celery_worker(transactional_db, tmp_path, settings):
-    """A real `celery worker` process consuming every unit queue over the real Redis broker."""
-    from tests.workers import WorkerProcess, flush_broker
+def celery_worker(transactional_db, celery_broker, tmp_path):
+    """A real `celery worker` process consuming every unit queue over the test's broker."""
+    from tests.workers import WorkerProcess
     from units.models import Unit
 
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.fail("The worker tests need CELERY_BROKER_URL pointing at Redis (see the Makefile).")
     make_units()
-    flush_broker()
     queues = ["portal", *(unit.queue_name for unit in Unit.objects.all())]
     worker = WorkerProcess(queues, tmp_path / "worker.log").start()
     yield worker

@@ -12,19 +12,16 @@ from django.db import connection
 
 from journeys.models import FailedTask, Handoff, Journey
 from tests.factories import load_catalogue, submitted_journey
-from tests.workers import WORKER_APPLICATION_NAME, WorkerProcess, flush_broker, wait_for
+from tests.workers import WORKER_APPLICATION_NAME, WorkerProcess, wait_for
 from units.models import Unit
 
 pytestmark = pytest.mark.celery_worker
 
 
 @pytest.fixture
-def one_process_worker(transactional_db, tmp_path, settings):
+def one_process_worker(transactional_db, celery_broker, tmp_path):
     """Start a real worker with one pool process, consuming every unit queue."""
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.fail("The worker tests need CELERY_BROKER_URL pointing at Redis (see the Makefile).")
     load_catalogue()
-    flush_broker()
     started = []
 
     def start(**env) -> WorkerProcess:

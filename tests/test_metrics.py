@@ -9,6 +9,7 @@ from kombu import Connection
 from prometheus_client.parser import text_string_to_metric_families
 
 from journeys.models import FailedTask, Handoff
+from portal.celery import DEAD_LETTERS, dead_letters_queue
 from tests.factories import bulk_queued_steps, submitted_journey
 from tests.journey_types import journey_type, make_test_units
 from tests.workers import flush_broker
@@ -83,6 +84,22 @@ def test_a_broker_that_does_not_answer_is_reported_not_fatal(client, scraping, m
     got = samples(response)
     assert got[("portal_broker_up", ())] == 0
     assert not any(name == "portal_broker_queue_messages" for name, _ in got)
+
+
+@pytest.mark.parametrize("celery_broker", ["rabbitmq"], indirect=True)
+def test_on_rabbitmq_a_scrape_reads_the_dead_letter_queue(client, scraping, celery_broker):
+    trail = journey_type(parallel=1, chain=0)
+    queue = trail.steps.get().unit.queue_name
+    with Connection(celery_broker.url) as connection:  # as a worker declares it, with one in
+        dead_letters_queue()(connection.default_channel).declare()
+        producer = connection.Producer()
+        producer.publish({"task": "gone"}, exchange=DEAD_LETTERS, routing_key=queue)
+
+    got = samples(client.get("/metrics", headers=scraping))
+
+    assert got[("portal_broker_up", ())] == 1
+    assert got[("portal_broker_queue_messages", (("queue", DEAD_LETTERS),))] == 1
+    assert got[("portal_broker_queue_messages", (("queue", queue),))] == 0  # never declared
 
 
 @pytest.mark.parametrize("units", [2, 20])

@@ -1,31 +1,31 @@
 """Real Celery worker processes for the tests whose subject is the handoff.
 
-The worker is a separate `celery worker` process consuming the unit queues over the real Redis
-broker and writing to the test PostgreSQL database; nothing about Celery is mocked.
+The worker is a separate `celery worker` process consuming the unit queues over the real broker
+(Redis or RabbitMQ, tests/brokers.py) and writing to the test PostgreSQL database; nothing about
+Celery is mocked.
 """
 
 import os
-import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-import redis
-from django.conf import settings
 from django.db import connection
+
+from tests.brokers import (
+    RabbitMQVhost,
+    RedisDatabase,
+    current_broker_url,
+)
+from tests.netns import in_namespace
 
 ROOT = Path(__file__).resolve().parent.parent
 # Where a worker started with `hooks_dir` records each task run (tests/reliability/worker_hooks.py).
 TASK_RUNS_TABLE = "reliability_task_run"
 WORKER_APPLICATION_NAME = "portal-test-worker"
-
-
-def in_namespace(netns: str | None) -> list[str]:
-    """The prefix that runs a command on another host: in the network namespace `netns`
-    (tests/reliability/hosts.py), or here if None."""
-    return ["ip", "netns", "exec", netns] if netns else []
 
 
 def database_url() -> str:
@@ -65,7 +65,7 @@ class WorkerProcess:
         env = {
             **os.environ,
             "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": self.broker_url or settings.CELERY_BROKER_URL,
+            "CELERY_BROKER_URL": self.broker_url or current_broker_url(),
             "SECRET_KEY": "test-only-secret-key",
             "DEBUG": "0",
             # Names the worker's PostgreSQL sessions (libpq reads it), so a test can tell them
@@ -94,6 +94,9 @@ class WorkerProcess:
                 f"--concurrency={self.concurrency}",
                 "--without-mingle",
                 "--without-gossip",
+                # A node name of its own: two workers of one name cannot both listen for remote
+                # control on RabbitMQ (their pidbox queue is exclusive to one connection).
+                f"--hostname={self.log_path.stem}-{uuid.uuid4().hex[:8]}@%h",
                 "-Q",
                 ",".join(self.queues),
                 *hooks,
@@ -146,78 +149,14 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, worker=No
 
 
 def flush_broker() -> None:
-    """Start from an empty broker database, so no message of an earlier test is delivered."""
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    """Start from an empty broker, so no message of an earlier test is delivered: the one the
+    portal's app publishes to (the test's, see tests/brokers.py)."""
+    broker_at(current_broker_url()).flush()
 
 
-class RedisServer:
-    """A Redis server of the test's own, on its own port, keeping nothing on disk; on this host,
-    or listening on `address` in the network namespace `netns`."""
-
-    def __init__(
-        self, port: int, folder: Path, *, address: str = "127.0.0.1", netns: str | None = None
-    ):
-        self.port = port
-        self.folder = folder
-        self.address = address
-        self.netns = netns
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return self.url_of(0)
-
-    def url_of(self, db: int) -> str:
-        return f"redis://{self.address}:{self.port}/{db}"
-
-    def start(self) -> "RedisServer":
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [
-                *in_namespace(self.netns),
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                self.address,
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.folder),
-                # Clients on other hosts, without a password: a test network of its own.
-                *(["--protected-mode", "no"] if self.netns else []),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(self._answers, 10, f"redis-server on port {self.port}")
-        return self
-
-    def _answers(self) -> bool:
-        try:
-            return redis.Redis.from_url(self.url).ping()
-        except redis.exceptions.ConnectionError:
-            return False
-
-    def kill(self) -> None:
-        """SIGKILL: whatever it held in memory is gone."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-    def freeze(self) -> None:
-        """SIGSTOP: connections are still accepted by the kernel, nothing is answered."""
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.thaw()
-        self.kill()
+def broker_at(url: str) -> RedisDatabase | RabbitMQVhost:
+    """The broker at `url`: a Redis database, or a virtual host on the machine's RabbitMQ."""
+    return RedisDatabase(url) if url.startswith("redis://") else RabbitMQVhost.at(url)
 
 
 class RelayProcess:

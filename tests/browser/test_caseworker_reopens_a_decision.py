@@ -3,29 +3,23 @@ the food-business registration has reached Environment & Health: a real worker t
 from the real broker afterwards, and it changes nothing. Approved again, the registration is
 handed on once. The applicant is told."""
 
-import redis
-from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from journeys.models import ApplicantMessage, Handoff, JourneyEvent, Step
 from tests.browser.conftest import log_in
 from tests.factories import CAFE_ANSWERS, make_caseworker, make_units, submitted_journey
-from tests.workers import WorkerProcess, flush_broker, wait_for
+from tests.workers import WorkerProcess, wait_for
 from units.models import Unit
 
 
-def waiting_in_broker(queue: str) -> int:
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(queue)
-
-
 def test_reopening_a_decision_cancels_the_handoff_still_in_the_broker(
-    page, live_server, cafe, assert_accessible, tmp_path
+    page, live_server, celery_broker, cafe, assert_accessible, tmp_path
 ):
     make_units()
     quiet = {**CAFE_ANSWERS, "outdoor_seating": False, "uses_lpg": False, "serves_alcohol": False}
     journey = submitted_journey(cafe, answers=quiet)  # its steps received in-process
-    flush_broker()  # ... so the submission's own messages are dropped
+    celery_broker.flush()  # ... so the submission's own messages are dropped
     permit = journey.steps.get(step_type__key="building-permit")
     food = journey.steps.get(step_type__key="food-registration")
     make_caseworker(permit.unit, username="planner")
@@ -39,7 +33,9 @@ def test_reopening_a_decision_cancels_the_handoff_still_in_the_broker(
     page.get_by_role("button", name="Record the decision").click()
     expect(page.get_by_text("Decision recorded.")).to_be_visible()
     handoff = Handoff.objects.get(step=food, kind=Handoff.Kind.ACTIVATE)
-    wait_for(lambda: waiting_in_broker(food.unit.queue_name) == 1, 10, "the handoff published")
+    wait_for(
+        lambda: celery_broker.queue_length(food.unit.queue_name) == 1, 10, "the handoff published"
+    )
 
     # Reopened while the message waits in Environment & Health's queue.
     assert_accessible(page, "case, decided, with the reopen form")
@@ -50,7 +46,7 @@ def test_reopening_a_decision_cancels_the_handoff_still_in_the_broker(
     expect(page.get_by_text("The decision is reopened.")).to_be_visible()
     handoff.refresh_from_db()
     assert handoff.superseded_at is not None
-    assert waiting_in_broker(food.unit.queue_name) == 1  # still there
+    assert celery_broker.queue_length(food.unit.queue_name) == 1  # still there
 
     # A real worker now takes it: it runs and changes nothing.
     queues = ["portal", *(unit.queue_name for unit in Unit.objects.all())]
@@ -58,7 +54,7 @@ def test_reopening_a_decision_cancels_the_handoff_still_in_the_broker(
     try:
         wait_for(
             lambda: (
-                waiting_in_broker(food.unit.queue_name) == 0
+                celery_broker.queue_length(food.unit.queue_name) == 0
                 and "handoff_deliver" in worker.output()
                 and "succeeded" in worker.output()
             ),

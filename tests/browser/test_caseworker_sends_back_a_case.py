@@ -12,7 +12,7 @@ from journeys.models import Handoff, JourneyEvent, Step
 from tests.browser.conftest import log_in
 from tests.factories import decide, deliver_all, make_caseworker, submitted_journey
 from tests.journey_types import FIELDS, TRAIL_ANSWERS, make_test_units
-from tests.workers import WorkerProcess, flush_broker, wait_for
+from tests.workers import WorkerProcess, wait_for
 from units.models import Unit
 
 
@@ -51,7 +51,7 @@ def events(step: Step, kind: str) -> int:
 
 
 def test_a_send_back_recalls_the_queued_successor_through_a_real_worker(
-    page, live_server, assert_accessible, tmp_path
+    page, live_server, celery_broker, assert_accessible, tmp_path
 ):
     journey_type = survey_with_two_successors()
     answers = {f["key"]: TRAIL_ANSWERS[f["key"]] for f in FIELDS if f["key"] in TRAIL_ANSWERS}
@@ -59,7 +59,7 @@ def test_a_send_back_recalls_the_queued_successor_through_a_real_worker(
     steps = {s.step_type.key: s for s in journey.steps.select_related("step_type", "unit")}
     decide(steps["survey"], now=timezone.now())
     deliver_all()  # both successors received in-process
-    flush_broker()  # ... so only what the send-back publishes is in the broker
+    celery_broker.flush()  # ... so only what the send-back publishes is in the broker
     planning, inspection = steps["planning"], steps["inspection"]
     planning.refresh_from_db()
     assert planning.status == Step.Status.QUEUED

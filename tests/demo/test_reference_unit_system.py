@@ -27,7 +27,7 @@ from demo.reference_system import Config, ReferenceSystem
 from journeys.models import JourneyEvent, Step
 from tests.factories import submitted_journey
 from tests.journey_types import journey_type, unit_for
-from tests.workers import WorkerProcess, database_url, flush_broker, wait_for
+from tests.workers import WorkerProcess, database_url, wait_for
 from units.models import Unit
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -357,7 +357,7 @@ def _subscriptions_endpoint_exists() -> bool:
     reason="/api/v1/subscriptions/ does not exist in this build yet (webhook subscriptions)",
 )
 def test_end_to_end_the_client_subscribes_receives_step_queued_and_approves(
-    live_server, tmp_path, reference, external_step, settings
+    live_server, celery_broker, tmp_path, reference, external_step, settings
 ):
     """A real worker hands the step to the external unit and delivers the signed event; the
     reference client, subscribed through the API, verifies it and approves the step."""
@@ -373,7 +373,7 @@ def test_end_to_end_the_client_subscribes_receives_step_queued_and_approves(
             "unit": unit.slug,
         },
     )
-    flush_broker()
+    celery_broker.flush()
     worker = WorkerProcess(
         ["portal", "webhooks", *(u.queue_name for u in Unit.objects.all())],
         tmp_path / "worker.log",

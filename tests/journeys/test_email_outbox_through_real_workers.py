@@ -1,4 +1,4 @@
-"""Outgoing e-mails through a real Celery worker process over the real Redis broker: a lost
+"""Outgoing e-mails through a real Celery worker process over the real broker: a lost
 publish is sent by the sweep exactly once, and an e-mail whose retries run out is a dead letter
 coordinators see, which the sweep leaves alone."""
 
@@ -11,7 +11,7 @@ from journeys import services
 from journeys.models import FailedTask, OutgoingEmail
 from journeys.services import emails
 from tests.factories import load_catalogue, make_user
-from tests.workers import WorkerProcess, flush_broker, wait_for
+from tests.workers import WorkerProcess, wait_for
 from units.models import Unit
 
 pytestmark = pytest.mark.celery_worker
@@ -78,12 +78,9 @@ def test_an_email_whose_publish_was_lost_is_sent_by_the_sweep_exactly_once(
 
 
 @pytest.fixture
-def worker_without_a_mail_server(transactional_db, tmp_path, settings):
+def worker_without_a_mail_server(transactional_db, celery_broker, tmp_path):
     """A real worker whose mail server refuses connections, with no retries left to try."""
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.fail("The worker tests need CELERY_BROKER_URL pointing at Redis (see the Makefile).")
     load_catalogue()
-    flush_broker()
     queues = ["portal", *(unit.queue_name for unit in Unit.objects.all())]
     env = {
         "CELERY_TASK_MAX_RETRIES": "0",

@@ -1,5 +1,6 @@
 """Receipts and decision letters printed by a real Celery worker process after the commit of the
-submission and the decision, over the real Redis broker, and stored where the portal reads them."""
+submission and the decision, over the real broker (Redis, and RabbitMQ), and stored where the
+portal reads them."""
 
 import io
 
@@ -9,16 +10,15 @@ from pypdf import PdfReader
 from journeys.models import Document
 from tests.factories import decide, deliver_all, make_units, make_user, submitted_journey
 from tests.journey_types import journey_type
-from tests.workers import WorkerProcess, flush_broker, wait_for
+from tests.workers import WorkerProcess, wait_for
 
 pytestmark = pytest.mark.celery_worker
 
 
 @pytest.fixture
-def worker(transactional_db, tmp_path, settings):
+def worker(transactional_db, celery_broker, tmp_path, settings):
     """A worker on the portal's own queue, storing documents in this test's folder."""
     make_units()
-    flush_broker()
     process = WorkerProcess(
         ["portal"], tmp_path / "worker.log", env={"DOCUMENTS_ROOT": str(settings.DOCUMENTS_ROOT)}
     ).start()

@@ -1,5 +1,8 @@
-"""Fault injection: real PostgreSQL, a Redis server started here on its own port, real worker
-processes. Each test records its figures; `manage.py reliability_figures` prints them."""
+"""Fault injection: real PostgreSQL, real worker processes and a real broker of the test's own,
+each test once on Redis and once on RabbitMQ (the test id says which): a Redis server started
+here on its own port; on RabbitMQ a virtual host of the test's own on the machine's node, or a
+node of the test's own for a test that kills, freezes or restarts the broker (marker
+`broker_faults`). Each test records its figures; `manage.py reliability_figures` prints them."""
 
 import json
 import os
@@ -12,13 +15,22 @@ from django.db import connection
 
 from journeys import tasks
 from journeys.services.outbox import publish_resume
+from portal.celery import PortalAMQP
+from tests.brokers import (
+    BROKERS,
+    RabbitMQNode,
+    RabbitMQVhost,
+    RedisServer,
+    forget_pooled_connections,
+)
 from tests.factories import make_units
 from tests.reliability.faults import RELAY_ENV
 from tests.webhooks.conftest import private_addresses, start_receiver, subscribe  # noqa: F401
-from tests.workers import TASK_RUNS_TABLE, RedisServer, RelayProcess, WorkerProcess
+from tests.workers import TASK_RUNS_TABLE, RelayProcess, WorkerProcess
 
 FIGURES = Path(os.environ.get("RELIABILITY_FIGURES", settings.VAR_DIR / "reliability.json"))
 BASE_PORT = 6390 + (os.getpid() % 50)
+RABBITMQ_PORT = 5700 + (os.getpid() % 50)
 
 
 def pytest_collection_modifyitems(items):
@@ -40,24 +52,36 @@ def record_figures(request):
     return record
 
 
-@pytest.fixture
-def own_redis(tmp_path):
-    server = RedisServer(BASE_PORT, tmp_path / "redis").start()
+@pytest.fixture(params=BROKERS)
+def own_broker(request, tmp_path):
+    """The test's broker (tests/brokers.py), empty: a Redis server of its own, keeping nothing
+    on disk; on RabbitMQ a virtual host of its own, or a node of its own if the test is marked
+    `broker_faults`."""
+    if request.param == "redis":
+        server = RedisServer(BASE_PORT, tmp_path / "redis").start()
+    elif request.node.get_closest_marker("broker_faults"):
+        server = RabbitMQNode(RABBITMQ_PORT, tmp_path / "rabbitmq").start()
+    else:
+        server = RabbitMQVhost().create()
     yield server
-    server.stop()
+    server.close()
 
 
 @pytest.fixture
-def broker(own_redis, monkeypatch):
-    """Point the portal's own Celery app at the test's Redis: Celery lets CELERY_BROKER_URL in
+def broker(own_broker, monkeypatch):
+    """Point the portal's own Celery app at the test's broker: Celery lets CELERY_BROKER_URL in
     the environment win over any configuration, so the outbox publishes there exactly as it does
-    in production (its own short-timeout connection). Yields an app for sending other tasks."""
-    monkeypatch.setenv("CELERY_BROKER_URL", own_redis.url)
-    assert tasks.handoff_deliver.app.conf.broker_write_url == own_redis.url
+    in production (its own short-timeout connection). Yields an app for sending other tasks,
+    which declares the queues as the portal's does (a RabbitMQ queue is declared one way only)."""
+    monkeypatch.setenv("CELERY_BROKER_URL", own_broker.url)
+    assert tasks.handoff_deliver.app.conf.broker_write_url == own_broker.url
+    forget_pooled_connections()
     publish_resume()  # no pause left over from an earlier test's dead broker
-    app = Celery("portal-reliability", broker=own_redis.url, set_as_current=False)
+    app = Celery("portal-reliability", broker=own_broker.url, amqp=PortalAMQP, set_as_current=False)
+    app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
     yield app
     app.close()
+    forget_pooled_connections()
     publish_resume()
 
 
@@ -70,8 +94,8 @@ def hooks_dir(tmp_path) -> Path:
 
 
 @pytest.fixture
-def start_worker(transactional_db, own_redis, tmp_path, hooks_dir):
-    """Start real worker processes on the test's Redis, consuming every unit queue and the
+def start_worker(transactional_db, own_broker, tmp_path, hooks_dir):
+    """Start real worker processes on the test's broker, consuming every unit queue and the
     webhooks' (or the `queues` given), each task run recorded in TASK_RUNS_TABLE by the worker
     itself."""
     from units.models import Unit
@@ -91,7 +115,7 @@ def start_worker(transactional_db, own_redis, tmp_path, hooks_dir):
         worker = WorkerProcess(
             queues,
             tmp_path / f"{name}.log",
-            broker_url=own_redis.url,
+            broker_url=own_broker.url,
             hooks_dir=hooks_dir,
             **options,
         ).start()
@@ -106,15 +130,15 @@ def start_worker(transactional_db, own_redis, tmp_path, hooks_dir):
 
 
 @pytest.fixture
-def start_relay(own_redis, tmp_path):
-    """Start the real outbox relay (`manage.py outbox_relay`) on the test's Redis; it runs the
+def start_relay(own_broker, tmp_path):
+    """Start the real outbox relay (`manage.py outbox_relay`) on the test's broker; it runs the
     sweeps on its real clock, with the grace period and interval of RELAY_ENV."""
     started = []
 
     def start(env: dict | None = None) -> RelayProcess:
         relay = RelayProcess(
             tmp_path / f"relay-{len(started)}.log",
-            broker_url=own_redis.url,
+            broker_url=own_broker.url,
             env=env or RELAY_ENV,
         ).start()
         started.append(relay)

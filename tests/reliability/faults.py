@@ -16,7 +16,6 @@ import urllib.request
 from email.header import decode_header, make_header
 from pathlib import Path
 
-import redis
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -35,7 +34,7 @@ RELAY_ENV = {"HANDOFF_GRACE_SECONDS": "20", "HANDOFF_SWEEP_INTERVAL_SECONDS": "5
 # Decisions ---------------------------------------------------------------------------------
 
 
-def permits_in_progress(cafe, count: int, broker_url: str):
+def permits_in_progress(cafe, count: int, broker):
     """`count` café applications whose building permit is claimed by one caseworker of Urban
     Planning; approving one makes the food-business registration ready in Environment & Health,
     whose one member is told by e-mail. The setup's own e-mails are sent in-process and its
@@ -50,7 +49,7 @@ def permits_in_progress(cafe, count: int, broker_url: str):
         step = submitted_journey(cafe, applicant).steps.get(step_type=permit)
         steps.append(services.step_claim(step=step, by=caseworker, now=timezone.now()))
     send_emails()
-    redis.Redis.from_url(broker_url).flushdb()
+    broker.flush()
     return caseworker, steps
 
 
@@ -210,15 +209,9 @@ def process_alive(pid: int) -> bool:
 # The broker --------------------------------------------------------------------------------
 
 
-def broker_backlog(url: str) -> dict:
-    """Messages waiting in the broker's queues, and taken but not acknowledged."""
-    client = redis.Redis.from_url(url)
-    queued = sum(client.llen(key) for key in client.scan_iter() if client.type(key) == b"list")
-    return {"queued": queued, "unacked": client.hlen("unacked")}
-
-
-def broker_idle(url: str) -> bool:
-    return broker_backlog(url) == {"queued": 0, "unacked": 0}
+def broker_idle(broker) -> bool:
+    """No message waiting in the broker's queues, and none taken but not acknowledged."""
+    return broker.backlog() == {"queued": 0, "unacked": 0}
 
 
 def relay_rounds(log: str) -> dict:

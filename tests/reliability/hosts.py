@@ -35,7 +35,8 @@ from pathlib import Path
 
 from django.db import connection
 
-from tests.workers import ROOT, in_namespace, wait_for
+from tests.netns import in_namespace
+from tests.workers import ROOT, wait_for
 
 ADDRESSES = "10.231"  # a private range this project's machines do not use
 PREFIX = "portal"

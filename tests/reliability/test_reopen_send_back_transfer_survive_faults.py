@@ -15,7 +15,6 @@ from journeys.models import Handoff, JourneyEvent, Step
 from journeys.services.handoffs import handoffs_publish
 from tests.factories import make_caseworker
 from tests.reliability.faults import (
-    broker_backlog,
     broker_idle,
     catch_an_activation,
     decide_in_process,
@@ -45,9 +44,9 @@ def _activations(step_ids, since) -> dict[int, int]:
 
 @pytest.mark.timeout(500)
 def test_reopened_decisions_handoffs_published_twice_to_two_workers_change_nothing(
-    broker, own_redis, start_worker, start_relay, cafe, record_figures
+    broker, own_broker, start_worker, start_relay, cafe, record_figures
 ):
-    caseworker, steps = permits_in_progress(cafe, 60, own_redis.url)
+    caseworker, steps = permits_in_progress(cafe, 60, own_broker)
     since = timezone.now()
     decide_in_process(steps, caseworker)  # no worker yet: 60 activations wait in the broker
     reopened = steps[:20]
@@ -63,7 +62,7 @@ def test_reopened_decisions_handoffs_published_twice_to_two_workers_change_nothi
     )
     ids = list(activations.values_list("pk", flat=True))
     republished = handoffs_publish(ids, after_commit=False)  # every one a second time
-    waiting = broker_backlog(own_redis.url)["queued"]
+    waiting = own_broker.backlog()["queued"]
     workers = [start_worker("first"), start_worker("second")]
     relay = start_relay()
 
@@ -71,7 +70,7 @@ def test_reopened_decisions_handoffs_published_twice_to_two_workers_change_nothi
         return all(r.get("SUCCESS") == 2 for r in task_runs(HANDOFF_TASK, ids).values())
 
     wait_for(both_copies_ran, 180, "both copies of every handoff", workers[0])
-    wait_for(lambda: broker_idle(own_redis.url), 60, "every message consumed", workers[0])
+    wait_for(lambda: broker_idle(own_broker), 60, "every message consumed", workers[0])
     time.sleep(25)  # past the relay's grace period: a superseded handoff must not be swept
 
     # The reopened steps are decided again: their successors are handed on anew.
@@ -86,7 +85,7 @@ def test_reopened_decisions_handoffs_published_twice_to_two_workers_change_nothi
         "the new handoffs delivered",
         workers[0],
     )
-    wait_for(lambda: broker_idle(own_redis.url), 60, "every message consumed", workers[0])
+    wait_for(lambda: broker_idle(own_broker), 60, "every message consumed", workers[0])
     time.sleep(2)
 
     food = {s.journey_id: s for s in _food_steps(steps)}
@@ -130,9 +129,9 @@ def test_reopened_decisions_handoffs_published_twice_to_two_workers_change_nothi
 
 @pytest.mark.timeout(500)
 def test_transfers_and_send_backs_with_a_worker_child_killed_mid_activation(
-    broker, own_redis, start_worker, start_relay, hooks_dir, cafe, record_figures
+    broker, own_broker, start_worker, start_relay, hooks_dir, cafe, record_figures
 ):
-    caseworker, steps = permits_in_progress(cafe, 40, own_redis.url)
+    caseworker, steps = permits_in_progress(cafe, 40, own_broker)
     decide_in_process(steps, caseworker)
     worker = start_worker()
     relay = start_relay()
@@ -201,7 +200,7 @@ def test_transfers_and_send_backs_with_a_worker_child_killed_mid_activation(
         "every sent-back step handed on again",
         worker,
     )
-    wait_for(lambda: broker_idle(own_redis.url), 60, "every message consumed", worker)
+    wait_for(lambda: broker_idle(own_broker), 60, "every message consumed", worker)
     time.sleep(2)
 
     counts = _activations([s.pk for s in transferred], since)

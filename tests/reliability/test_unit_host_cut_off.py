@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -37,6 +36,7 @@ from django.utils import timezone
 
 from journeys import services
 from journeys.models import Handoff, Step
+from tests.brokers import RedisServer
 from tests.factories import (
     CAFE_ANSWERS,
     load_catalogue,
@@ -47,7 +47,6 @@ from tests.factories import (
 )
 from tests.reliability.faults import (
     CaseworkerBrowser,
-    broker_backlog,
     broker_idle,
     delivery_figures,
     everything_delivered,
@@ -67,7 +66,6 @@ from tests.reliability.hosts import (
 from tests.workers import (
     ROOT,
     TASK_RUNS_TABLE,
-    RedisServer,
     RelayProcess,
     WorkerProcess,
     wait_for,
@@ -164,7 +162,7 @@ class Deployment:
         return relay.start()
 
     def queue_length(self, queue: str) -> int:
-        return redis.Redis.from_url(self.broker.url).llen(queue)
+        return self.broker.queue_length(queue)
 
     def stop(self) -> None:
         """Stop every process, side by side (a worker's warm shutdown takes seconds)."""
@@ -222,7 +220,7 @@ def deployment(django_db_blocker, monkeypatch, tmp_path):
         network.remove()
 
 
-def permits_in_progress_by_office(cafe, broker_url: str) -> tuple:
+def permits_in_progress_by_office(cafe, broker: RedisServer) -> tuple:
     """For each office, BEFORE + DURING + AFTER café applications whose premises' postcode sends
     the food registration there, with the building permit claimed by one caseworker of Urban
     Planning; each office has one member, told of each new case by e-mail. The setup's own
@@ -251,7 +249,7 @@ def permits_in_progress_by_office(cafe, broker_url: str) -> tuple:
             for _ in range(BEFORE + DURING + AFTER)
         ]
     send_emails()
-    redis.Redis.from_url(broker_url).flushdb()
+    broker.flush()
     return caseworker, steps
 
 
@@ -286,7 +284,7 @@ def test_a_unit_host_cut_off_for_two_minutes_gets_its_handoffs_after_and_the_oth
     deployment, record_figures
 ):
     cafe = load_catalogue()["open-a-cafe"]
-    caseworker, steps = permits_in_progress_by_office(cafe, deployment.broker.url)
+    caseworker, steps = permits_in_progress_by_office(cafe, deployment.broker)
     with connection.cursor() as cursor:  # each worker's task runs, as the workers record them
         cursor.execute(
             f"CREATE TABLE {TASK_RUNS_TABLE} (id bigserial PRIMARY KEY, task_id text, "
@@ -359,7 +357,7 @@ def test_a_unit_host_cut_off_for_two_minutes_gets_its_handoffs_after_and_the_oth
         "every handoff and e-mail after the link is back",
         workers[CUT_OFF],
     )
-    wait_for(lambda: broker_idle(deployment.broker.url), 120, "every message consumed")
+    wait_for(lambda: broker_idle(deployment.broker), 120, "every message consumed")
     time.sleep(3)  # a copy still on its way would run now
 
     # Counted afterwards, from the database and the mail files.
@@ -432,7 +430,7 @@ def test_a_unit_host_cut_off_for_two_minutes_gets_its_handoffs_after_and_the_oth
             str(sum(f[key] for f in per_office.values()))
             for key in ("emails_sent_twice", "emails_never_sent")
         ),
-        "broker_left": broker_backlog(deployment.broker.url),
+        "broker_left": deployment.broker.backlog(),
     }
     record_figures(figures)
 

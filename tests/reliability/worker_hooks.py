@@ -1,7 +1,7 @@
 """Evidence from inside a real worker, for the fault tests; loaded only by the workers they start
 (`celery worker --include tests.reliability.worker_hooks`, with RELIABILITY_HOOKS_DIR set).
 
-Nothing here changes what a task does. It adds two kinds of evidence:
+Nothing here changes what a task does. It adds two kinds of evidence, and one task of its own:
 
 - Every task run is a row in the table `reliability_task_run` (made by the test): written as the
   run starts (task_prerun) and marked with its state as it ends (task_postrun). A run killed
@@ -10,6 +10,8 @@ Nothing here changes what a task does. It adds two kinds of evidence:
   activation to run takes it (an atomic rename, so exactly one), and inside its transaction,
   after the step's UPDATE and before the commit, writes `started-<n>.json` (its process, its
   PostgreSQL backend, the step) and waits HOLD_SECONDS. The test kills it during that wait.
+- `crashes_its_worker`: a poison message. It kills the pool process that runs it, every time
+  (as a segfault or the kernel's OOM killer would), so it is never acknowledged.
 """
 
 import contextlib
@@ -18,6 +20,7 @@ import os
 import time
 from pathlib import Path
 
+from celery import shared_task
 from celery.signals import task_postrun, task_prerun
 from django.db import connection
 
@@ -73,3 +76,8 @@ def _step_activate_with_evidence(*, step, unit, now) -> None:
 
 
 handoffs._step_activate = _step_activate_with_evidence
+
+
+@shared_task(name="tests.reliability.crashes_its_worker")
+def crashes_its_worker(number: int) -> None:
+    os._exit(70)  # no exception, no cleanup: the process is gone mid-task

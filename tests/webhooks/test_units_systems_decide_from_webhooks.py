@@ -13,17 +13,16 @@ from api.clients import api_client_create
 from journeys.models import Handoff, Journey, Step
 from tests.factories import submitted_journey
 from tests.journey_types import journey_type, unit_for
-from tests.workers import WorkerProcess, flush_broker, wait_for
+from tests.workers import WorkerProcess, wait_for
 from units.models import Unit
 from webhooks.models import Delivery, Subscription
 
 
 @pytest.mark.timeout(240)
 def test_two_units_systems_decide_their_steps_from_webhooks(
-    transactional_db, live_server, settings, tmp_path, start_receiver
+    transactional_db, celery_broker, live_server, settings, tmp_path, start_receiver
 ):
     settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True  # the systems listen on 127.0.0.1
-    flush_broker()
     kind = journey_type(parallel=1, chain=1)  # parallel-1, then chain-1 in another unit
     systems = {}
     for key in ("parallel-1", "chain-1"):
