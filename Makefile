@@ -6,9 +6,11 @@ PORT ?= 8000
 # The demo's Tax Agency system (the reference client) listens for the portal's events here.
 EXTERNAL_PORT ?= $(shell echo $$(($(PORT) + 1)))
 
-# The suite runs against real PostgreSQL and Redis; override these to point elsewhere.
+# The suite runs against real PostgreSQL and Redis, and the real-worker and fault tests on
+# RabbitMQ as well (each test in a virtual host of its own); override these to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+TEST_RABBITMQ_URL ?= amqp://guest:guest@127.0.0.1:5672
 
 .PHONY: run test lint install install-dev messages assets openapi clean
 
@@ -76,9 +78,10 @@ lint: install-dev assets
 		ALLOWED_HOSTS=portal.example.org SITE_URL=https://portal.example.org DEBUG=0 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-## Set up and run the whole suite against PostgreSQL and Redis.
+## Set up and run the whole suite against PostgreSQL, Redis and RabbitMQ.
 test: install-dev assets messages lint
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+	TEST_RABBITMQ_URL=$(TEST_RABBITMQ_URL) \
 	SECRET_KEY=test-only-secret-key DEBUG=0 SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
