@@ -9,6 +9,7 @@ the relay's grace period (RELAY_ENV); nothing else differs from production.
 """
 
 import ast
+import logging
 import os
 import signal
 import statistics
@@ -173,8 +174,16 @@ def test_1000_events_while_the_receiver_is_down_all_arrive_in_order_when_it_retu
 
 @pytest.mark.timeout(300)
 def test_a_failing_and_a_hanging_receiver_do_not_delay_a_healthy_one(
-    broker, start_worker, start_relay, start_receiver, subscribe, record_figures
+    broker, start_worker, start_relay, start_receiver, subscribe, record_figures, settings, caplog
 ):
+    # The breaker's pause after a failed publish (OUTBOX_PUBLISH_PAUSE_SECONDS) is for a broker
+    # that is down, and this test takes none down. On a loaded machine a publish after commit can
+    # still miss its 0.25 s bound now and then (a RabbitMQ confirm or handshake, seen at load 10
+    # on 2 cores); the pause would then send every subscriber's events of the next 5 s through
+    # the relay, 2-3 s late, which is the broker's delay and not the receivers'. Without the
+    # pause, a missed publish delays only its own rows; how many there were is a figure.
+    settings.OUTBOX_PUBLISH_PAUSE_SECONDS = 0
+    caplog.set_level(logging.WARNING, logger="journeys.services.outbox")
     healthy = start_receiver("healthy")
     failing = start_receiver("failing", mode="fail")
     hanging = start_receiver("hanging", mode="hang", extra=["--hang-seconds=30"])
@@ -183,7 +192,7 @@ def test_a_failing_and_a_hanging_receiver_do_not_delay_a_healthy_one(
         for name, receiver in (("healthy", healthy), ("failing", failing), ("hanging", hanging))
     }
     events = Events(cycles=5)  # 15 events a journey
-    worker = start_worker(concurrency=4, env=WORKER_ENV)
+    worker = start_worker(concurrency=4, env=WORKER_ENV | {"OUTBOX_PUBLISH_PAUSE_SECONDS": "0"})
     start_relay(RELAY_WEBHOOKS_ENV)
     started = time.monotonic()
     journeys = events.produce(24, pause=0.2)
@@ -213,6 +222,8 @@ def test_a_failing_and_a_hanging_receiver_do_not_delay_a_healthy_one(
         "hanging_requests_received": len(hanging.events()),
         "hanging_attempts_timed_out": hanging_attempts,
         "hanging_delivered": rows["hanging"].filter(delivered_at__isnull=False).count(),
+        "publishes_that_missed_their_bound": caplog.text.count(" not published: ")
+        + worker.output().count(" not published: "),
     }
     record_figures(figures)
     assert figures["healthy_delivered"] == len(receipts) == expected
