@@ -132,6 +132,7 @@ def _render_journey(request, journey: Journey, escalate_form=None, contact_form=
             journey,
             for_applicant=False,
             disclosure=journey_disclosure(journey, request.user, steps=[r.step for r in rows]),
+            steps=[r.step for r in rows],
         ),
         "requests": selectors.journey_information_requests(journey),
         "failed_handoffs": list(
