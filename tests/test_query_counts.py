@@ -304,3 +304,17 @@ def test_each_benchmarked_page_runs_its_pinned_number_of_queries(client, trail, 
         client.get(url)  # the first request stamps a staff session; the insight fills its cache
         counted[name] = count_queries(client, url)
     assert counted == PINNED, counted
+
+
+def test_the_tracking_pages_refresh_reads_only_what_its_region_shows(client, trail, a_few):
+    """The 30 s refresh (htmx) swaps the progress region: the requests to answer, decisions
+    asked for and conversations outside it are not read for it."""
+    journey = a_few[0]
+    client.force_login(journey.applicant)
+    url = reverse("citizens:application_track", args=[journey.public_id])
+    client.get(url)
+    with CaptureQueriesContext(connection) as refresh:
+        response = client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert 'id="progress"' in response.content.decode()
+    assert len(refresh) == PINNED["citizen tracking page"] - 3, [q["sql"] for q in refresh]
