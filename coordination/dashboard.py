@@ -94,6 +94,7 @@ DASHBOARD_COLUMNS = [
     "journey_type",
     "submitted_at",
     "last_event_at",
+    "version",  # what its row is kept in the cache by (coordination.rows)
     "journey_type__name",
     "journey_type__translations",
     "journey_type__service_norm_days",
@@ -197,9 +198,9 @@ class Dashboard:
         """When the dashboard changes by time alone (journeys.freshness): at midnight (what
         is overdue by the day), or sooner when a step's due date passes, a journey's stalled
         period ends, a handoff's grace period ends, a row's "since" reads a minute more or a
-        journey's projection moves (`projections_attach`); the line times are read in one
-        query, each off an index. A dashboard filtered by age is drawn anew every time: its
-        line moves with every journey that reaches that age."""
+        journey's projection moves (`projections_attach`, or as its kept row remembers it); the
+        line times are read in one query, each off an index. A dashboard filtered by age is
+        drawn anew every time: its line moves with every journey that reaches that age."""
         now = self.now
         if self.filters.min_age_days:
             return now

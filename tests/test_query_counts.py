@@ -37,7 +37,9 @@ def assert_constant(client, urls, grow, django_assert_max_num_queries):
     for url, queries in small.items():
         with django_assert_max_num_queries(queries):
             client.get(url)
-        assert count_queries(client, url) == queries, url
+        # No more than with little data; fewer where what the page draws is kept (a dashboard
+        # row, coordination.rows, once drawn after the growth).
+        assert count_queries(client, url) <= queries, url
 
 
 @pytest.fixture
@@ -263,9 +265,10 @@ PINNED = {
     # an item under.
     "case page": 13,
     "unit lead's workload": 8,
-    # The page's journeys' steps, for projected dates and "at risk"; its version; when its
-    # rows next cross a line in time (due, stalled, a handoff's grace).
-    "coordinator dashboard": 11,
+    # Its version; when its rows next cross a line in time (due, stalled, a handoff's grace).
+    # Its journeys' steps (for projected dates and "at risk") are read only for rows drawn
+    # anew: here every row is kept from the first request (coordination.rows).
+    "coordinator dashboard": 10,
     "coordinator dashboard, stalled": 8,  # none stalled here: an empty list reads no rows
     "coordinator dashboard, overdue": 8,
     "insight": 4,  # its figures come from the cache
