@@ -253,7 +253,12 @@ def _render_case(request: HtmxHttpRequest, step: Step, status: int = 200, **form
         or SendBackForm(initial=initial, targets=targets),
         "transfer_form": forms.get("transfer_form")
         or TransferForm(initial=initial, units=services.transfer_targets(step)),
-        "events": selectors.journey_timeline(journey, for_applicant=False, disclosure=disclosure),
+        "events": selectors.journey_timeline(
+            journey,
+            for_applicant=False,
+            disclosure=disclosure,
+            steps=[row.step for row in steps],
+        ),
         "requests": selectors.journey_information_requests(journey),
         "disclosed_step_ids": disclosure.step_ids,
         "documents": documents,

@@ -358,9 +358,12 @@ def _render_track(
 ):
     """The tracking page; `invalid` is the (request, bound form) pair that failed validation.
     With a `validator` (a GET), the page carries it, and the refresh sends it back."""
+    # The 30 s refresh (htmx) replaces the progress region only: what the page shows outside it
+    # (requests to answer, decisions asked for, the conversations) is not read for it.
+    whole = not request.htmx
     open_requests = [
         (info, InformationAnswerForm(prefix=f"request-{info.pk}", journey=journey))
-        for info in selectors.journey_information_requests(journey)
+        for info in (selectors.journey_information_requests(journey) if whole else [])
         if info.is_open and journey.is_open
     ]
     if invalid:
@@ -369,17 +372,23 @@ def _render_track(
         ]
     now = timezone.now()
     plan = selectors.journey_plan(journey, now=now)
-    events = selectors.journey_timeline(journey, for_applicant=True)
+    events = selectors.journey_timeline(
+        journey, for_applicant=True, steps=[row.step for row in plan.rows]
+    )
     steps = selectors.with_status_reasons(plan.rows, journey=journey, events=events)
-    decision_requests = list(
-        DecisionRequest.objects.filter(step__journey=journey).select_related(
-            "step__step_type", "step__unit"
+    decision_requests = (
+        list(
+            DecisionRequest.objects.filter(step__journey=journey).select_related(
+                "step__step_type", "step__unit"
+            )
         )
+        if whole
+        else []
     )
     asked = {request.step_id for request in decision_requests}
-    threads = selectors.conversation_threads(journey, [row.step for row in steps])
+    threads = selectors.conversation_threads(journey, [row.step for row in steps]) if whole else []
     # Read when the page is shown whole: the refresh replaces only the progress, not the threads.
-    if not request.htmx and any(thread.unread(by_applicant=True) for thread in threads):
+    if whole and any(thread.unread(by_applicant=True) for thread in threads):
         services.conversation_read(journey=journey, by=request.user, now=now)
     # The applicant's own and those a unit showed them, in one read (a unit's internal: never).
     documents = list(journey.documents.uploaded().for_applicant().select_related("unit"))

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coordination import services
 from coordination.bottlenecks import bottleneck_map
-from coordination.dashboard import JOURNEY_VIEWS, VIEWS, Dashboard, projections_attach
+from coordination.dashboard import JOURNEY_VIEWS, VIEWS, Dashboard
 from coordination.forms import (
     AccessLogSearchForm,
     ContactForm,
@@ -23,6 +23,7 @@ from coordination.forms import (
 )
 from coordination.insight import Period, insight_cached
 from coordination.insight_exports import insight_charts, insight_csv
+from coordination.rows import journey_rows_attach
 from coordination.timelines import journey_gantt
 from journeys import selectors
 from journeys import services as journey_services
@@ -63,7 +64,8 @@ def dashboard(request):
     read in one query (portal/conditional.py)."""
     _require_coordinator(request)
     now = timezone.now()
-    validator = PageValidator(request, "dashboard", dashboard_versions())
+    versions = dashboard_versions()
+    validator = PageValidator(request, "dashboard", versions)
     if not_modified := validator.not_modified(now=now):
         return not_modified
     view = request.GET.get("view", "journeys")
@@ -80,7 +82,7 @@ def dashboard(request):
         request.GET.get("page")
     )
     if view in JOURNEY_VIEWS:
-        projections_attach(list(page.object_list), now=now)
+        journey_rows_attach(list(page.object_list), now=now, catalogue=versions[1])
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("view", None)
@@ -132,6 +134,7 @@ def _render_journey(request, journey: Journey, escalate_form=None, contact_form=
             journey,
             for_applicant=False,
             disclosure=journey_disclosure(journey, request.user, steps=[r.step for r in rows]),
+            steps=[r.step for r in rows],
         ),
         "requests": selectors.journey_information_requests(journey),
         "failed_handoffs": list(

@@ -231,16 +231,34 @@ def journey_type_stages(journey_type) -> list[list]:
 
 
 def journey_timeline(
-    journey: Journey, *, for_applicant: bool, disclosure: Disclosure | None = None
+    journey: Journey,
+    *,
+    for_applicant: bool,
+    disclosure: Disclosure | None = None,
+    steps: list[Step] | None = None,
 ) -> list[JourneyEvent]:
     """The journey's events, newest first. With a disclosure, an event that carries applicant
-    data the reader may not see keeps its title and loses its message (`withheld`)."""
-    events = journey.events.select_related(
-        "step__step_type", "step__unit", f"actor__{STAFF_NAME_RELATED}"
+    data the reader may not see keeps its title and loses its message (`withheld`).
+
+    Pass the journey's steps when the page has loaded them (with step type and unit): each
+    event then names its step from them instead of joining three tables again for every
+    event (on the tracking page that join was the costliest query to build and to read)."""
+    # The applicant's timeline names no one; staff pages name who did what.
+    events = (
+        journey.events.all()
+        if for_applicant
+        else journey.events.select_related(f"actor__{STAFF_NAME_RELATED}")
     )
+    if steps is None:
+        events = events.select_related("step__step_type", "step__unit")
     if for_applicant:
         events = events.filter(visible_to_applicant=True)
     events = list(events.order_by("-created_at", "-pk"))
+    if steps is not None:
+        by_pk = {step.pk: step for step in steps}
+        for event in events:
+            if event.step_id is not None and event.step_id in by_pk:
+                event.step = by_pk[event.step_id]
     if disclosure is not None:
         for event in events:
             if not disclosure.shows_event(event):

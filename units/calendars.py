@@ -40,19 +40,31 @@ def add_working_days(
     start: dt.datetime, days: int, *, country: str, weekdays: str = DEFAULT_WORKING_WEEKDAYS
 ) -> dt.datetime:
     """The moment `days` working days after `start` (counting from the next day)."""
-    day = timezone.localtime(start).date()
+    day = _working_days_after(timezone.localtime(start).date(), days, country, weekdays)
+    return _on_day(start, day)
+
+
+@functools.lru_cache(maxsize=4096)
+def _working_days_after(day: dt.date, days: int, country: str, weekdays: str) -> dt.date:
+    # Remembered: the dashboard projects every step of 25 journeys, and most of them count
+    # the same few deadlines from the same day (today).
     remaining = days
     while remaining > 0:
         day += dt.timedelta(days=1)
         if is_working_day(day, country=country, weekdays=weekdays):
             remaining -= 1
-    return _on_day(start, day)
+    return day
 
 
 def working_days_between(
     start: dt.date, end: dt.date, *, country: str, weekdays: str = DEFAULT_WORKING_WEEKDAYS
 ) -> int:
     """Working days after `start` up to and including `end`."""
+    return _working_days_between(start, end, country, weekdays)
+
+
+@functools.lru_cache(maxsize=4096)
+def _working_days_between(start: dt.date, end: dt.date, country: str, weekdays: str) -> int:
     count, day = 0, start
     while day < end:
         day += dt.timedelta(days=1)
