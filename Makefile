@@ -12,7 +12,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 TEST_RABBITMQ_URL ?= amqp://guest:guest@127.0.0.1:5672
 
-.PHONY: run test lint install install-dev messages assets openapi clean
+.PHONY: run test test-rabbitmq lint install install-dev messages assets openapi clean
 
 # `make run` needs the runtime requirements only; the test and lint tools come with `make test`.
 $(VENV)/.runtime: requirements.txt
@@ -84,6 +84,14 @@ test: install-dev assets messages lint
 	TEST_RABBITMQ_URL=$(TEST_RABBITMQ_URL) \
 	SECRET_KEY=test-only-secret-key DEBUG=0 SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 \
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Every real-worker and fault test on RabbitMQ (`make test` runs the broker's own on it: those
+## that kill or freeze it, the handoff, the dead letters; the rest only on Redis).
+test-rabbitmq: install-dev assets messages
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+	TEST_RABBITMQ_URL=$(TEST_RABBITMQ_URL) TEST_RABBITMQ=all \
+	SECRET_KEY=test-only-secret-key DEBUG=0 SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 \
+	$(BIN)/pytest -k rabbitmq $(PYTEST_ARGS)
 
 ## Write docs/openapi.yaml from the code (the suite fails while it is stale). PostgreSQL's
 ## integer ranges are the ones the schema states, so it is generated against TEST_DATABASE_URL.

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from journeys.graph import step_dependencies
@@ -6,6 +8,36 @@ from tests.factories import catalogue_in_database, load_catalogue, make_units
 from tests.identity.fixtures import eid, identity_provider, staff_sso
 
 __all__ = ["eid", "identity_provider", "staff_sso"]  # fixtures for every test directory
+
+
+def _broker(item) -> str | None:
+    params = getattr(item, "callspec", None)
+    if params is None:
+        return None
+    return params.params.get("celery_broker") or params.params.get("own_broker")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that runs on both brokers runs on RabbitMQ in every run only if it is about the
+    broker: it kills or freezes it (`broker_faults`) or is the handoff itself
+    (`every_broker_every_run`); its other `[rabbitmq]` runs need TEST_RABBITMQ=all (`make
+    test-rabbitmq`, docs/reliability.md). Tests written for RabbitMQ alone always run. Each run
+    on RabbitMQ takes about as long as on Redis, and all of them would take CI past its time."""
+    if os.environ.get("TEST_RABBITMQ") == "all":
+        return
+    on_redis = {item.nodeid.rsplit("[", 1)[0] for item in items if _broker(item) == "redis"}
+    kept, left = [], []
+    for item in items:
+        optional = (
+            _broker(item) == "rabbitmq"
+            and item.nodeid.rsplit("[", 1)[0] in on_redis
+            and not item.get_closest_marker("broker_faults")
+            and not item.get_closest_marker("every_broker_every_run")
+        )
+        (left if optional else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")

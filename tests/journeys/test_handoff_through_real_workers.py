@@ -16,7 +16,7 @@ from tests.factories import answer_questions, load_catalogue, make_caseworker, m
 from tests.workers import wait_for
 from units.models import Unit
 
-pytestmark = pytest.mark.celery_worker
+pytestmark = [pytest.mark.celery_worker, pytest.mark.every_broker_every_run]
 
 ANSWERS = {
     "company_name": "Kaffekoppen AB",

@@ -103,6 +103,7 @@ def test_300_decisions_with_a_worker_child_killed_mid_task_every_30(
 
 
 @pytest.mark.timeout(400)
+@pytest.mark.every_broker_every_run  # RabbitMQ hands the message back at once (Redis: later)
 def test_the_workers_main_process_killed_mid_task_then_a_new_worker_started(
     broker,
     own_broker,
